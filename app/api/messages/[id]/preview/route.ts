@@ -1,0 +1,12 @@
+import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
+import { previewMessage } from '@/lib/mail/message-service';
+import { messageParams, previewQuery } from '../schema';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
+  const { id } = parseInput(messageParams, await context.params);
+  const { lines } = parseInput(previewQuery, searchParams(request));
+  return json(await previewMessage(requireSession(request), id, lines));
+});

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { filterQuery, flag, messageId } from '@/lib/http/schemas';
+
+export const listQuery = filterQuery.extend({
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(200, 'must be at most 200').default(50),
+  refresh: flag,
+});
+
+export const deleteBody = z.object({
+  ids: z.array(messageId).min(1, 'needs at least one id').max(10_000),
+});

@@ -1,0 +1,6 @@
+import { json, requireSession, route } from '@/lib/http/route';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const POST = route(async (request) => json({ restored: await requireSession(request).reset() }));

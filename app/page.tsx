@@ -1,0 +1,5 @@
+import { PosternApp } from '@/components/postern-app';
+
+export default function HomePage() {
+  return <PosternApp />;
+}

@@ -1,0 +1,470 @@
+/**
+ * Every call the browser makes to the Postern JSON API lives here, typed after docs/API.md.
+ * Components never call fetch themselves: they get typed data or a typed ApiError.
+ */
+
+export type Security = 'tls' | 'starttls' | 'none';
+export type AuthMechanism = 'auto' | 'user' | 'apop' | 'sasl-plain';
+
+export type ApiErrorCode =
+  | 'INVALID_INPUT'
+  | 'NO_SESSION'
+  | 'AUTH_FAILED'
+  | 'HOST_NOT_ALLOWED'
+  | 'CSRF_REJECTED'
+  | 'INSECURE_AUTH'
+  | 'MESSAGE_NOT_FOUND'
+  | 'ATTACHMENT_NOT_FOUND'
+  | 'MESSAGE_TOO_LARGE'
+  | 'MAILBOX_IN_USE'
+  | 'LOGIN_DELAY'
+  | 'RATE_LIMITED'
+  | 'UNSUPPORTED'
+  | 'CONNECT_FAILED'
+  | 'TLS_FAILED'
+  | 'PROTOCOL_ERROR'
+  | 'SERVER_ERROR'
+  | 'TIMEOUT'
+  | 'INTERNAL_ERROR'
+  /** Client-side only: the request never got an answer (offline, server down). */
+  | 'NETWORK_ERROR'
+  /** Client-side only: the answer was not what docs/API.md promises. */
+  | 'BAD_RESPONSE';
+
+const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
+  'INVALID_INPUT', 'NO_SESSION', 'AUTH_FAILED', 'HOST_NOT_ALLOWED', 'CSRF_REJECTED',
+  'INSECURE_AUTH', 'MESSAGE_NOT_FOUND', 'ATTACHMENT_NOT_FOUND', 'MESSAGE_TOO_LARGE',
+  'MAILBOX_IN_USE', 'LOGIN_DELAY', 'RATE_LIMITED', 'UNSUPPORTED', 'CONNECT_FAILED',
+  'TLS_FAILED', 'PROTOCOL_ERROR', 'SERVER_ERROR', 'TIMEOUT', 'INTERNAL_ERROR',
+  'NETWORK_ERROR', 'BAD_RESPONSE',
+]);
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  /** Seconds, from `Retry-After`, when the server sent one. */
+  readonly retryAfter: number | null;
+
+  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export interface Address {
+  name: string;
+  address: string;
+}
+
+export interface HeaderField {
+  name: string;
+  value: string;
+}
+
+export interface SessionInfo {
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  capabilities: string[];
+  count: number;
+  size: number;
+  mechanism?: string;
+  pendingDeletion: string[];
+}
+
+export interface ServerConfig {
+  pinned: { host: string; port: number; security: Security } | null;
+  defaults: { port: Record<Security, number> };
+}
+
+export interface MessageSummary {
+  id: string;
+  number: number;
+  size: number;
+  from: Address | null;
+  to: Address[];
+  subject: string | null;
+  date: string | null;
+  contentType: string | null;
+  hasAttachments: boolean;
+  deleted: boolean;
+}
+
+export interface MessagePage {
+  total: number;
+  size: number;
+  offset: number;
+  limit: number;
+  count: number;
+  messages: MessageSummary[];
+}
+
+export interface MessagePreview {
+  id: string;
+  size: number;
+  headers: Record<string, string>;
+  headerList: HeaderField[];
+  text: string;
+  truncated: boolean;
+}
+
+export interface AttachmentInfo {
+  id: string;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  inline: boolean;
+}
+
+export interface FullMessage {
+  id: string;
+  size: number;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  replyTo: Address[];
+  subject: string | null;
+  date: string | null;
+  text: string | null;
+  html: string | null;
+  htmlHasRemoteContent: boolean;
+  remoteImagesShown: boolean;
+  headerList: HeaderField[];
+  attachments: AttachmentInfo[];
+}
+
+export interface LoginRequest {
+  host?: string;
+  port?: number;
+  security?: Security;
+  username: string;
+  password: string;
+  auth?: AuthMechanism;
+  allowInsecure?: boolean;
+}
+
+export interface MessageFilter {
+  q: string;
+  minSize: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session expiry is noticed by whichever call hits it first; the app shell listens once.
+
+type ExpiryListener = (error: ApiError) => void;
+const expiryListeners = new Set<ExpiryListener>();
+
+export function onSessionExpired(listener: ExpiryListener): () => void {
+  expiryListeners.add(listener);
+  return () => {
+    expiryListeners.delete(listener);
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseRetryAfter(response: Response): number | null {
+  const header = response.headers.get('Retry-After');
+  if (header === null) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** Turns an error body (`{error: {code, message}}`) into an ApiError, whatever the server sent. */
+export function errorFromBody(body: unknown, status: number, retryAfter: number | null = null): ApiError {
+  if (isRecord(body) && isRecord(body.error)) {
+    const rawCode = body.error.code;
+    const message = typeof body.error.message === 'string' ? body.error.message : 'The request failed.';
+    const code: ApiErrorCode =
+      typeof rawCode === 'string' && KNOWN_CODES.has(rawCode) ? (rawCode as ApiErrorCode) : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE';
+    return new ApiError(code, message, status, retryAfter);
+  }
+  return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'DELETE';
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Login and the first session probe expect NO_SESSION; it is not an expiry there. */
+  expectNoSession?: boolean;
+}
+
+function notifyExpiry(error: ApiError, options: RequestOptions): void {
+  if (error.code === 'NO_SESSION' && !options.expectNoSession) {
+    for (const listener of expiryListeners) listener(error);
+  }
+}
+
+async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const init: RequestInit = {
+    method: options.method ?? 'GET',
+    credentials: 'same-origin',
+    headers: { Accept: 'application/json' },
+    cache: 'no-store',
+    signal: options.signal,
+  };
+  if (options.body !== undefined) {
+    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(options.body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+    throw new ApiError('NETWORK_ERROR', 'Postern could not be reached.', 0);
+  }
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) {
+    const error = errorFromBody(body, response.status, parseRetryAfter(response));
+    notifyExpiry(error, options);
+    throw error;
+  }
+  if (body === null) throw new ApiError('BAD_RESPONSE', 'The server sent an empty answer.', response.status);
+  return body as T;
+}
+
+function filterParams(filter: MessageFilter, params: URLSearchParams): URLSearchParams {
+  const q = filter.q.trim();
+  if (q) params.set('q', q);
+  if (filter.minSize !== null && filter.minSize > 0) params.set('minSize', String(filter.minSize));
+  return params;
+}
+
+function messagePath(id: string): string {
+  return `/api/messages/${encodeURIComponent(id)}`;
+}
+
+// --- configuration and session --------------------------------------------------------------
+
+export function getConfig(signal?: AbortSignal): Promise<ServerConfig> {
+  return request<ServerConfig>('/api/config', { signal, expectNoSession: true });
+}
+
+export async function getSession(signal?: AbortSignal): Promise<SessionInfo> {
+  const body = await request<{ session: SessionInfo }>('/api/session', { signal, expectNoSession: true });
+  return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
+}
+
+export async function login(input: LoginRequest): Promise<SessionInfo> {
+  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, expectNoSession: true });
+  return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
+}
+
+export function logout(): Promise<{ deleted: number }> {
+  return request<{ deleted: number }>('/api/session', { method: 'DELETE', expectNoSession: true });
+}
+
+export function resetDeletions(): Promise<{ restored: number }> {
+  return request<{ restored: number }>('/api/session/reset', { method: 'POST', body: {} });
+}
+
+export function commitDeletions(): Promise<{ deleted: number; count: number; size: number }> {
+  return request<{ deleted: number; count: number; size: number }>('/api/session/commit', { method: 'POST', body: {} });
+}
+
+// --- messages ---------------------------------------------------------------------------------
+
+export function listMessages(
+  page: { offset: number; limit: number; refresh?: boolean },
+  filter: MessageFilter,
+  signal?: AbortSignal,
+): Promise<MessagePage> {
+  const params = new URLSearchParams({ offset: String(page.offset), limit: String(page.limit) });
+  filterParams(filter, params);
+  if (page.refresh) params.set('refresh', '1');
+  return request<MessagePage>(`/api/messages?${params.toString()}`, { signal });
+}
+
+export async function listMatchingIds(filter: MessageFilter, signal?: AbortSignal): Promise<string[]> {
+  const params = filterParams(filter, new URLSearchParams());
+  const query = params.toString();
+  const body = await request<{ ids: string[] }>(`/api/messages/ids${query ? `?${query}` : ''}`, { signal });
+  return body.ids;
+}
+
+export function getPreview(id: string, lines: number, signal?: AbortSignal): Promise<MessagePreview> {
+  return request<MessagePreview>(`${messagePath(id)}/preview?lines=${lines}`, { signal });
+}
+
+export interface DownloadProgress {
+  received: number;
+  total: number;
+}
+
+/**
+ * The whole message, streamed as NDJSON so a large one can show progress while it downloads.
+ * Falls back to a plain JSON body if the server answers with one.
+ */
+export async function getMessage(
+  id: string,
+  options: { remoteImages?: boolean; signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void },
+): Promise<FullMessage> {
+  const url = `${messagePath(id)}${options.remoteImages ? '?remoteImages=1' : ''}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/x-ndjson' },
+      cache: 'no-store',
+      signal: options.signal,
+    });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+    throw new ApiError('NETWORK_ERROR', 'Postern could not be reached.', 0);
+  }
+  const contentType = response.headers.get('Content-Type') ?? '';
+  if (!response.ok || !contentType.includes('ndjson') || response.body === null) {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const error = errorFromBody(body, response.status, parseRetryAfter(response));
+      notifyExpiry(error, {});
+      throw error;
+    }
+    if (isRecord(body) && typeof body.id === 'string') return body as unknown as FullMessage;
+    throw new ApiError('BAD_RESPONSE', 'The server sent an unexpected answer.', response.status);
+  }
+
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  const handleLine = (line: string): FullMessage | null => {
+    if (!line.trim()) return null;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      throw new ApiError('BAD_RESPONSE', 'The download stream was garbled.', response.status);
+    }
+    if (!isRecord(event)) return null;
+    if (event.type === 'progress' && typeof event.received === 'number') {
+      options.onProgress?.({ received: event.received, total: typeof event.total === 'number' ? event.total : 0 });
+      return null;
+    }
+    if (event.type === 'message' && isRecord(event.message)) return event.message as unknown as FullMessage;
+    if (event.type === 'error') {
+      const error = errorFromBody({ error: event.error }, 502);
+      notifyExpiry(error, {});
+      throw error;
+    }
+    return null;
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffered += value;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const message = handleLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+      if (message) {
+        void reader.cancel().catch(() => undefined);
+        return message;
+      }
+      newline = buffered.indexOf('\n');
+    }
+    if (done) break;
+  }
+  const last = handleLine(buffered);
+  if (last) return last;
+  throw new ApiError('BAD_RESPONSE', 'The download ended before the message arrived.', response.status);
+}
+
+/** The raw source as text, at most `maxBytes` of it (the rest can be downloaded). */
+export async function getRawSource(
+  id: string,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<{ text: string; complete: boolean }> {
+  let response: Response;
+  try {
+    response = await fetch(rawUrl(id), { credentials: 'same-origin', cache: 'no-store', signal });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+    throw new ApiError('NETWORK_ERROR', 'Postern could not be reached.', 0);
+  }
+  if (!response.ok || response.body === null) {
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    const error = errorFromBody(body, response.status);
+    notifyExpiry(error, {});
+    throw error;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  let complete = true;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) {
+      chunks.push(value);
+      received += value.byteLength;
+    }
+    if (done) break;
+    if (received >= maxBytes) {
+      complete = false;
+      void reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  const bytes = new Uint8Array(Math.min(received, maxBytes));
+  let at = 0;
+  for (const chunk of chunks) {
+    const room = bytes.byteLength - at;
+    if (room <= 0) break;
+    bytes.set(chunk.subarray(0, room), at);
+    at += Math.min(room, chunk.byteLength);
+  }
+  // Source is shown for reading; bytes that are not UTF-8 become U+FFFD (the download is exact).
+  const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  return { text: utf8, complete };
+}
+
+export async function deleteMessage(id: string): Promise<string> {
+  const body = await request<{ id: string; deleted: boolean }>(messagePath(id), { method: 'DELETE' });
+  return body.id;
+}
+
+/** Marks many messages; the API takes at most 10,000 ids per call, so larger sets go in chunks. */
+export async function deleteMessages(ids: string[]): Promise<string[]> {
+  const deleted: string[] = [];
+  for (let start = 0; start < ids.length; start += 10_000) {
+    const body = await request<{ deleted: string[] }>('/api/messages/delete', {
+      method: 'POST',
+      body: { ids: ids.slice(start, start + 10_000) },
+    });
+    deleted.push(...body.deleted);
+  }
+  return deleted;
+}
+
+// --- plain links (downloads go through the browser, with the session cookie) ----------------
+
+export function rawUrl(id: string): string {
+  return `${messagePath(id)}/raw`;
+}
+
+export function attachmentUrl(messageId: string, attachmentId: string): string {
+  return `${messagePath(messageId)}/attachments/${encodeURIComponent(attachmentId)}`;
+}

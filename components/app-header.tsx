@@ -1,0 +1,51 @@
+'use client';
+
+import type { SessionInfo } from './api-client';
+import { formatSize } from './format-size';
+import { Icon } from './icon';
+
+interface AppHeaderProps {
+  session: SessionInfo;
+  count: number;
+  size: number;
+  refreshing: boolean;
+  onRefresh: () => void;
+  onShortcuts: () => void;
+  onLogout: () => void;
+}
+
+/** Who is logged in where, how big the maildrop is, and the global actions. */
+export function AppHeader({ session, count, size, refreshing, onRefresh, onShortcuts, onLogout }: AppHeaderProps) {
+  return (
+    <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 sm:gap-3 sm:px-4 dark:border-slate-800 dark:bg-slate-900">
+      <span className="grid h-8 w-8 shrink-0 place-items-center rounded-lg bg-sky-700 text-white dark:bg-sky-500 dark:text-slate-950">
+        <Icon name="mail" className="h-5 w-5" />
+      </span>
+      <div className="min-w-0 flex-1">
+        <p className="truncate text-sm font-semibold">
+          <span className="hidden sm:inline">Postern · </span>
+          {session.username}
+          <span className="font-normal text-slate-600 dark:text-slate-400">@{session.host}</span>
+        </p>
+        <p className="truncate text-xs text-slate-600 tabular-nums dark:text-slate-400" data-testid="maildrop-stats">
+          {count.toLocaleString()} message{count === 1 ? '' : 's'} · {formatSize(size)}
+          {session.security === 'none' ? ' · unencrypted connection' : ''}
+        </p>
+      </div>
+      <nav aria-label="Account" className="flex items-center gap-1">
+        <button type="button" className="btn btn-ghost" onClick={onRefresh} disabled={refreshing} aria-keyshortcuts="r">
+          <Icon name="refresh" className={`h-4 w-4 ${refreshing ? 'animate-spin' : ''}`} />
+          <span className="sr-only sm:not-sr-only">{refreshing ? 'Refreshing…' : 'Refresh'}</span>
+        </button>
+        <button type="button" className="btn btn-ghost hidden sm:inline-flex" onClick={onShortcuts} aria-keyshortcuts="?">
+          <Icon name="keyboard" />
+          <span className="sr-only">Keyboard shortcuts</span>
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={onLogout}>
+          <Icon name="logout" />
+          <span className="sr-only sm:not-sr-only">Log out</span>
+        </button>
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,81 @@
+import type { ApiError, ApiErrorCode } from './api-client';
+
+/** Which part of the login form an error concerns, so the sentence can sit next to it. */
+export type LoginField = 'host' | 'port' | 'security' | 'username' | 'password' | 'allowInsecure' | 'form';
+
+function wait(seconds: number | null): string {
+  if (seconds === null || seconds <= 0) return 'a moment';
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
+
+/** One helpful sentence for every error code in docs/API.md. */
+export function errorSentence(error: ApiError): string {
+  const code: ApiErrorCode = error.code;
+  switch (code) {
+    case 'INVALID_INPUT':
+      return error.message || 'Something in the request was not valid. Check the fields and try again.';
+    case 'NO_SESSION':
+      return 'Your session has ended (it was idle too long, or the server restarted). Please log in again.';
+    case 'AUTH_FAILED':
+      return 'The server refused the user name or password.';
+    case 'HOST_NOT_ALLOWED':
+      return 'That server (or port) is not allowed here.';
+    case 'CSRF_REJECTED':
+      return 'The request was refused because it did not come from this page. Reload the page and try again.';
+    case 'INSECURE_AUTH':
+      return 'A plain connection sends your password unencrypted. Tick the box to accept that, or choose TLS.';
+    case 'MESSAGE_NOT_FOUND':
+      return 'That message is no longer in the mailbox (it may have been deleted elsewhere). Refresh the inbox.';
+    case 'ATTACHMENT_NOT_FOUND':
+      return 'That attachment could not be found in the message.';
+    case 'MESSAGE_TOO_LARGE':
+      return 'This message is too large to display here. You can still download it whole with “Download .eml”.';
+    case 'MAILBOX_IN_USE':
+      return 'The mailbox is in use by another program — try again in a minute.';
+    case 'LOGIN_DELAY':
+      return `The server asks for a pause between logins — try again in ${wait(error.retryAfter)}.`;
+    case 'RATE_LIMITED':
+      return `Too many login attempts — wait ${wait(error.retryAfter)} and try again.`;
+    case 'UNSUPPORTED':
+      return 'The server does not support what this needs (for example, it offers no STARTTLS). Try another security mode.';
+    case 'CONNECT_FAILED':
+      return 'The mail server could not be reached. Check the host name and port.';
+    case 'TLS_FAILED':
+      return 'A secure connection could not be set up: the certificate was not trusted or the server refused TLS.';
+    case 'PROTOCOL_ERROR':
+      return 'That does not look like a POP3 server. Check the port.';
+    case 'SERVER_ERROR':
+      return 'The mail server reported an error. Try again in a little while.';
+    case 'TIMEOUT':
+      return 'The mail server did not answer in time. Try again.';
+    case 'INTERNAL_ERROR':
+      return 'Something went wrong in Postern itself. Try again; if it keeps happening, tell whoever runs it.';
+    case 'NETWORK_ERROR':
+      return 'Postern could not be reached. Check your connection and try again.';
+    case 'BAD_RESPONSE':
+      return 'Postern sent an answer this page did not understand. Reload the page and try again.';
+  }
+}
+
+/** Where on the login form an error belongs. */
+export function loginFieldFor(error: ApiError): LoginField {
+  switch (error.code) {
+    case 'AUTH_FAILED':
+      return 'password';
+    case 'HOST_NOT_ALLOWED':
+    case 'CONNECT_FAILED':
+    case 'TIMEOUT':
+      return 'host';
+    case 'PROTOCOL_ERROR':
+      return 'port';
+    case 'TLS_FAILED':
+    case 'UNSUPPORTED':
+      return 'security';
+    case 'INSECURE_AUTH':
+      return 'allowInsecure';
+    default:
+      return 'form';
+  }
+}

@@ -1,0 +1,117 @@
+'use client';
+
+import type { Ref } from 'react';
+import { formatSize } from './format-size';
+import { Icon } from './icon';
+
+export const SIZE_CHOICES: Array<{ label: string; bytes: number | null }> = [
+  { label: 'Any size', bytes: null },
+  { label: '100 KB', bytes: 100 * 1024 },
+  { label: '1 MB', bytes: 1024 * 1024 },
+  { label: '5 MB', bytes: 5 * 1024 * 1024 },
+  { label: '10 MB', bytes: 10 * 1024 * 1024 },
+  { label: '25 MB', bytes: 25 * 1024 * 1024 },
+];
+
+interface InboxToolbarProps {
+  filterRef?: Ref<HTMLInputElement>;
+  query: string;
+  minSize: number | null;
+  onQuery: (query: string) => void;
+  onMinSize: (bytes: number | null) => void;
+  onLeaveFilter: () => void;
+  /** Matching messages and their total size; null while loading. */
+  total: number | null;
+  totalSize: number;
+  filtered: boolean;
+  selectedCount: number;
+  selectingAll: boolean;
+  onSelectAll: () => void;
+  onClearSelection: () => void;
+  onDeleteSelected: () => void;
+}
+
+/** Filter by sender/subject and size; act on the selection. */
+export function InboxToolbar(props: InboxToolbarProps) {
+  const { total, selectedCount } = props;
+  const allSelected = total !== null && total > 0 && selectedCount >= total;
+  return (
+    <div className="space-y-2 border-b border-slate-200 bg-slate-50 px-3 py-2 sm:px-4 dark:border-slate-800 dark:bg-slate-950">
+      <div role="search" aria-label="Filter messages" className="flex flex-wrap items-end gap-2">
+        <div className="relative min-w-40 flex-1">
+          <label htmlFor="filter" className="sr-only">
+            Filter by sender or subject
+          </label>
+          <span className="pointer-events-none absolute inset-y-0 left-2.5 flex items-center text-slate-500">
+            <Icon name="search" />
+          </span>
+          <input
+            ref={props.filterRef}
+            id="filter"
+            type="search"
+            placeholder="Filter by sender or subject  ( / )"
+            value={props.query}
+            onChange={(event) => props.onQuery(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape' || (event.key === 'Enter' && !event.nativeEvent.isComposing)) {
+                event.preventDefault();
+                if (event.key === 'Escape' && props.query) props.onQuery('');
+                props.onLeaveFilter();
+              }
+            }}
+            aria-keyshortcuts="/"
+            autoComplete="off"
+            className="field-input pl-8"
+          />
+        </div>
+        <div className="flex items-center gap-2">
+          <label htmlFor="min-size" className="text-sm whitespace-nowrap text-slate-700 dark:text-slate-300">
+            Larger than
+          </label>
+          <select
+            id="min-size"
+            value={props.minSize ?? ''}
+            onChange={(event) => props.onMinSize(event.target.value ? Number(event.target.value) : null)}
+            className="field-input w-auto"
+          >
+            {SIZE_CHOICES.map((choice) => (
+              <option key={choice.label} value={choice.bytes ?? ''}>
+                {choice.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <div className="flex min-h-9 flex-wrap items-center gap-2 text-sm">
+        <p className="mr-auto text-slate-700 tabular-nums dark:text-slate-300" role="status" data-testid="list-summary">
+          {total === null
+            ? 'Loading…'
+            : props.filtered
+              ? `${total.toLocaleString()} matching · ${formatSize(props.totalSize)}`
+              : `${total.toLocaleString()} message${total === 1 ? '' : 's'} · ${formatSize(props.totalSize)}`}
+          {selectedCount > 0 ? ` · ${selectedCount.toLocaleString()} selected` : ''}
+        </p>
+        {total !== null && total > 0 && !allSelected ? (
+          <button type="button" className="btn btn-ghost" onClick={props.onSelectAll} disabled={props.selectingAll}>
+            {props.selectingAll
+              ? 'Selecting…'
+              : props.filtered
+                ? `Select all ${total.toLocaleString()} matching`
+                : `Select all ${total.toLocaleString()}`}
+          </button>
+        ) : null}
+        {selectedCount > 0 ? (
+          <>
+            <button type="button" className="btn btn-ghost" onClick={props.onClearSelection}>
+              Clear selection
+            </button>
+            <button type="button" className="btn btn-danger" onClick={props.onDeleteSelected} aria-keyshortcuts="#">
+              <Icon name="trash" />
+              Delete {selectedCount.toLocaleString()} selected
+            </button>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}

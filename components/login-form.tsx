@@ -1,0 +1,383 @@
+'use client';
+
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import {
+  ApiError,
+  getConfig,
+  login,
+  type AuthMechanism,
+  type Security,
+  type ServerConfig,
+  type SessionInfo,
+} from './api-client';
+import { autoLogin, type LoginAttempt } from './auto-login';
+import { errorSentence, loginFieldFor, type LoginField } from './error-messages';
+import { FieldError } from './field-error';
+import { Icon } from './icon';
+import { InsecureWarning } from './insecure-warning';
+
+type SecurityChoice = 'auto' | Security;
+
+const SECURITY_LABELS: Record<Security, string> = {
+  tls: 'TLS',
+  starttls: 'STARTTLS',
+  none: 'plain (unencrypted)',
+};
+
+const DEFAULT_PORTS: Record<Security, number> = { tls: 995, starttls: 110, none: 110 };
+
+interface LoginFormProps {
+  onLoggedIn: (session: SessionInfo) => void;
+  /** Shown above the form, e.g. "Your session has ended" or "You are logged out". */
+  notice: string | null;
+}
+
+interface FieldErrorState {
+  field: LoginField;
+  message: string;
+}
+
+export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
+  const [config, setConfig] = useState<ServerConfig | null>(null);
+  const [configError, setConfigError] = useState<ApiError | null>(null);
+  const [host, setHost] = useState('');
+  const [security, setSecurity] = useState<SecurityChoice>('auto');
+  const [port, setPort] = useState('');
+  const [auth, setAuth] = useState<AuthMechanism>('auto');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [allowInsecure, setAllowInsecure] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [attempt, setAttempt] = useState<LoginAttempt | null>(null);
+  const [error, setError] = useState<FieldErrorState | null>(null);
+  const fieldRefs = useRef<Partial<Record<LoginField, HTMLElement | null>>>({});
+  const formErrorRef = useRef<HTMLDivElement | null>(null);
+
+  const loadConfig = () => {
+    setConfigError(null);
+    getConfig()
+      .then(setConfig)
+      .catch((cause: unknown) => {
+        setConfigError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', 'Bad configuration answer', 0));
+      });
+  };
+  useEffect(loadConfig, []);
+
+  // Move focus to the field the error concerns, so keyboard and screen-reader users land on it.
+  useEffect(() => {
+    if (!error) return;
+    const target = error.field === 'form' ? formErrorRef.current : fieldRefs.current[error.field];
+    target?.focus();
+  }, [error]);
+
+  const pinned = config?.pinned ?? null;
+  const defaults = config?.defaults.port ?? DEFAULT_PORTS;
+  const errorFor = (field: LoginField): string | null => (error && error.field === field ? error.message : null);
+  const describedBy = (field: LoginField, ...extra: string[]) =>
+    [errorFor(field) ? `${field}-error` : '', ...extra].filter(Boolean).join(' ') || undefined;
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (busy) return;
+    setError(null);
+    if (!pinned && !host.trim()) {
+      setError({ field: 'host', message: 'Enter the address of your mail server, e.g. mail.example.org.' });
+      return;
+    }
+    if (!username.trim()) {
+      setError({ field: 'username', message: 'Enter your user name.' });
+      return;
+    }
+    if (!password) {
+      setError({ field: 'password', message: 'Enter your password.' });
+      return;
+    }
+    if (!pinned && security === 'none' && !allowInsecure) {
+      setError({
+        field: 'allowInsecure',
+        message: 'Tick this box to send your password unencrypted, or choose TLS or STARTTLS.',
+      });
+      return;
+    }
+    const portNumber = port.trim() ? Number(port) : undefined;
+    if (portNumber !== undefined && (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535)) {
+      setError({ field: 'port', message: 'A port is a whole number from 1 to 65535.' });
+      return;
+    }
+    setBusy(true);
+    try {
+      let session: SessionInfo;
+      const authChoice = auth === 'auto' ? undefined : auth;
+      if (pinned) {
+        session = await login({ username: username.trim(), password });
+      } else if (security === 'auto') {
+        session = await autoLogin({ host: host.trim(), username: username.trim(), password, auth: authChoice }, setAttempt);
+      } else {
+        setAttempt({ security, port: portNumber ?? defaults[security] });
+        session = await login({
+          host: host.trim(),
+          port: portNumber,
+          security,
+          username: username.trim(),
+          password,
+          auth: authChoice,
+          ...(security === 'none' ? { allowInsecure: true } : {}),
+        });
+      }
+      setPassword('');
+      onLoggedIn(session);
+    } catch (cause) {
+      const apiError = cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
+      let field = loginFieldFor(apiError);
+      if (pinned && field !== 'password') field = 'form';
+      if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';
+      setError({ field, message: errorSentence(apiError) });
+    } finally {
+      setBusy(false);
+      setAttempt(null);
+    }
+  };
+
+  const formError = errorFor('form');
+  const busyLabel = attempt
+    ? `Trying ${SECURITY_LABELS[attempt.security]} on port ${attempt.port}…`
+    : 'Logging in…';
+
+  return (
+    <div className="mx-auto flex min-h-full w-full max-w-md flex-col justify-center px-4 py-10 sm:py-16">
+      <div className="mb-8 flex items-center gap-3">
+        <span className="grid h-11 w-11 place-items-center rounded-xl bg-sky-700 text-white dark:bg-sky-500 dark:text-slate-950">
+          <Icon name="mail" className="h-6 w-6" />
+        </span>
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Postern</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">See what a message is before you download it.</p>
+        </div>
+      </div>
+
+      {notice ? (
+        <p role="status" className="mb-4 rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-900 dark:border-sky-800 dark:bg-sky-950/60 dark:text-sky-100">
+          {notice}
+        </p>
+      ) : null}
+
+      <form
+        onSubmit={submit}
+        noValidate
+        aria-labelledby="login-heading"
+        className="space-y-5 rounded-xl border border-slate-200 bg-white p-5 shadow-sm sm:p-6 dark:border-slate-800 dark:bg-slate-900"
+      >
+        <h2 id="login-heading" className="text-lg font-semibold">
+          Log in to your mailbox
+        </h2>
+
+        {formError ? (
+          <div
+            ref={formErrorRef}
+            tabIndex={-1}
+            role="alert"
+            id="form-error"
+            className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 outline-none dark:border-red-800 dark:bg-red-950/60 dark:text-red-100"
+          >
+            {formError}
+          </div>
+        ) : null}
+
+        {configError ? (
+          <div role="alert" className="flex items-center gap-3 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/60 dark:text-amber-100">
+            <span className="flex-1">Could not load the server settings. {errorSentence(configError)}</span>
+            <button type="button" className="btn btn-secondary" onClick={loadConfig}>
+              Retry
+            </button>
+          </div>
+        ) : null}
+
+        {pinned ? (
+          <p className="flex items-center gap-2 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+            <Icon name={pinned.security === 'none' ? 'warning' : 'lock'} />
+            <span>
+              Server: <strong className="font-medium">{pinned.host}</strong> port {pinned.port},{' '}
+              {SECURITY_LABELS[pinned.security]}
+            </span>
+          </p>
+        ) : (
+          <>
+            <div>
+              <label htmlFor="host" className="field-label">
+                Mail server (POP3)
+              </label>
+              <input
+                ref={(element) => {
+                  fieldRefs.current.host = element;
+                }}
+                id="host"
+                name="host"
+                type="text"
+                inputMode="url"
+                autoComplete="off"
+                autoCapitalize="none"
+                spellCheck={false}
+                placeholder="mail.example.org"
+                value={host}
+                onChange={(event) => setHost(event.target.value)}
+                aria-invalid={errorFor('host') ? true : undefined}
+                aria-describedby={describedBy('host')}
+                className="field-input"
+              />
+              <FieldError id="host-error" message={errorFor('host')} />
+            </div>
+
+            <div className="grid grid-cols-1 gap-4 sm:grid-cols-[1fr_7rem]">
+              <div>
+                <label htmlFor="security" className="field-label">
+                  Security
+                </label>
+                <select
+                  ref={(element) => {
+                    fieldRefs.current.security = element;
+                  }}
+                  id="security"
+                  name="security"
+                  value={security}
+                  onChange={(event) => {
+                    setSecurity(event.target.value as SecurityChoice);
+                    setAllowInsecure(false);
+                  }}
+                  aria-invalid={errorFor('security') ? true : undefined}
+                  aria-describedby={describedBy('security', 'security-hint')}
+                  className="field-input"
+                >
+                  <option value="auto">Auto: TLS on 995, then STARTTLS on 110</option>
+                  <option value="tls">TLS (port 995)</option>
+                  <option value="starttls">STARTTLS (port 110)</option>
+                  <option value="none">None: plain, unencrypted</option>
+                </select>
+                <p id="security-hint" className="mt-1 text-xs text-slate-600 dark:text-slate-400">
+                  {security === 'auto'
+                    ? 'Tries an encrypted connection on port 995, then STARTTLS on 110. Never sends your password in the clear.'
+                    : security === 'none'
+                      ? 'Only for servers on a network you trust.'
+                      : 'Your password travels encrypted.'}
+                </p>
+                <FieldError id="security-error" message={errorFor('security')} />
+              </div>
+              {security !== 'auto' ? (
+                <div>
+                  <label htmlFor="port" className="field-label">
+                    Port
+                  </label>
+                  <input
+                    ref={(element) => {
+                      fieldRefs.current.port = element;
+                    }}
+                    id="port"
+                    name="port"
+                    type="text"
+                    inputMode="numeric"
+                    pattern="[0-9]*"
+                    autoComplete="off"
+                    placeholder={String(defaults[security])}
+                    value={port}
+                    onChange={(event) => setPort(event.target.value.replace(/[^0-9]/g, ''))}
+                    aria-invalid={errorFor('port') ? true : undefined}
+                    aria-describedby={describedBy('port')}
+                    className="field-input"
+                  />
+                  <FieldError id="port-error" message={errorFor('port')} />
+                </div>
+              ) : null}
+            </div>
+
+            {security === 'none' ? (
+              <InsecureWarning
+                checked={allowInsecure}
+                onChange={setAllowInsecure}
+                error={errorFor('allowInsecure')}
+                inputRef={(element) => {
+                  fieldRefs.current.allowInsecure = element;
+                }}
+              />
+            ) : null}
+          </>
+        )}
+
+        <div>
+          <label htmlFor="username" className="field-label">
+            User name
+          </label>
+          <input
+            ref={(element) => {
+              fieldRefs.current.username = element;
+            }}
+            id="username"
+            name="username"
+            type="text"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+            aria-invalid={errorFor('username') ? true : undefined}
+            aria-describedby={describedBy('username')}
+            className="field-input"
+          />
+          <FieldError id="username-error" message={errorFor('username')} />
+        </div>
+
+        <div>
+          <label htmlFor="password" className="field-label">
+            Password
+          </label>
+          <input
+            ref={(element) => {
+              fieldRefs.current.password = element;
+            }}
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            aria-invalid={errorFor('password') ? true : undefined}
+            aria-describedby={describedBy('password')}
+            className="field-input"
+          />
+          <FieldError id="password-error" message={errorFor('password')} />
+        </div>
+
+        {!pinned ? (
+          <details className="text-sm">
+            <summary className="cursor-pointer text-slate-700 dark:text-slate-300">Advanced</summary>
+            <div className="mt-3">
+              <label htmlFor="auth" className="field-label">
+                Authentication method
+              </label>
+              <select
+                id="auth"
+                name="auth"
+                value={auth}
+                onChange={(event) => setAuth(event.target.value as AuthMechanism)}
+                className="field-input"
+              >
+                <option value="auto">Automatic (best the server offers)</option>
+                <option value="sasl-plain">SASL PLAIN</option>
+                <option value="apop">APOP</option>
+                <option value="user">USER / PASS</option>
+              </select>
+            </div>
+          </details>
+        ) : null}
+
+        <button type="submit" className="btn btn-primary w-full py-2.5" disabled={busy} aria-describedby={busy ? 'login-progress' : undefined}>
+          {busy ? busyLabel : 'Log in'}
+        </button>
+        <p id="login-progress" role="status" className="sr-only">
+          {busy ? busyLabel : ''}
+        </p>
+        <p className="text-xs text-slate-600 dark:text-slate-400">
+          Your password stays on the Postern server only while you are logged in; it is never stored in this browser.
+        </p>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { ApiError, getPreview, type MessagePreview, type MessageSummary } from './api-client';
+import { ErrorBanner } from './error-banner';
+import { formatSize, sizeClass } from './format-size';
+import { Icon } from './icon';
+import { LinkifiedText } from './linkified-text';
+import { MessageActions } from './message-actions';
+import { MessageHeaderPanel } from './message-header-panel';
+
+const LINE_CHOICES = [10, 20, 50, 100, 200, 500, 1000] as const;
+
+interface PeekPaneProps {
+  message: MessageSummary;
+  isPending: boolean;
+  onDownload: () => void;
+  onDelete: () => void;
+  onSource: () => void;
+  onClose: () => void;
+}
+
+/** Headers and the first lines from `TOP`: enough to decide whether the whole thing is worth fetching. */
+export function PeekPane({ message, isPending, onDownload, onDelete, onSource, onClose }: PeekPaneProps) {
+  const [lines, setLines] = useState<number>(20);
+  const [preview, setPreview] = useState<MessagePreview | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setError(null);
+    getPreview(message.id, lines, controller.signal)
+      .then((result) => setPreview(result))
+      .catch((cause: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
+      });
+    return () => controller.abort();
+  }, [message.id, lines, attempt]);
+
+  // A different message: forget the old preview at once rather than showing it under new headers.
+  useEffect(() => {
+    setPreview(null);
+  }, [message.id]);
+
+  const current = preview && preview.id === message.id ? preview : null;
+  const nextChoice = LINE_CHOICES.find((choice) => choice > lines);
+  const large = sizeClass(message.size) !== 'small';
+
+  return (
+    <section aria-labelledby="peek-heading" className="flex flex-col gap-4" data-testid="peek-pane">
+      <MessageActions
+        title="Peek"
+        onClose={onClose}
+        onDelete={onDelete}
+        onSource={onSource}
+        isPending={isPending}
+      />
+      <MessageHeaderPanel
+        headingId="peek-heading"
+        subject={message.subject}
+        from={message.from}
+        to={message.to}
+        date={message.date}
+        size={message.size}
+        headerList={current?.headerList ?? []}
+      />
+
+      <div className="flex flex-wrap items-center gap-3">
+        <button type="button" className="btn btn-primary" onClick={onDownload}>
+          <Icon name="download" />
+          Download whole message ({formatSize(message.size)})
+        </button>
+        {large ? (
+          <p className="text-sm text-amber-800 dark:text-amber-300">This is a large message; the preview below costs only a few lines.</p>
+        ) : null}
+      </div>
+
+      <div className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex flex-wrap items-center gap-3 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
+          <h3 className="text-sm font-semibold">First lines</h3>
+          <label htmlFor="peek-lines" className="ml-auto text-sm text-slate-700 dark:text-slate-300">
+            Lines to show
+          </label>
+          <select
+            id="peek-lines"
+            value={lines}
+            onChange={(event) => setLines(Number(event.target.value))}
+            className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800"
+          >
+            {LINE_CHOICES.map((choice) => (
+              <option key={choice} value={choice}>
+                {choice}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="p-3" aria-live="polite" aria-busy={!current && !error}>
+          {error ? (
+            <ErrorBanner error={error} context="The preview could not be loaded." onRetry={() => setAttempt((n) => n + 1)} />
+          ) : current ? (
+            <>
+              <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="peek-text">
+                {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-500">(no text in the first lines)</span>}
+              </pre>
+              {current.truncated ? (
+                <p className="mt-3 flex flex-wrap items-center gap-2 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
+                  Showing the first {lines} lines.
+                  {nextChoice ? (
+                    <button type="button" className="btn btn-ghost" onClick={() => setLines(nextChoice)}>
+                      Show {nextChoice} lines
+                    </button>
+                  ) : null}
+                </p>
+              ) : null}
+            </>
+          ) : (
+            <div className="space-y-2">
+              <p className="sr-only">Loading the preview…</p>
+              <div className="skeleton h-3 w-11/12" />
+              <div className="skeleton h-3 w-10/12" />
+              <div className="skeleton h-3 w-9/12" />
+              <div className="skeleton h-3 w-7/12" />
+            </div>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

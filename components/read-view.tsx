@@ -1,0 +1,132 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { ApiError, getMessage, rawUrl, type DownloadProgress as Progress, type FullMessage, type MessageSummary } from './api-client';
+import { AttachmentList } from './attachment-list';
+import { DownloadProgress } from './download-progress';
+import { ErrorBanner } from './error-banner';
+import { HtmlBodyFrame } from './html-body-frame';
+import { Icon } from './icon';
+import { LinkifiedText } from './linkified-text';
+import { MessageActions } from './message-actions';
+import { MessageHeaderPanel } from './message-header-panel';
+
+interface ReadViewProps {
+  summary: MessageSummary;
+  isPending: boolean;
+  onDelete: () => void;
+  onSource: () => void;
+  onClose: () => void;
+}
+
+type BodyTab = 'html' | 'text';
+
+/** The whole message (`RETR`), with progress while it streams in. */
+export function ReadView({ summary, isPending, onDelete, onSource, onClose }: ReadViewProps) {
+  const [remoteImages, setRemoteImages] = useState(false);
+  const [loaded, setLoaded] = useState<{ key: string; message: FullMessage } | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [tab, setTab] = useState<BodyTab>('html');
+
+  useEffect(() => {
+    setRemoteImages(false);
+    setTab('html');
+    setLoaded(null);
+  }, [summary.id]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    setError(null);
+    setProgress(null);
+    getMessage(summary.id, { remoteImages, signal: controller.signal, onProgress: setProgress })
+      .then((result) => setLoaded({ key: `${summary.id}:${remoteImages}`, message: result }))
+      .catch((cause: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
+      });
+    return () => controller.abort();
+  }, [summary.id, remoteImages, attempt]);
+
+  // While remote images are being fetched, the blocked version stays out of sight.
+  const current = loaded && loaded.key.startsWith(`${summary.id}:`) ? loaded.message : null;
+  const loading = !error && loaded?.key !== `${summary.id}:${remoteImages}`;
+  const showHtml = current?.html && tab === 'html';
+
+  return (
+    <article aria-labelledby="read-heading" className="flex flex-col gap-4" data-testid="read-view">
+      <MessageActions title="Message" onClose={onClose} onDelete={onDelete} onSource={onSource} isPending={isPending} />
+      <MessageHeaderPanel
+        headingId="read-heading"
+        subject={current?.subject ?? summary.subject}
+        from={current?.from ?? summary.from}
+        to={current?.to ?? summary.to}
+        cc={current?.cc}
+        replyTo={current?.replyTo}
+        date={current?.date ?? summary.date}
+        size={summary.size}
+        headerList={current?.headerList ?? []}
+      />
+
+      {error ? (
+        <ErrorBanner
+          error={error}
+          context="The message could not be downloaded."
+          onRetry={error.code === 'MESSAGE_TOO_LARGE' ? undefined : () => setAttempt((n) => n + 1)}
+        />
+      ) : null}
+      {error?.code === 'MESSAGE_TOO_LARGE' ? (
+        <a href={rawUrl(summary.id)} download className="btn btn-primary self-start">
+          <Icon name="download" />
+          Download .eml
+        </a>
+      ) : null}
+
+      {loading && !error ? <DownloadProgress progress={progress} expected={summary.size} /> : null}
+
+      {current && !loading ? (
+        <>
+          {current.html && current.text ? (
+            <div role="group" aria-label="Show the message as" className="inline-flex self-start rounded-md border border-slate-300 p-0.5 dark:border-slate-600">
+              {(['html', 'text'] as const).map((choice) => (
+                <button
+                  key={choice}
+                  type="button"
+                  aria-pressed={tab === choice}
+                  onClick={() => setTab(choice)}
+                  className={`rounded px-3 py-1 text-sm ${tab === choice ? 'bg-slate-200 font-medium dark:bg-slate-700' : 'text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800'}`}
+                >
+                  {choice === 'html' ? 'Formatted' : 'Plain text'}
+                </button>
+              ))}
+            </div>
+          ) : null}
+
+          {showHtml && current.htmlHasRemoteContent && !remoteImages ? (
+            <div className="flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">
+              <Icon name="image" />
+              <p className="flex-1">Remote images are blocked, so the sender cannot see that you opened this message.</p>
+              <button type="button" className="btn btn-secondary" onClick={() => setRemoteImages(true)}>
+                <Icon name="eye" />
+                Show remote images
+              </button>
+            </div>
+          ) : null}
+
+          {showHtml && current.html ? (
+            <HtmlBodyFrame html={current.html} remoteImages={remoteImages} title={`Message: ${current.subject ?? 'no subject'}`} />
+          ) : (
+            <div className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+              <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="text-body">
+                {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-500">(this message has no text)</span>}
+              </pre>
+            </div>
+          )}
+
+          <AttachmentList messageId={summary.id} attachments={current.attachments} />
+        </>
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,118 @@
+'use client';
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, listMessages, type MessageFilter, type MessagePage, type MessageSummary } from './api-client';
+
+/** Rows fetched per request; the API allows up to 200. */
+export const PAGE_SIZE = 100;
+
+export interface MessagePagesState {
+  /** Matching messages, null until the first page arrives. */
+  total: number | null;
+  /** Bytes of the matching messages. */
+  size: number;
+  /** Messages in the whole maildrop. */
+  count: number | null;
+  pages: ReadonlyMap<number, MessageSummary[]>;
+  error: ApiError | null;
+  loading: boolean;
+}
+
+interface UseMessagePagesOptions {
+  filter: MessageFilter;
+  /** Bump to drop every cached page (after applying deletions, say). */
+  generation: number;
+  /** When set for a generation, the first page is fetched with `refresh=1` (new mail). */
+  refreshGeneration: number;
+  onPage: (page: MessagePage, unfiltered: boolean) => void;
+}
+
+const EMPTY: MessagePagesState = { total: null, size: 0, count: null, pages: new Map(), error: null, loading: true };
+
+/**
+ * A sparse cache of inbox pages. Rows are fetched a page at a time, only for the part of the
+ * list on screen, so a 10,000-message maildrop costs no more than a 10-message one.
+ */
+export function useMessagePages({ filter, generation, refreshGeneration, onPage }: UseMessagePagesOptions) {
+  const [state, setState] = useState<MessagePagesState>(EMPTY);
+  const inFlight = useRef(new Set<number>());
+  const token = useRef(0);
+  const wanted = useRef<{ start: number; end: number }>({ start: 0, end: PAGE_SIZE - 1 });
+  const onPageRef = useRef(onPage);
+  onPageRef.current = onPage;
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+  const refreshRef = useRef(refreshGeneration);
+  refreshRef.current = refreshGeneration;
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const fetchPage = useCallback((pageIndex: number, myToken: number, refresh: boolean) => {
+    if (inFlight.current.has(pageIndex)) return;
+    inFlight.current.add(pageIndex);
+    const currentFilter = filterRef.current;
+    listMessages({ offset: pageIndex * PAGE_SIZE, limit: PAGE_SIZE, refresh }, currentFilter)
+      .then((page) => {
+        if (token.current !== myToken) return;
+        inFlight.current.delete(pageIndex);
+        onPageRef.current(page, !currentFilter.q.trim() && !currentFilter.minSize);
+        setState((previous) => {
+          const pages = new Map(previous.pages);
+          pages.set(pageIndex, page.messages);
+          return { total: page.total, size: page.size, count: page.count, pages, error: null, loading: false };
+        });
+      })
+      .catch((cause: unknown) => {
+        if (token.current !== myToken) return;
+        inFlight.current.delete(pageIndex);
+        const error = cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
+        setState((previous) => ({ ...previous, error, loading: false }));
+      });
+  }, []);
+
+  // A new filter or generation starts a fresh cache.
+  useEffect(() => {
+    token.current += 1;
+    inFlight.current.clear();
+    const myToken = token.current;
+    setState((previous) => ({ ...EMPTY, pages: new Map(), count: previous.count }));
+    wanted.current = { start: 0, end: PAGE_SIZE - 1 };
+    fetchPage(0, myToken, refreshRef.current === generation);
+  }, [filter, generation, fetchPage]);
+
+  /** Make sure rows start..end (inclusive) are loaded or loading. */
+  const ensureRange = useCallback(
+    (start: number, end: number) => {
+      wanted.current = { start, end };
+      const current = stateRef.current;
+      if (current.total === null || current.error) return;
+      const last = Math.min(end, current.total - 1);
+      for (let page = Math.floor(Math.max(0, start) / PAGE_SIZE); page * PAGE_SIZE <= last; page += 1) {
+        if (!current.pages.has(page)) fetchPage(page, token.current, false);
+      }
+    },
+    [fetchPage],
+  );
+
+  /** After an error: try the rows on screen again. */
+  const retry = useCallback(() => {
+    const current = stateRef.current;
+    setState((previous) => ({ ...previous, error: null, loading: previous.total === null }));
+    if (current.total === null) {
+      fetchPage(0, token.current, false);
+      return;
+    }
+    stateRef.current = { ...current, error: null };
+    const { start, end } = wanted.current;
+    for (let page = Math.floor(start / PAGE_SIZE); page * PAGE_SIZE <= end; page += 1) {
+      if (!current.pages.has(page)) fetchPage(page, token.current, false);
+    }
+  }, [fetchPage]);
+
+  const rowAt = useCallback(
+    (index: number): MessageSummary | undefined => state.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE],
+    [state.pages],
+  );
+
+  return { ...state, rowAt, ensureRange, retry };
+}

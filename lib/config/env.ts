@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Pop3Limits } from '../pop3';
+
+/** Everything the app reads from its environment, validated once. */
+const schema = z.object({
+  POP3_ALLOWED_HOSTS: z.string().default(''),
+  POP3_ALLOWED_PORTS: z.string().default('110,995'),
+  POP3_SERVER: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}:(tls|starttls|none)$/, 'POP3_SERVER must be host:port:security (tls, starttls or none)')
+    .optional(),
+  /** A PEM file of extra CA certificates to trust (for self-signed test or company servers). */
+  POP3_TLS_CA_FILE: z.string().optional(),
+  POSTERN_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  POSTERN_SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
+  /** Messages larger than this are not parsed (they can still be downloaded raw). */
+  POSTERN_MAX_PARSE_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
+  POP3_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  POP3_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  POP3_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).optional(),
+  /** Transcripts of POP3 traffic (credentials redacted) on the server console. */
+  POSTERN_POP3_TRACE: z.enum(['0', '1']).default('0'),
+});
+
+export type AppEnv = z.infer<typeof schema> & { pop3Limits: Partial<Pop3Limits>; tlsCa?: string };
+
+let cached: AppEnv | undefined;
+
+export function appEnv(): AppEnv {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${detail}`);
+  }
+  const env = parsed.data;
+  const pop3Limits: Partial<Pop3Limits> = {};
+  if (env.POP3_CONNECT_TIMEOUT_MS) pop3Limits.connectTimeoutMs = env.POP3_CONNECT_TIMEOUT_MS;
+  if (env.POP3_COMMAND_TIMEOUT_MS) pop3Limits.commandTimeoutMs = env.POP3_COMMAND_TIMEOUT_MS;
+  if (env.POP3_MAX_MESSAGE_BYTES) pop3Limits.maxMessageBytes = env.POP3_MAX_MESSAGE_BYTES;
+  const tlsCa = env.POP3_TLS_CA_FILE ? readFileSync(env.POP3_TLS_CA_FILE, 'utf8') : undefined;
+  cached = { ...env, pop3Limits, tlsCa };
+  return cached;
+}
+
+/** For tests that change the environment between cases. */
+export function resetAppEnv(): void {
+  cached = undefined;
+}
+
+export interface PinnedServer {
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls' | 'none';
+}
+
+export function pinnedServer(): PinnedServer | null {
+  const value = appEnv().POP3_SERVER;
+  if (!value) return null;
+  const [host = '', port = '', security = 'tls'] = value.split(':');
+  return { host, port: Number(port), security: security as PinnedServer['security'] };
+}

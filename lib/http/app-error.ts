@@ -1,0 +1,97 @@
+import { isPop3Error, type Pop3Error, type Pop3ErrorCode } from '../pop3';
+
+export type AppErrorCode =
+  | 'INVALID_INPUT'
+  | 'NO_SESSION'
+  | 'AUTH_FAILED'
+  | 'HOST_NOT_ALLOWED'
+  | 'CSRF_REJECTED'
+  | 'INSECURE_AUTH'
+  | 'MESSAGE_NOT_FOUND'
+  | 'ATTACHMENT_NOT_FOUND'
+  | 'MESSAGE_TOO_LARGE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'MAILBOX_IN_USE'
+  | 'LOGIN_DELAY'
+  | 'RATE_LIMITED'
+  | 'UNSUPPORTED'
+  | 'CONNECT_FAILED'
+  | 'TLS_FAILED'
+  | 'PROTOCOL_ERROR'
+  | 'SERVER_ERROR'
+  | 'TIMEOUT'
+  | 'SERVICE_BUSY'
+  | 'INTERNAL_ERROR';
+
+/** The one table from error code to HTTP status. */
+export const STATUS_OF: Record<AppErrorCode, number> = {
+  INVALID_INPUT: 400,
+  INSECURE_AUTH: 400,
+  NO_SESSION: 401,
+  AUTH_FAILED: 401,
+  HOST_NOT_ALLOWED: 403,
+  CSRF_REJECTED: 403,
+  MESSAGE_NOT_FOUND: 404,
+  ATTACHMENT_NOT_FOUND: 404,
+  MESSAGE_TOO_LARGE: 413,
+  PAYLOAD_TOO_LARGE: 413,
+  MAILBOX_IN_USE: 423,
+  LOGIN_DELAY: 429,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  UNSUPPORTED: 501,
+  CONNECT_FAILED: 502,
+  TLS_FAILED: 502,
+  PROTOCOL_ERROR: 502,
+  SERVER_ERROR: 502,
+  SERVICE_BUSY: 503,
+  TIMEOUT: 504,
+};
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** Seconds, for 429s. */
+  readonly retryAfter?: number;
+
+  constructor(code: AppErrorCode, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryAfter = options.retryAfter;
+  }
+
+  get status(): number {
+    return STATUS_OF[this.code];
+  }
+}
+
+const FROM_POP3: Record<Pop3ErrorCode, { code: AppErrorCode; message: string }> = {
+  COMMAND_FAILED: { code: 'SERVER_ERROR', message: 'The mail server reported an error.' },
+  AUTH_FAILED: { code: 'AUTH_FAILED', message: 'The mail server refused the user name or password.' },
+  IN_USE: { code: 'MAILBOX_IN_USE', message: 'The mailbox is in use by another program. Try again in a minute.' },
+  LOGIN_DELAY: { code: 'LOGIN_DELAY', message: 'The mail server asks to wait before logging in again.' },
+  SYS_TEMP: { code: 'SERVER_ERROR', message: 'The mail server has a temporary problem. Try again later.' },
+  SYS_PERM: { code: 'SERVER_ERROR', message: 'The mail server reported a permanent problem with this mailbox.' },
+  UNSUPPORTED: { code: 'UNSUPPORTED', message: 'The mail server does not support what this needs.' },
+  INSECURE_AUTH: { code: 'INSECURE_AUTH', message: 'The password would travel unencrypted; choose TLS or STARTTLS, or accept a plain connection explicitly.' },
+  INVALID_ARGUMENT: { code: 'INVALID_INPUT', message: 'A value contains characters that cannot be sent to a mail server.' },
+  CONNECT_FAILED: { code: 'CONNECT_FAILED', message: 'The mail server could not be reached.' },
+  TLS_FAILED: { code: 'TLS_FAILED', message: 'A secure connection to the mail server could not be made.' },
+  PROTOCOL_ERROR: { code: 'PROTOCOL_ERROR', message: 'The mail server sent something that is not POP3.' },
+  LIMIT_EXCEEDED: { code: 'PROTOCOL_ERROR', message: 'The mail server sent more than this app accepts.' },
+  TIMEOUT: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' },
+  CLOSED: { code: 'CONNECT_FAILED', message: 'The connection to the mail server was lost.' },
+};
+
+/** Maps anything thrown to an AppError. Pop3 messages are written for people already; keep theirs when specific. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isPop3Error(error)) return fromPop3(error);
+  return new AppError('INTERNAL_ERROR', 'Something went wrong on our side.', { cause: error });
+}
+
+function fromPop3(error: Pop3Error): AppError {
+  const mapped = FROM_POP3[error.code];
+  const specific = ['UNSUPPORTED', 'TLS_FAILED', 'TIMEOUT', 'CONNECT_FAILED', 'INSECURE_AUTH'].includes(error.code);
+  return new AppError(mapped.code, specific ? error.message : mapped.message, { cause: error });
+}

@@ -1,0 +1,85 @@
+import 'server-only';
+import { z } from 'zod';
+import { serverContext } from '../server/context';
+import type { MailSession } from '../mail/mail-session';
+import { AppError, toAppError } from './app-error';
+import { assertSameOrigin } from './request-guards';
+
+export const SESSION_COOKIE = 'postern_session';
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  for (const [name, value] of Object.entries(NO_STORE)) headers.set(name, value);
+  return Response.json(body, { ...init, headers });
+}
+
+/** The one place an error becomes a response: typed code, a sentence for the person, status from the table. */
+export function errorResponse(error: unknown): Response {
+  const appError = toAppError(error);
+  if (appError.code === 'INTERNAL_ERROR') console.error('[postern] internal error', error);
+  else if (appError.status >= 500) console.warn(`[postern] ${appError.code}: ${describeCause(error)}`);
+  const headers: Record<string, string> = { ...NO_STORE };
+  if (appError.retryAfter) headers['Retry-After'] = String(appError.retryAfter);
+  return Response.json({ error: { code: appError.code, message: appError.message } }, { status: appError.status, headers });
+}
+
+function describeCause(error: unknown): string {
+  // Pop3Error messages and redacted commands never contain credentials.
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}
+
+type Handler<C> = (request: Request, context: C) => Promise<Response>;
+
+/** Wraps a route: same-origin check for state changes, then one error-to-response path. */
+export function route<C>(handler: Handler<C>): Handler<C> {
+  return async (request, context) => {
+    try {
+      assertSameOrigin(request);
+      return await handler(request, context);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+export function sessionToken(request: Request): string | undefined {
+  const cookie = request.headers.get('cookie') ?? '';
+  for (const part of cookie.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return rest.join('=');
+  }
+  return undefined;
+}
+
+export function requireSession(request: Request): MailSession {
+  const session = serverContext().pool.get(sessionToken(request));
+  if (!session) throw new AppError('NO_SESSION', 'Your session has ended. Please log in again.');
+  return session;
+}
+
+export function sessionCookie(token: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
+}
+
+/** zod at the boundary: a failure is INVALID_INPUT with a sentence naming the field. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  throw new AppError('INVALID_INPUT', field ? `${field}: ${issue?.message ?? 'invalid'}` : issue?.message ?? 'Invalid input.');
+}
+
+export function searchParams(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams.entries());
+}

@@ -1,0 +1,273 @@
+import type { Readable } from 'node:stream';
+import { simpleParser } from 'mailparser';
+import { AppError } from '../http/app-error';
+import type { BodyProgress, Pop3Client } from '../pop3';
+import type { AddressObject, HeaderValue } from 'mailparser';
+import { flattenAddresses, type MailAddress } from './addresses';
+import { fetchHeaderSections, headerEnd } from './header-fetch';
+import { decodeHeaderLines, summarizeHeaders, type HeaderLine, type HeaderSummary } from './header-summary';
+import type { MailSession, MaildropEntry } from './mail-session';
+import { extractAttachment, parseMessageStream, type AttachmentInfo } from './message-parser';
+import { sanitizeEmailHtml } from './sanitize-email-html';
+
+/** What the inbox list shows of one message. */
+export interface MessageSummary extends HeaderSummary {
+  id: string;
+  number: number;
+  size: number;
+  deleted: boolean;
+}
+
+export interface ListQuery {
+  offset: number;
+  limit: number;
+  q?: string;
+  minSize?: number;
+}
+
+export interface MessagePage {
+  total: number;
+  size: number;
+  offset: number;
+  limit: number;
+  count: number;
+  messages: MessageSummary[];
+}
+
+const EMPTY_SUMMARY: HeaderSummary = {
+  from: null,
+  to: [],
+  cc: [],
+  subject: '',
+  date: null,
+  contentType: 'text/plain',
+  hasAttachments: false,
+  messageId: null,
+};
+
+/** Fills the header cache for entries that are not in it yet: one pipelined batch of `TOP n 0`. */
+async function ensureSummaries(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[]): Promise<void> {
+  const missing = entries.filter((entry) => !session.summaries.has(entry.id));
+  if (missing.length === 0) return;
+  const sections = await fetchHeaderSections(client, missing);
+  await Promise.all(
+    missing.map(async (entry) => {
+      const section = sections.get(entry.number);
+      const summary = section ? await summarizeHeaders(section).catch(() => EMPTY_SUMMARY) : EMPTY_SUMMARY;
+      session.summaries.set(entry.id, summary);
+    }),
+  );
+}
+
+function matches(session: MailSession, entry: MaildropEntry, query: ListQuery): boolean {
+  if (query.minSize !== undefined && entry.size < query.minSize) return false;
+  if (!query.q) return true;
+  const needle = query.q.toLowerCase();
+  const summary = session.summaries.get(entry.id);
+  if (!summary) return false;
+  const haystack = [summary.subject, summary.from?.name ?? '', summary.from?.address ?? ''].join('\n').toLowerCase();
+  return haystack.includes(needle);
+}
+
+/** Newest first, filtered. Filtering by text needs every header, fetched once and cached. */
+async function selectEntries(session: MailSession, client: Pop3Client, query: Omit<ListQuery, 'offset' | 'limit'>): Promise<MaildropEntry[]> {
+  const newestFirst = [...session.snapshot].reverse();
+  if (query.q) await ensureSummaries(session, client, newestFirst);
+  return query.q || query.minSize !== undefined ? newestFirst.filter((entry) => matches(session, entry, { offset: 0, limit: 0, ...query })) : newestFirst;
+}
+
+function toSummary(session: MailSession, entry: MaildropEntry): MessageSummary {
+  return {
+    id: entry.id,
+    number: entry.number,
+    size: entry.size,
+    deleted: session.pending.has(entry.id),
+    ...(session.summaries.get(entry.id) ?? EMPTY_SUMMARY),
+  };
+}
+
+export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
+  return session.run(async (client) => {
+    const selected = await selectEntries(session, client, query);
+    const page = selected.slice(query.offset, query.offset + query.limit);
+    await ensureSummaries(session, client, page);
+    return {
+      total: selected.length,
+      size: selected.reduce((sum, entry) => sum + entry.size, 0),
+      offset: query.offset,
+      limit: query.limit,
+      count: session.count,
+      messages: page.map((entry) => toSummary(session, entry)),
+    };
+  });
+}
+
+/** Every id matching a filter, for "select all matching". */
+export async function listIds(session: MailSession, query: Omit<ListQuery, 'offset' | 'limit'>): Promise<string[]> {
+  return session.run(async (client) => (await selectEntries(session, client, query)).map((entry) => entry.id));
+}
+
+export interface Preview {
+  id: string;
+  size: number;
+  headers: Record<string, string>;
+  headerList: HeaderLine[];
+  text: string;
+  truncated: boolean;
+}
+
+/** Bytes kept from a peek, whatever the line count: a peek must stay small. */
+const MAX_PREVIEW_BYTES = 1024 * 1024;
+
+/**
+ * Headers and the first lines (`TOP n lines`), decoded as far as those lines
+ * allow. Without TOP, a RETR is read only as far as needed and the
+ * connection is then closed (the next use reconnects): never a full download.
+ */
+export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
+  const { bytes, complete } = await session.run(async (client) => {
+    const entry = session.lookup(id);
+    const useTop = !(client.capaKnown && !client.capabilities.top);
+    const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
+    return readBounded(stream, useTop ? MAX_PREVIEW_BYTES : MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
+  });
+  const entry = session.lookup(id);
+  const parsed = await simpleParser(bytes, { skipImageLinks: true, skipTextToHtml: true });
+  const headerList = decodeHeaderLines(parsed.headerLines);
+  const headers: Record<string, string> = {};
+  for (const { name, value } of headerList) {
+    const key = name.toLowerCase();
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+  }
+  const text = (parsed.text ?? '').trimEnd();
+  return { id, size: entry.size, headers, headerList, text, truncated: !complete || bytes.length < entry.size };
+}
+
+/**
+ * Reads a body stream up to `maxBytes` (and, for a RETR stand-in for TOP, up
+ * to `bodyLines` lines after the headers). Stopping early destroys the stream
+ * and calls `abandon`.
+ */
+async function readBounded(stream: Readable, maxBytes: number, bodyLines: number | undefined, abandon: () => void): Promise<{ bytes: Buffer; complete: boolean }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    total += chunk.length;
+    const enough = total >= maxBytes || (bodyLines !== undefined && hasBodyLines(Buffer.concat(chunks), bodyLines));
+    if (enough) {
+      stream.destroy();
+      abandon();
+      const bytes = Buffer.concat(chunks).subarray(0, maxBytes);
+      return { bytes: bodyLines === undefined ? bytes : cutAfterLines(bytes, bodyLines), complete: false };
+    }
+  }
+  return { bytes: Buffer.concat(chunks), complete: true };
+}
+
+function hasBodyLines(bytes: Buffer, lines: number): boolean {
+  const end = headerEnd(bytes);
+  if (end < 0) return false;
+  let count = 0;
+  for (let i = end; i < bytes.length; i++) if (bytes[i] === 0x0a && ++count > lines) return true;
+  return false;
+}
+
+function cutAfterLines(bytes: Buffer, lines: number): Buffer {
+  const end = headerEnd(bytes);
+  if (end < 0) return bytes;
+  let count = 0;
+  for (let i = end; i < bytes.length; i++) if (bytes[i] === 0x0a && ++count === lines) return bytes.subarray(0, i + 1);
+  return bytes;
+}
+
+export interface FullMessage {
+  id: string;
+  size: number;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  subject: string;
+  date: string | null;
+  text: string | null;
+  textHtml: string | null;
+  html: string | null;
+  htmlHasRemoteContent: boolean;
+  remoteImagesShown: boolean;
+  headerList: HeaderLine[];
+  attachments: Array<Omit<AttachmentInfo, 'cid'> & { url: string }>;
+}
+
+export function attachmentUrl(messageId: string, attachmentId: string): string {
+  return `/api/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(attachmentId)}`;
+}
+
+/** RETR streamed into mailparser's streaming parser; HTML sanitized here, on the server. */
+export async function readMessage(
+  session: MailSession,
+  id: string,
+  options: { remoteImages: boolean; maxParseBytes: number; onProgress?: (progress: BodyProgress) => void },
+): Promise<FullMessage> {
+  const entry = session.lookup(id);
+  if (entry.size > options.maxParseBytes) {
+    throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
+  }
+  const parsed = await session.run(async (client) => {
+    const stream = await client.retr(session.lookup(id).number, { onProgress: options.onProgress });
+    return parseMessageStream(stream);
+  });
+  const byCid = new Map(parsed.attachments.filter((a) => a.cid).map((a) => [a.cid!, a.id]));
+  const resolveCid = (cid: string) => {
+    const attachmentId = byCid.get(cid);
+    return attachmentId ? attachmentUrl(id, attachmentId) : undefined;
+  };
+  const sanitized = parsed.html ? sanitizeEmailHtml(parsed.html, { remoteImages: options.remoteImages, resolveCid }) : null;
+  const textHtml = parsed.textAsHtml ? sanitizeEmailHtml(parsed.textAsHtml, { remoteImages: false, resolveCid: () => undefined }).html : null;
+  const headers = parsed.headers;
+  const date = headers.get('date');
+  return {
+    id,
+    size: entry.size,
+    from: flattenAddresses(addressHeader(headers.get('from')))[0] ?? null,
+    to: flattenAddresses(addressHeader(headers.get('to'))),
+    cc: flattenAddresses(addressHeader(headers.get('cc'))),
+    replyTo: flattenAddresses(addressHeader(headers.get('reply-to'))),
+    subject: typeof headers.get('subject') === 'string' ? (headers.get('subject') as string) : '',
+    date: date instanceof Date && !Number.isNaN(date.getTime()) ? date.toISOString() : null,
+    text: parsed.text,
+    textHtml,
+    html: sanitized?.html ?? null,
+    htmlHasRemoteContent: sanitized?.hadRemoteContent ?? false,
+    remoteImagesShown: options.remoteImages,
+    headerList: decodeHeaderLines(parsed.headerLines),
+    attachments: parsed.attachments.map(({ cid: _cid, ...info }) => ({ ...info, url: attachmentUrl(id, info.id) })),
+  };
+}
+
+/** The message exactly as the server holds it (after dot-unstuffing), as a stream. */
+export async function rawMessage(session: MailSession, id: string): Promise<{ size: number; stream: Readable }> {
+  const entry = session.lookup(id);
+  const stream = await session.runStream((client) => client.retr(session.lookup(id).number));
+  return { size: entry.size, stream };
+}
+
+export async function attachmentStream(session: MailSession, id: string, attachmentId: string): Promise<{ info: AttachmentInfo; stream: Readable }> {
+  session.lookup(id);
+  let found: { info: AttachmentInfo; stream: Readable } | null = null;
+  const stream = await session.runStream(async (client) => {
+    const body = await client.retr(session.lookup(id).number);
+    found = await extractAttachment(body, attachmentId);
+    if (!found) {
+      body.destroy();
+      throw new AppError('ATTACHMENT_NOT_FOUND', 'That attachment is not in this message.');
+    }
+    return found.stream;
+  });
+  return { info: found!.info, stream };
+}
+
+function addressHeader(value: HeaderValue | undefined): AddressObject | undefined {
+  if (value && typeof value === 'object' && 'value' in value && Array.isArray(value.value)) return value as AddressObject;
+  return undefined;
+}

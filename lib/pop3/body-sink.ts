@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import { Pop3Error } from './errors';
+
+/** Where the client pours a multi-line reply's unstuffed bytes. */
+export interface BodySink {
+  /** Returns false to ask the client to stop reading the socket until `onDrain` fires. */
+  write(piece: Buffer): boolean;
+  end(): void;
+  fail(error: Pop3Error): void;
+  /** Registers the callback that lets the client read again after backpressure. */
+  onDrain(callback: () => void): void;
+}
+
+export interface BodyProgress {
+  received: number;
+  /** Size the server gave in LIST, when known. */
+  expected?: number;
+}
+
+/**
+ * A RETR or TOP body as a byte stream. Memory is bounded by the stream's
+ * high-water mark: when the consumer is slow, the client stops reading the
+ * socket. Destroying the stream early abandons the body: the client keeps
+ * reading to stay in step with the server but discards the bytes.
+ */
+export class BodyStream extends Readable implements BodySink {
+  received = 0;
+  readonly expected?: number;
+  private drainCallback: (() => void) | undefined;
+  private abandoned = false;
+  private readonly onProgress?: (progress: BodyProgress) => void;
+
+  constructor(options: { expected?: number; onProgress?: (progress: BodyProgress) => void; highWaterMark?: number }) {
+    super({ highWaterMark: options.highWaterMark ?? 256 * 1024 });
+    this.expected = options.expected;
+    this.onProgress = options.onProgress;
+  }
+
+  override _read(): void {
+    const callback = this.drainCallback;
+    this.drainCallback = undefined;
+    callback?.();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.abandoned = true;
+    const resume = this.drainCallback;
+    this.drainCallback = undefined;
+    resume?.();
+    callback(error);
+  }
+
+  write(piece: Buffer): boolean {
+    this.received += piece.length;
+    this.onProgress?.({ received: this.received, expected: this.expected });
+    if (this.abandoned || this.destroyed) return true;
+    return this.push(piece);
+  }
+
+  end(): void {
+    if (!this.abandoned && !this.destroyed) this.push(null);
+  }
+
+  fail(error: Pop3Error): void {
+    if (!this.destroyed) this.destroy(error);
+  }
+
+  onDrain(callback: () => void): void {
+    if (this.abandoned || this.destroyed) callback();
+    else this.drainCallback = callback;
+  }
+}
+
+/**
+ * Collects a bounded reply in memory. `overflow: 'fatal'` makes a breach a
+ * LIMIT_EXCEEDED (listings); `'truncate'` keeps the first `limit` bytes and
+ * discards the rest (headers from TOP n 0).
+ */
+export class CollectSink implements BodySink {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  truncated = false;
+  readonly done: Promise<Buffer>;
+  private resolveDone!: (value: Buffer) => void;
+  private rejectDone!: (error: Pop3Error) => void;
+
+  constructor(private readonly limit: number, private readonly overflow: 'fatal' | 'truncate') {
+    this.done = new Promise<Buffer>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // A rejection is always observed by whoever awaits `done`; avoid an unhandled warning before they do.
+    this.done.catch(() => undefined);
+  }
+
+  write(piece: Buffer): boolean {
+    const room = this.limit - this.bytes;
+    if (piece.length > room) {
+      if (this.overflow === 'fatal') {
+        throw new Pop3Error('LIMIT_EXCEEDED', `The server's reply is larger than ${this.limit} bytes.`);
+      }
+      this.truncated = true;
+      if (room > 0) this.keep(piece.subarray(0, room));
+      return true;
+    }
+    this.keep(piece);
+    return true;
+  }
+
+  private keep(piece: Buffer): void {
+    // Copy: the piece is a slice of a socket chunk we should not pin.
+    this.chunks.push(Buffer.from(piece));
+    this.bytes += piece.length;
+  }
+
+  end(): void {
+    this.resolveDone(Buffer.concat(this.chunks, this.bytes));
+  }
+
+  fail(error: Pop3Error): void {
+    this.rejectDone(error);
+  }
+
+  onDrain(callback: () => void): void {
+    callback();
+  }
+}

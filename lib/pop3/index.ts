@@ -1,0 +1,12 @@
+export { Pop3Client } from './client';
+export type { ClientState, LoginOptions, Pop3ClientOptions, TopResult, TranscriptEntry } from './client';
+export { connectPop3 } from './connect';
+export type { ConnectOptions, Security, TlsTrust } from './connect';
+export { Pop3Error, isPop3Error } from './errors';
+export type { Pop3ErrorCode } from './errors';
+export { DEFAULT_LIMITS, resolveLimits } from './limits';
+export type { Pop3Limits } from './limits';
+export type { AuthChoice, AuthMechanism } from './auth';
+export type { Capabilities, ListEntry, MaildropStat, UidlEntry } from './parse';
+export { BodyStream } from './body-sink';
+export type { BodyProgress } from './body-sink';

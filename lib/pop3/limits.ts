@@ -1,0 +1,46 @@
+/**
+ * Every wait has a named deadline and every read a named bound. All in one
+ * place so the app can override them from its validated environment.
+ */
+export interface Pop3Limits {
+  /** One budget for DNS + TCP + TLS handshake. */
+  connectTimeoutMs: number;
+  /** From connected to a complete greeting line. */
+  greetingTimeoutMs: number;
+  /** Overall deadline for a single-line reply, and the base for multi-line ones. */
+  commandTimeoutMs: number;
+  /** Multi-line replies also get this much time per byte expected, so a huge RETR is not cut off while a drip still is. */
+  minBytesPerSecond: number;
+  /** A status line (or a LIST/UIDL/CAPA line) longer than this is a protocol error. */
+  maxStatusLineBytes: number;
+  /** One line inside a message body; generous because real HTML mail has long lines. */
+  maxBodyLineBytes: number;
+  /** A whole LIST/UIDL/CAPA reply. */
+  maxListingBytes: number;
+  /** A whole RETR/TOP body. */
+  maxMessageBytes: number;
+  /** Headers kept from `TOP n 0`; the rest is read and discarded. */
+  maxHeaderBytes: number;
+  /** Most commands written ahead of their replies when PIPELINING is on. */
+  maxPipelineDepth: number;
+  /** A message number, count or size above this is treated as nonsense. */
+  maxReasonableCount: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Pop3Limits> = Object.freeze({
+  connectTimeoutMs: 15_000,
+  greetingTimeoutMs: 15_000,
+  commandTimeoutMs: 30_000,
+  minBytesPerSecond: 32 * 1024,
+  maxStatusLineBytes: 8 * 1024,
+  maxBodyLineBytes: 4 * 1024 * 1024,
+  maxListingBytes: 64 * 1024 * 1024,
+  maxMessageBytes: 1024 * 1024 * 1024,
+  maxHeaderBytes: 256 * 1024,
+  maxPipelineDepth: 64,
+  maxReasonableCount: Number.MAX_SAFE_INTEGER,
+});
+
+export function resolveLimits(overrides?: Partial<Pop3Limits>): Pop3Limits {
+  return { ...DEFAULT_LIMITS, ...overrides };
+}

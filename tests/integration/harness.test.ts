@@ -1,0 +1,321 @@
+/**
+ * Proves the test harness itself: a private Dovecot starts, serves the sample
+ * maildrop byte-exactly in order, speaks STLS and implicit TLS with the
+ * generated certificate, and goes away on stop(). Talks raw POP3 over
+ * net/tls sockets (deliberately not our client). Fails, never skips, when
+ * Dovecot is missing.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import tls from 'node:tls';
+import { sampleMaildrop, smallMessages } from '../support/maildrop';
+import { startProxy } from '../support/pop3-proxy';
+import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
+
+const READ_TIMEOUT_MS = 5_000;
+
+/** Minimal raw POP3 reader: status lines, and multi-line bodies with dot-unstuffing. */
+class Wire {
+  private buffer = Buffer.alloc(0);
+  private wake: (() => void) | undefined;
+  private ended = false;
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.wake?.();
+  };
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('data', this.onData);
+    socket.on('close', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(new Wire(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Waits until `find` returns an end index, then removes and returns buffer[0, end). */
+  private async take(find: (buffer: Buffer) => number, consume: (end: number) => number, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const end = find(this.buffer);
+      if (end !== -1) {
+        const taken = this.buffer.subarray(0, end);
+        this.buffer = this.buffer.subarray(consume(end));
+        return taken;
+      }
+      if (this.ended) throw new Error(`connection closed; buffered: ${JSON.stringify(this.buffer.toString('latin1'))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; buffered: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  async line(timeoutMs?: number): Promise<string> {
+    const line = await this.take((b) => b.indexOf('\r\n'), (end) => end + 2, timeoutMs);
+    return line.toString('latin1');
+  }
+
+  async command(command: string, timeoutMs?: number): Promise<string> {
+    this.socket.write(`${command}\r\n`);
+    return this.line(timeoutMs);
+  }
+
+  /** The body of a multi-line response, terminator removed and dot-stuffing undone. */
+  async multiline(): Promise<Buffer> {
+    // The body ends at CRLF "." CRLF; an empty body is just "." CRLF.
+    const findEnd = (b: Buffer): number => {
+      if (b.subarray(0, 3).equals(Buffer.from('.\r\n'))) return 0;
+      const i = b.indexOf('\r\n.\r\n');
+      return i === -1 ? -1 : i + 2;
+    };
+    const stuffed = await this.take(findEnd, (end) => end + 3);
+    const parts: Buffer[] = [];
+    let lineStart = 0;
+    while (lineStart < stuffed.length) {
+      const next = stuffed.indexOf('\r\n', lineStart);
+      const lineEnd = next === -1 ? stuffed.length : next + 2;
+      const skip = stuffed[lineStart] === 0x2e ? 1 : 0; // a leading "." was added by the server
+      parts.push(stuffed.subarray(lineStart + skip, lineEnd));
+      lineStart = lineEnd;
+    }
+    return Buffer.concat(parts);
+  }
+
+  async multilineText(): Promise<string[]> {
+    const body = (await this.multiline()).toString('latin1');
+    return body === '' ? [] : body.replace(/\r\n$/, '').split('\r\n');
+  }
+
+  /** Hands the socket over (for a TLS upgrade); nothing may be buffered. */
+  detach(): net.Socket {
+    assert.equal(this.buffer.length, 0, 'bytes after the STLS +OK');
+    this.socket.removeListener('data', this.onData);
+    return this.socket;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function login(server: DovecotServer, user: string, password: string): Promise<Wire> {
+  const wire = await Wire.connect(server.port);
+  assert.match(await wire.line(), /^\+OK /);
+  assert.match(await wire.command(`USER ${user}`), /^\+OK/);
+  assert.match(await wire.command(`PASS ${password}`), /^\+OK/);
+  return wire;
+}
+
+function tlsFingerprint(socket: tls.TLSSocket): string {
+  return socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase();
+}
+
+// The two suites run side by side (the [IN-USE] check waits 10 s); tests inside each run in order.
+describe('Dovecot test harness', { concurrency: true, timeout: 60_000 }, () => {
+  describe('a running Dovecot', { concurrency: 1 }, () => {
+    const sample = sampleMaildrop({ big: false });
+    const bobMail = smallMessages(5);
+    let server: DovecotServer;
+
+    before(async () => {
+      server = await startDovecot({
+        users: [
+          { name: 'alice', password: 'alice-secret', messages: sample.map((m) => m.raw) },
+          { name: 'bob', password: 'bob-secret', messages: bobMail.map((m) => m.raw) },
+        ],
+      });
+    });
+
+    after(async () => {
+      await server?.stop();
+    });
+
+    it('greets with +OK and an APOP timestamp, and answers CAPA', async () => {
+      const wire = await Wire.connect(server.port);
+      assert.match(await wire.line(), /^\+OK .*<[^>]+@[^>]+>$/);
+      assert.equal(await wire.command('CAPA'), '+OK');
+      const capa = await wire.multilineText();
+      for (const capability of ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'STLS', 'USER']) assert.ok(capa.includes(capability), `CAPA lacks ${capability}: ${capa.join(', ')}`);
+      assert.ok(capa.some((c) => /^SASL .*\bPLAIN\b/.test(c)), 'SASL PLAIN advertised');
+      wire.close();
+      assert.match(server.version, /^2\.\d+\.\d+/);
+      assert.equal(await server.storedCount('alice'), sample.length);
+    });
+
+    it('USER/PASS login; STAT matches the maildrop in count and CRLF octets', async () => {
+      const wire = await login(server, 'alice', 'alice-secret');
+      const octets = sample.reduce((sum, _m, i) => sum + server.expectedRetr('alice', i + 1).length, 0);
+      assert.equal(await wire.command('STAT'), `+OK ${sample.length} ${octets}`);
+      assert.equal(await wire.command('QUIT'), '+OK Logging out.');
+      wire.close();
+    });
+
+    it('RETR returns every message byte for byte, in delivery order', async () => {
+      const wire = await login(server, 'alice', 'alice-secret');
+      for (let n = 1; n <= sample.length; n++) {
+        assert.match(await wire.command(`RETR ${n}`), /^\+OK/);
+        const body = await wire.multiline();
+        const expected = server.expectedRetr('alice', n);
+        assert.ok(body.equals(expected), `message ${n} (${sample[n - 1]?.name}) differs: got ${body.length} bytes, expected ${expected.length}`);
+      }
+      // UIDLs are the stable Maildir base names, in order.
+      assert.equal(await wire.command('UIDL'), '+OK');
+      const uidls = await wire.multilineText();
+      assert.deepEqual(uidls, sample.map((_m, i) => `${i + 1} ${1_700_000_001 + i}.M${i + 1}P1Q${i + 1}.postern`));
+      await wire.command('QUIT');
+      wire.close();
+    });
+
+    it('APOP logs in with the greeting timestamp', async () => {
+      const wire = await Wire.connect(server.port);
+      const greeting = await wire.line();
+      const timestamp = /<[^>]+>/.exec(greeting)?.[0];
+      assert.ok(timestamp, greeting);
+      const digest = createHash('md5').update(`${timestamp}bob-secret`).digest('hex');
+      assert.match(await wire.command(`APOP bob ${digest}`), /^\+OK/);
+      assert.equal(await wire.command('STAT').then((s) => s.split(' ')[1]), String(bobMail.length));
+      wire.close();
+    });
+
+    it('a wrong password fails fast with [AUTH] (no 2 s delay, no growing penalty)', async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const started = Date.now();
+        const wire = await Wire.connect(server.port);
+        await wire.line();
+        await wire.command('USER alice');
+        assert.match(await wire.command('PASS wrong'), /^-ERR \[AUTH\]/);
+        assert.ok(Date.now() - started < 1_500, `attempt ${attempt} took ${Date.now() - started} ms`);
+        wire.close();
+      }
+    });
+
+    it('STLS upgrades to TLS verified by the generated certificate', async () => {
+      const wire = await Wire.connect(server.port);
+      await wire.line();
+      assert.match(await wire.command('STLS'), /^\+OK/);
+      const secure = tls.connect({ socket: wire.detach(), servername: 'localhost', ca: server.certPem });
+      await new Promise<void>((resolve, reject) => {
+        secure.once('secureConnect', resolve);
+        secure.once('error', reject);
+      });
+      assert.equal(secure.authorized, true);
+      assert.equal(tlsFingerprint(secure), server.certFingerprint256);
+      const inner = new Wire(secure);
+      assert.equal(await inner.command('CAPA'), '+OK');
+      assert.ok(!(await inner.multilineText()).includes('STLS'), 'no STLS after STLS');
+      const plain = Buffer.from('\0alice\0alice-secret').toString('base64');
+      assert.match(await inner.command(`AUTH PLAIN ${plain}`), /^\+OK/);
+      assert.match(await inner.command('RETR 1'), /^\+OK/);
+      assert.ok((await inner.multiline()).equals(server.expectedRetr('alice', 1)));
+      inner.close();
+    });
+
+    it('the implicit TLS port answers +OK (certificate valid for IP 127.0.0.1)', async () => {
+      assert.ok(server.tlsPort);
+      const secure = tls.connect({ host: '127.0.0.1', port: server.tlsPort, ca: server.certPem });
+      await new Promise<void>((resolve, reject) => {
+        secure.once('secureConnect', resolve);
+        secure.once('error', reject);
+      });
+      assert.equal(tlsFingerprint(secure), server.certFingerprint256);
+      const wire = new Wire(secure);
+      assert.match(await wire.line(), /^\+OK /);
+      wire.close();
+    });
+
+    it('deliver() adds a message that the next session sees', async () => {
+      const extra = smallMessages(1, { seed: 99 })[0];
+      assert.ok(extra);
+      await server.deliver('bob', extra.raw);
+      assert.equal(await server.storedCount('bob'), bobMail.length + 1);
+      const wire = await login(server, 'bob', 'bob-secret');
+      const count = bobMail.length + 1;
+      assert.match(await wire.command('STAT'), new RegExp(`^\\+OK ${count} `));
+      assert.match(await wire.command(`RETR ${count}`), /^\+OK/);
+      assert.ok((await wire.multiline()).equals(server.expectedRetr('bob', count)));
+      await wire.command('QUIT');
+      wire.close();
+    });
+
+    it('logText() has the logins and the commands sent after login', async () => {
+      let log = '';
+      for (let i = 0; i < 40 && !/pop3\(bob\)<\d+> C: RETR 6/.test(log); i++) {
+        log = await server.logText();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match(log, /Login: user=<alice>, method=PLAIN/);
+      assert.match(log, /pop3\(alice\)<\d+> C: RETR 1/);
+      assert.match(log, /pop3\(bob\)<\d+> C: RETR 6/);
+      assert.doesNotMatch(log, /alice-secret/);
+    });
+
+    it('the proxy forwards with a delay and records what the client sent', async () => {
+      const proxy = await startProxy({ targetPort: server.port, delayMs: 30 });
+      try {
+        const started = Date.now();
+        const wire = await Wire.connect(proxy.port);
+        assert.match(await wire.line(), /^\+OK/);
+        assert.ok(Date.now() - started >= 25, 'greeting was delayed');
+        await wire.command('USER alice');
+        await wire.command('PASS alice-secret');
+        // Pipelined commands arrive in order.
+        wire.socket.write('LIST 1\r\nTOP 1 0\r\n');
+        assert.match(await wire.line(), /^\+OK 1 \d+$/);
+        assert.match(await wire.line(), /^\+OK/);
+        await wire.multiline();
+        assert.equal(await wire.command('QUIT'), '+OK Logging out.');
+        wire.close();
+        assert.equal(proxy.transcript(), 'USER alice\nPASS alice-secret\nLIST 1\nTOP 1 0\nQUIT');
+        assert.deepEqual(proxy.connections().length, 1);
+        assert.doesNotMatch(proxy.transcript(), /RETR/);
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  describe('options and lifecycle', { concurrency: 1 }, () => {
+    it('lockSession: a second concurrent login gets -ERR [IN-USE]; stop() removes everything', async () => {
+      const server = await startDovecot({ users: [{ name: 'carol', password: 'pw', messages: smallMessages(2).map((m) => m.raw) }], lockSession: true });
+      try {
+        const first = await login(server, 'carol', 'pw');
+        const second = await Wire.connect(server.port);
+        await second.line();
+        await second.command('USER carol');
+        // Dovecot waits for the session lock (a fixed 10 s dotlock timeout) before refusing.
+        assert.match(await second.command('PASS pw', 15_000), /^-ERR \[IN-USE\]/);
+        second.close();
+        await first.command('QUIT');
+        first.close();
+      } finally {
+        await server.stop();
+      }
+      assert.equal(existsSync(server.dir), false, 'temporary directory removed');
+      assert.throws(() => process.kill(server.pid, 0), /ESRCH/, 'dovecot master is gone');
+    });
+
+    it('explains how to install Dovecot when the binary is missing', async () => {
+      await assert.rejects(
+        startDovecot({ users: [], dovecotBinary: '/nonexistent/sbin/dovecot' }),
+        /apt-get install dovecot-pop3d/,
+      );
+    });
+  });
+});

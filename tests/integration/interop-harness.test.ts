@@ -1,0 +1,504 @@
+/**
+ * Proves the harnesses for real POP3 servers other than Dovecot (GNU Mailutils
+ * pop3d, popa3d): each starts, greets, advertises exactly the CAPA recorded
+ * here, logs in, serves every message byte for byte as its `expectedRetr`
+ * says, takes deliveries and deletions, and leaves nothing behind on stop()
+ * (no processes, no system users, no spool files). Talks raw POP3 over
+ * net/tls sockets, deliberately not our client. Needs root; fails, never
+ * skips, when a server cannot run.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import tls from 'node:tls';
+
+import { sampleMaildrop, smallMessages } from '../support/maildrop';
+import { PACKAGE_CACHE_DIR, testUserName } from '../support/servers/common';
+import { startMailutils } from '../support/servers/mailutils';
+import { startPopa3d } from '../support/servers/popa3d';
+import type { RunningServer, StartOptions } from '../support/servers/types';
+
+const READ_TIMEOUT_MS = 10_000;
+
+// ---------------------------------------------------------------------------
+// A minimal raw POP3 reader
+
+class Wire {
+  private buffer = Buffer.alloc(0);
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    this.wake?.();
+  };
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('data', this.onData);
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(new Wire(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  static connectTls(port: number, ca: string): Promise<Wire> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => resolve(new Wire(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  private async take(find: (buffer: Buffer) => number, skip: number): Promise<Buffer> {
+    const deadline = Date.now() + READ_TIMEOUT_MS;
+    for (;;) {
+      const end = find(this.buffer);
+      if (end >= 0) {
+        const taken = this.buffer.subarray(0, end);
+        this.buffer = this.buffer.subarray(end + skip);
+        return taken;
+      }
+      const left = deadline - Date.now();
+      if (this.closed || left <= 0) {
+        throw new Error(`${this.closed ? 'closed' : 'timed out'}; buffered ${JSON.stringify(this.buffer.toString('latin1').slice(0, 300))}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  async line(): Promise<string> {
+    return (await this.take((b) => b.indexOf('\r\n'), 2)).toString('latin1');
+  }
+
+  async command(command: string): Promise<string> {
+    this.socket.write(`${command}\r\n`);
+    return this.line();
+  }
+
+  /** A multi-line body: terminator removed, dot-stuffing undone, CRLFs kept. */
+  async multiline(): Promise<Buffer> {
+    const stuffed = await this.take((b) => {
+      if (b.subarray(0, 3).equals(Buffer.from('.\r\n'))) return 0;
+      const at = b.indexOf('\r\n.\r\n');
+      return at < 0 ? -1 : at + 2;
+    }, 3);
+    const lines: Buffer[] = [];
+    for (let start = 0; start < stuffed.length; ) {
+      const next = stuffed.indexOf('\r\n', start);
+      const end = next < 0 ? stuffed.length : next + 2;
+      lines.push(stuffed.subarray(stuffed[start] === 0x2e ? start + 1 : start, end));
+      start = end;
+    }
+    return Buffer.concat(lines);
+  }
+
+  async multilineText(): Promise<string[]> {
+    const text = (await this.multiline()).toString('latin1');
+    return text === '' ? [] : text.replace(/\r\n$/, '').split('\r\n');
+  }
+
+  /** Starts TLS on this connection (after STLS); nothing may be buffered. */
+  async startTls(ca: string): Promise<Wire> {
+    assert.equal(this.buffer.length, 0, 'bytes after the STLS +OK');
+    this.socket.removeListener('data', this.onData);
+    const secure = tls.connect({ socket: this.socket, ca, servername: 'localhost' });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    return new Wire(secure);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+async function login(server: RunningServer, user: string, password: string): Promise<Wire> {
+  const wire = await Wire.connect(server.port);
+  assert.match(await wire.line(), /^\+OK/);
+  assert.match(await wire.command(`USER ${user}`), /^\+OK/);
+  assert.match(await wire.command(`PASS ${password}`), /^\+OK/);
+  return wire;
+}
+
+// ---------------------------------------------------------------------------
+// What is left of a stopped server
+
+interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  uid: number;
+  cmdline: string;
+}
+
+function processes(): ProcessInfo[] {
+  const found: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'latin1');
+      if (/^State:\s+Z/m.test(status)) continue;
+      found.push({
+        pid: Number(entry),
+        ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]),
+        uid: Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]),
+        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'latin1').replace(/\0/g, ' ').trim(),
+      });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+function uidOf(name: string): number | undefined {
+  const result = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
+  return result.status === 0 ? Number(result.stdout.split(':')[2]) : undefined;
+}
+
+function portRefuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Test mail
+
+/** Traps for mbox servers: From_ quoting, dots, header whitespace, 8-bit, a bare CR. */
+const trickyMessage = Buffer.concat([
+  Buffer.from(
+    'From: Tricky Sender <tricky@example.com>\n' +
+      'To: tester@postern.test\n' +
+      'Subject:  two spaces after the colon\n' +
+      'X-Tab:\tvalue after a tab\n' +
+      'X-Empty:\n' +
+      'X-Space-Before-Colon : value\n' +
+      'X-Folded: first part\n' +
+      '\tsecond part\n' +
+      '  third part\n' +
+      'Message-ID: <tricky@postern.test>\n' +
+      'Date: Mon, 04 Mar 2024 09:15:00 +0000\n' +
+      '\n' +
+      'From the start of a line\n' +
+      '>From already quoted\n' +
+      '>>From quoted twice\n' +
+      '>Fromage is no separator\n' +
+      '.\n' +
+      '..\n' +
+      '.leading dot\n' +
+      'a CR before the LF here\r\n' +
+      '8-bit: caf',
+    'latin1',
+  ),
+  Buffer.from([0xc3, 0xa9, 0x20, 0xff, 0xfe, 0x0a]),
+  Buffer.from('the body ends with an empty line\n\n', 'latin1'),
+]);
+
+const emptyBodyMessage = Buffer.from(
+  'From: empty@example.com\nSubject: no body at all\nMessage-ID: <empty@postern.test>\nDate: Mon, 04 Mar 2024 10:00:00 +0000\n\n',
+  'latin1',
+);
+
+const deliveredMessage = Buffer.from(
+  'From: late@example.com\nSubject: delivered while running\nMessage-ID: <late@postern.test>\nDate: Tue, 05 Mar 2024 08:00:00 +0000\n\nFrom now on.\n',
+  'latin1',
+);
+
+// ---------------------------------------------------------------------------
+// The cases
+
+interface HarnessCase {
+  title: string;
+  start(options: StartOptions): Promise<RunningServer>;
+  version: RegExp;
+  greeting: RegExp;
+  /** Exact CAPA lines on the plain port before login; undefined: CAPA answers -ERR. */
+  capa?: string[];
+  /** Exact CAPA lines after STLS and on the implicit-TLS port. */
+  capaOverTls?: string[];
+  /** A marker only a process of this server has in its command line. */
+  processMarker: string;
+  /** The spool file of a user, when it lives outside the harness's own directory. */
+  spoolFile?: (user: string) => string;
+}
+
+const MAILUTILS_CAPA = ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE', 'EXPIRENEVER', 'USER'];
+
+const cases: HarnessCase[] = [
+  {
+    title: 'GNU Mailutils pop3d',
+    start: startMailutils,
+    version: /^3\.\d+/,
+    greeting: /^\+OK POP3 Ready <\d+\.\d+@[^>]+>$/,
+    capa: [...MAILUTILS_CAPA, 'STLS'],
+    capaOverTls: MAILUTILS_CAPA,
+    processMarker: `--config-file=/tmp/postern-mailutils-${process.pid}-`,
+  },
+  {
+    title: 'popa3d',
+    start: startPopa3d,
+    version: /^1\.\d+/,
+    greeting: /^\+OK$/,
+    processMarker: `${PACKAGE_CACHE_DIR}/popa3d/usr/sbin/popa3d`,
+    spoolFile: (user) => `/var/mail/${user}`,
+  },
+];
+
+describe('interop harnesses', { concurrency: true, timeout: 180_000 }, () => {
+  for (const harness of cases) {
+    describe(harness.title, { concurrency: 1 }, () => {
+      const alice = testUserName('alice');
+      const bob = testUserName('bob');
+      const aliceMail = [...sampleMaildrop({ big: false }).map((m) => m.raw), trickyMessage, emptyBodyMessage];
+      const bobMail = smallMessages(3).map((m) => m.raw);
+      const users = [
+        { name: alice, password: 'alice-Secret.1', messages: aliceMail },
+        { name: bob, password: 'bob-Secret.2', messages: bobMail },
+      ];
+      let server: RunningServer;
+
+      before(async () => {
+        server = await harness.start({ users });
+      });
+
+      after(async () => {
+        await server?.stop();
+      });
+
+      it('reports its version and greets', async (t) => {
+        assert.match(server.version, harness.version);
+        const wire = await Wire.connect(server.port);
+        const greeting = await wire.line();
+        t.diagnostic(`${server.name} ${server.version} greeting: ${greeting}`);
+        assert.match(greeting, harness.greeting);
+        assert.equal(await wire.command('QUIT'), '+OK');
+        wire.close();
+      });
+
+      it('advertises exactly the recorded CAPA', async (t) => {
+        const wire = await Wire.connect(server.port);
+        await wire.line();
+        const status = await wire.command('CAPA');
+        if (harness.capa === undefined) {
+          assert.equal(status, '-ERR');
+          assert.equal(server.supports.capa, false);
+        } else {
+          assert.match(status, /^\+OK/);
+          const capa = await wire.multilineText();
+          t.diagnostic(`CAPA: ${capa.join(' | ')}`);
+          assert.deepEqual(capa, harness.capa);
+          assert.equal(server.supports.stls, capa.includes('STLS'));
+        }
+        wire.close();
+      });
+
+      it('USER/PASS, STAT and RETR serve every message as expectedRetr says', async (t) => {
+        assert.equal(await server.storedCount(alice), aliceMail.length);
+        const wire = await login(server, alice, 'alice-Secret.1');
+        const stat = /^\+OK (\d+) (\d+)/.exec(await wire.command('STAT'));
+        assert.equal(Number(stat?.[1]), aliceMail.length);
+        const sizes: string[] = [];
+        for (let n = 1; n <= aliceMail.length; n++) {
+          assert.match(await wire.command(`RETR ${n}`), /^\+OK/);
+          const body = await wire.multiline();
+          const expected = server.expectedRetr(alice, n);
+          assert.ok(
+            body.equals(expected),
+            `message ${n}: got ${JSON.stringify(body.toString('latin1').slice(0, 400))}\nexpected ${JSON.stringify(expected.toString('latin1').slice(0, 400))}`,
+          );
+          const listed = /^\+OK \d+ (\d+)/.exec(await wire.command(`LIST ${n}`))?.[1];
+          sizes.push(`${n}:${listed ?? '?'}/${expected.length}`);
+        }
+        t.diagnostic(`LIST size / RETR octets: ${sizes.join(' ')}`);
+        assert.equal(await wire.command('UIDL'), '+OK');
+        const uidls = (await wire.multilineText()).map((line) => line.split(' ')[1]);
+        t.diagnostic(`UIDLs: ${uidls.join(' ')}`);
+        assert.equal(uidls.length, aliceMail.length);
+        assert.match(await wire.command('QUIT'), /^\+OK/);
+        wire.close();
+        // A session that only read leaves the served form unchanged.
+        for (let n = 1; n <= aliceMail.length; n++) assert.ok(server.expectedRetr(alice, n).length > 0);
+        assert.equal(await server.storedCount(alice), aliceMail.length);
+      });
+
+      it('refuses a wrong password with -ERR', async (t) => {
+        const started = Date.now();
+        const wire = await Wire.connect(server.port);
+        await wire.line();
+        assert.match(await wire.command(`USER ${bob}`), /^\+OK/);
+        const reply = await wire.command('PASS wrong-password');
+        t.diagnostic(`wrong password: ${reply} after ${Date.now() - started} ms`);
+        assert.match(reply, /^-ERR/);
+        wire.close();
+      });
+
+      it('APOP works exactly when supported', async () => {
+        const wire = await Wire.connect(server.port);
+        const timestamp = /<[^>]+>/.exec(await wire.line())?.[0];
+        assert.equal(timestamp !== undefined, server.supports.apop);
+        if (timestamp !== undefined) {
+          const digest = createHash('md5').update(`${timestamp}bob-Secret.2`).digest('hex');
+          assert.match(await wire.command(`APOP ${bob} ${digest}`), /^\+OK/);
+          assert.match(await wire.command('STAT'), new RegExp(`^\\+OK ${bobMail.length} `));
+        }
+        wire.close();
+      });
+
+      it('STLS and implicit TLS use the generated certificate', async (t) => {
+        if (!server.supports.stls) {
+          assert.equal(server.certPem, undefined);
+          return;
+        }
+        const ca = server.certPem;
+        assert.ok(ca !== undefined && server.tlsPort !== undefined);
+        const plain = await Wire.connect(server.port);
+        await plain.line();
+        assert.match(await plain.command('STLS'), /^\+OK/);
+        const wire = await plain.startTls(ca);
+        const socket = wire.socket as tls.TLSSocket;
+        assert.equal(socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase(), server.certFingerprint256);
+        assert.match(await wire.command('CAPA'), /^\+OK/);
+        const capa = await wire.multilineText();
+        t.diagnostic(`CAPA after STLS: ${capa.join(' | ')}`);
+        assert.deepEqual(capa, harness.capaOverTls);
+        assert.match(await wire.command(`USER ${bob}`), /^\+OK/);
+        assert.match(await wire.command('PASS bob-Secret.2'), /^\+OK/);
+        assert.match(await wire.command('STAT'), new RegExp(`^\\+OK ${bobMail.length} `));
+        wire.close();
+
+        const implicit = await Wire.connectTls(server.tlsPort, ca);
+        assert.match(await implicit.line(), harness.greeting);
+        assert.match(await implicit.command('CAPA'), /^\+OK/);
+        assert.deepEqual(await implicit.multilineText(), harness.capaOverTls);
+        implicit.close();
+      });
+
+      it('allows a second concurrent login without lockSession', async () => {
+        const first = await login(server, bob, 'bob-Secret.2');
+        const second = await login(server, bob, 'bob-Secret.2');
+        assert.match(await second.command('QUIT'), /^\+OK/);
+        assert.match(await first.command('QUIT'), /^\+OK/);
+        first.close();
+        second.close();
+      });
+
+      it('deliver() appears in the next session, byte for byte', async () => {
+        await server.deliver(bob, deliveredMessage);
+        assert.equal(await server.storedCount(bob), bobMail.length + 1);
+        const wire = await login(server, bob, 'bob-Secret.2');
+        assert.match(await wire.command('STAT'), new RegExp(`^\\+OK ${bobMail.length + 1} `));
+        assert.match(await wire.command(`RETR ${bobMail.length + 1}`), /^\+OK/);
+        assert.ok((await wire.multiline()).equals(server.expectedRetr(bob, bobMail.length + 1)));
+        await wire.command('QUIT');
+        wire.close();
+      });
+
+      it('DELE + QUIT removes from disk and expectedRetr follows the renumbering', async () => {
+        let wire = await login(server, bob, 'bob-Secret.2');
+        assert.match(await wire.command('DELE 1'), /^\+OK/);
+        assert.match(await wire.command('QUIT'), /^\+OK/);
+        wire.close();
+        assert.equal(await server.storedCount(bob), bobMail.length);
+        wire = await login(server, bob, 'bob-Secret.2');
+        assert.match(await wire.command('STAT'), new RegExp(`^\\+OK ${bobMail.length} `));
+        for (let n = 1; n <= bobMail.length; n++) {
+          assert.match(await wire.command(`RETR ${n}`), /^\+OK/);
+          assert.ok((await wire.multiline()).equals(server.expectedRetr(bob, n)), `message ${n} after DELE`);
+        }
+        await wire.command('QUIT');
+        wire.close();
+      });
+
+      it('logText shows the commands it saw, without passwords', async () => {
+        const log = await server.logText();
+        assert.match(log, new RegExp(`C: USER ${alice}`));
+        assert.match(log, /C: PASS \*\*\*/);
+        assert.doesNotMatch(log, /alice-Secret/);
+      });
+
+      it('stop() leaves no process, user or spool file behind', async () => {
+        const uids = [uidOf(alice), uidOf(bob)];
+        assert.ok(uids.every((uid) => uid !== undefined));
+        const ownProcesses = (): ProcessInfo[] =>
+          processes().filter((p) => p.cmdline.includes(harness.processMarker) || uids.includes(p.uid));
+        // A session still open at stop() must not survive it.
+        const open = await login(server, alice, 'alice-Secret.1');
+        assert.ok(ownProcesses().length > 0, 'the server runs before stop()');
+        await server.stop();
+        open.close();
+        assert.deepEqual(ownProcesses(), []);
+        assert.equal(uidOf(alice), undefined);
+        assert.equal(uidOf(bob), undefined);
+        assert.ok(await portRefuses(server.port));
+        if (server.tlsPort !== undefined) assert.ok(await portRefuses(server.tlsPort));
+        if (harness.spoolFile !== undefined) {
+          assert.equal(existsSync(harness.spoolFile(alice)), false);
+          assert.equal(existsSync(harness.spoolFile(bob)), false);
+        }
+        await server.stop(); // idempotent
+      });
+    });
+  }
+
+  describe('GNU Mailutils pop3d with lockSession', { concurrency: 1 }, () => {
+    const carol = testUserName('carol');
+    let server: RunningServer;
+
+    before(async () => {
+      server = await startMailutils({
+        users: [{ name: carol, password: 'carol-Secret.3', messages: smallMessages(1).map((m) => m.raw) }],
+        lockSession: true,
+      });
+    });
+
+    after(async () => {
+      await server?.stop();
+    });
+
+    it('answers a second login with -ERR [IN-USE] while the first holds the lock', async () => {
+      const first = await login(server, carol, 'carol-Secret.3');
+      const second = await Wire.connect(server.port);
+      await second.line();
+      assert.match(await second.command(`USER ${carol}`), /^\+OK/);
+      assert.equal(await second.command('PASS carol-Secret.3'), '-ERR [IN-USE] Mailbox in use');
+      second.close();
+      assert.match(await first.command('QUIT'), /^\+OK/);
+      first.close();
+      const third = await login(server, carol, 'carol-Secret.3');
+      assert.match(await third.command('QUIT'), /^\+OK/);
+      third.close();
+    });
+  });
+
+  describe('popa3d with lockSession', () => {
+    it('throws: popa3d has no session lock', async () => {
+      await assert.rejects(
+        startPopa3d({ users: [{ name: testUserName('dave'), password: 'dave-Secret.4', messages: [] }], lockSession: true }),
+        /no session lock/,
+      );
+    });
+  });
+});
