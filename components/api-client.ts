@@ -26,6 +26,10 @@ export type ApiErrorCode =
   | 'SERVER_ERROR'
   | 'TIMEOUT'
   | 'INTERNAL_ERROR'
+  /** Sent by the server though not (yet) in docs/API.md: a request body over the size bound. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** Sent by the server though not (yet) in docs/API.md: the session pool is full. */
+  | 'SERVICE_BUSY'
   /** Client-side only: the request never got an answer (offline, server down). */
   | 'NETWORK_ERROR'
   /** Client-side only: the answer was not what docs/API.md promises. */
@@ -36,7 +40,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'INSECURE_AUTH', 'MESSAGE_NOT_FOUND', 'ATTACHMENT_NOT_FOUND', 'MESSAGE_TOO_LARGE',
   'MAILBOX_IN_USE', 'LOGIN_DELAY', 'RATE_LIMITED', 'UNSUPPORTED', 'CONNECT_FAILED',
   'TLS_FAILED', 'PROTOCOL_ERROR', 'SERVER_ERROR', 'TIMEOUT', 'INTERNAL_ERROR',
-  'NETWORK_ERROR', 'BAD_RESPONSE',
+  'PAYLOAD_TOO_LARGE', 'SERVICE_BUSY', 'NETWORK_ERROR', 'BAD_RESPONSE',
 ]);
 
 export class ApiError extends Error {

@@ -52,6 +52,10 @@ export function errorSentence(error: ApiError): string {
       return 'The mail server did not answer in time. Try again.';
     case 'INTERNAL_ERROR':
       return 'Something went wrong in Postern itself. Try again; if it keeps happening, tell whoever runs it.';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'That request was too large for Postern. Select fewer messages and try again.';
+    case 'SERVICE_BUSY':
+      return 'Postern is busy with too many sessions right now. Try again in a minute.';
     case 'NETWORK_ERROR':
       return 'Postern could not be reached. Check your connection and try again.';
     case 'BAD_RESPONSE':

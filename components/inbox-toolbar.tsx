@@ -88,7 +88,7 @@ export function InboxToolbar(props: InboxToolbarProps) {
             ? 'Loading…'
             : props.filtered
               ? `${total.toLocaleString()} matching · ${formatSize(props.totalSize)}`
-              : `${total.toLocaleString()} message${total === 1 ? '' : 's'} · ${formatSize(props.totalSize)}`}
+              : `${total.toLocaleString()} message${total === 1 ? '' : 's'}, newest first`}
           {selectedCount > 0 ? ` · ${selectedCount.toLocaleString()} selected` : ''}
         </p>
         {total !== null && total > 0 && !allSelected ? (

@@ -227,7 +227,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
               <FieldError id="host-error" message={errorFor('host')} />
             </div>
 
-            <div className="grid grid-cols-1 gap-4 sm:grid-cols-[1fr_7rem]">
+            <div className={`grid grid-cols-1 gap-4 ${security === 'auto' ? '' : 'sm:grid-cols-[1fr_7rem]'}`}>
               <div>
                 <label htmlFor="security" className="field-label">
                   Security
@@ -247,7 +247,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                   aria-describedby={describedBy('security', 'security-hint')}
                   className="field-input"
                 >
-                  <option value="auto">Auto: TLS on 995, then STARTTLS on 110</option>
+                  <option value="auto">Auto (TLS, then STARTTLS)</option>
                   <option value="tls">TLS (port 995)</option>
                   <option value="starttls">STARTTLS (port 110)</option>
                   <option value="none">None: plain, unencrypted</option>

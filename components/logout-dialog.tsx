@@ -28,7 +28,7 @@ export function LogoutDialog({ open, pendingCount, busy, onConfirm, onKeepAndLog
           Cancel
         </button>
         <button type="button" className="btn btn-secondary" onClick={onKeepAndLogout} disabled={busy}>
-          Keep them and log out
+          Keep {pendingCount === 1 ? 'it' : 'them'} and log out
         </button>
         <button type="button" className="btn btn-danger" onClick={onConfirm} disabled={busy}>
           Delete {pendingCount} and log out

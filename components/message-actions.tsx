@@ -24,7 +24,7 @@ export function MessageActions({ title, onClose, onDelete, onSource, isPending, 
       {onSource ? (
         <button type="button" className="btn btn-secondary" onClick={onSource}>
           <Icon name="code" />
-          View source
+          <span className="sr-only sm:not-sr-only">View source</span>
         </button>
       ) : null}
       <button type="button" className="btn btn-secondary" onClick={onDelete} disabled={isPending}>

@@ -56,14 +56,14 @@ export function MessageRow(props: MessageRowProps) {
         onFocus={() => props.onFocusRow(index)}
         className="flex h-full min-w-0 flex-1 items-center gap-3 text-left outline-none focus-visible:ring-2 focus-visible:ring-sky-600 focus-visible:ring-inset"
       >
-        <span className={`flex min-w-0 flex-1 flex-col gap-0.5 ${isPending ? 'opacity-60' : ''}`}>
+        <span className={`flex min-w-0 flex-1 flex-col gap-0.5 ${isPending ? 'text-slate-600 dark:text-slate-400' : ''}`}>
           <span className="flex items-baseline gap-2">
             <span className={`truncate font-medium ${isPending ? 'line-through' : ''}`}>{sender}</span>
             <span className="ml-auto shrink-0 text-xs text-slate-600 tabular-nums dark:text-slate-400">
               {formatShortDate(message.date)}
             </span>
           </span>
-          <span className="flex items-center gap-1.5 text-sm text-slate-700 dark:text-slate-300">
+          <span className={`flex items-center gap-1.5 text-sm ${isPending ? '' : 'text-slate-700 dark:text-slate-300'}`}>
             <span className={`truncate ${isPending ? 'line-through' : ''}`}>{subject}</span>
             {message.hasAttachments ? (
               <span className="shrink-0 text-slate-500 dark:text-slate-400" title="Has attachments">

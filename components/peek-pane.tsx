@@ -102,7 +102,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
           ) : current ? (
             <>
               <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="peek-text">
-                {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-500">(no text in the first lines)</span>}
+                {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-600 dark:text-slate-400">(no text in the first lines)</span>}
               </pre>
               {current.truncated ? (
                 <p className="mt-3 flex flex-wrap items-center gap-2 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">

@@ -119,7 +119,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
           ) : (
             <div className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
               <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="text-body">
-                {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-500">(this message has no text)</span>}
+                {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-600 dark:text-slate-400">(this message has no text)</span>}
               </pre>
             </div>
           )}

@@ -36,7 +36,7 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
               <td className="py-1.5 pr-4 whitespace-nowrap">
                 {keys.map((key, index) => (
                   <span key={key}>
-                    {index > 0 ? <span className="px-1 text-slate-500">or</span> : null}
+                    {index > 0 ? <span className="px-1 text-slate-600 dark:text-slate-400">or</span> : null}
                     <kbd className="kbd">{key}</kbd>
                   </span>
                 ))}

@@ -12,6 +12,10 @@ const schema = z.object({
     .optional(),
   /** A PEM file of extra CA certificates to trust (for self-signed test or company servers). */
   POP3_TLS_CA_FILE: z.string().optional(),
+  /** Reverse proxies in front of the app that append the client address to X-Forwarded-For. */
+  POSTERN_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Login attempts allowed per client address per 10 minutes. */
+  POSTERN_LOGINS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(30),
   POSTERN_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
   POSTERN_SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
   /** Messages larger than this are not parsed (they can still be downloaded raw). */

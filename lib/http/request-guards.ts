@@ -18,10 +18,18 @@ export function assertSameOrigin(request: Request): void {
   if (originHost !== host) throw new AppError('CSRF_REJECTED', 'This request came from another site and was refused.');
 }
 
-/** The client address for throttling: the first proxy hop, or the direct peer as Next reports it. */
-export function clientAddress(request: Request): string {
-  const forwarded = request.headers.get('x-forwarded-for');
-  return forwarded?.split(',')[0]?.trim() || request.headers.get('x-real-ip') || 'unknown';
+/**
+ * The client address for throttling. Next sets X-Forwarded-For to the socket's
+ * peer only when the request has none, so without a proxy a client can choose
+ * its own value: the per-client limit is then best effort, and the per-account
+ * limit (keyed on the target account, which a client cannot vary) is what
+ * stops password guessing. Behind `trustedHops` proxies that append the peer
+ * address, the entry they added is the real client.
+ */
+export function clientAddress(request: Request, trustedHops = 0): string {
+  const entries = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const index = trustedHops > 0 ? entries.length - trustedHops : entries.length - 1;
+  return entries[Math.max(0, index)] ?? 'unknown';
 }
 
 export function isHttps(request: Request): boolean {

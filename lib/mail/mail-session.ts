@@ -77,6 +77,8 @@ export class MailSession {
   mechanism: AuthMechanism | undefined;
   lastUsed = Date.now();
   lastActivity = Date.now();
+  /** Logged out, expired or replaced: the session must never reconnect again. */
+  ended = false;
 
   private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps) {
     this.token = token;
@@ -84,6 +86,10 @@ export class MailSession {
     this.credentials = credentials;
     this.username = credentials.username;
     this.deps = deps;
+  }
+
+  private assertLive(): void {
+    if (this.ended) throw new AppError('NO_SESSION', 'Your session has ended. Please log in again.');
   }
 
   /** Logs in and loads the snapshot; throws (typed) when the server refuses. */
@@ -124,6 +130,7 @@ export class MailSession {
   run<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
     this.lastUsed = Date.now();
     return this.mutex.run(async () => {
+      this.assertLive();
       this.lastActivity = Date.now();
       const client = await this.ensureClient();
       try {
@@ -165,6 +172,7 @@ export class MailSession {
   /** A fresh POP3 session, so new mail appears; the marks are re-applied, never committed or lost. */
   async refresh(): Promise<{ deferredSeconds: number }> {
     return this.mutex.run(async () => {
+      this.assertLive();
       const wait = this.loginDelayRemainingMs();
       if (wait > 0 && this.connected) return { deferredSeconds: Math.ceil(wait / 1000) };
       this.client?.close();
@@ -197,6 +205,7 @@ export class MailSession {
   /** QUIT applies the marks; then log in again for a fresh snapshot. */
   async commit(): Promise<{ deleted: number; count: number; size: number }> {
     return this.mutex.run(async () => {
+      this.assertLive();
       const deleted = await this.quitApplyingMarks();
       await this.connect();
       return { deleted, count: this.count, size: this.size };
@@ -205,11 +214,17 @@ export class MailSession {
 
   /** Log out: QUIT applies the marks. */
   async logout(): Promise<number> {
-    return this.mutex.run(() => this.quitApplyingMarks());
+    return this.mutex.run(async () => {
+      this.assertLive();
+      const deleted = await this.quitApplyingMarks();
+      this.ended = true;
+      return deleted;
+    });
   }
 
   /** Close without QUIT: the server forgets the marks (used for idle expiry and shutdown). */
   close(): void {
+    this.ended = true;
     this.client?.close();
     this.client = undefined;
   }

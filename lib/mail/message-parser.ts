@@ -19,7 +19,17 @@ export interface ParsedMessage {
   textAsHtml: string | null;
   html: string | null;
   attachments: AttachmentInfo[];
+  /**
+   * Small inline images by Content-ID, as data: URLs. The HTML frame is
+   * sandboxed (opaque origin), so it cannot send our session cookie to the
+   * attachment route; embedding is what makes `cid:` images show.
+   */
+  inlineImages: Map<string, string>;
 }
+
+const INLINE_IMAGE_TYPES = /^image\/(png|gif|jpeg|webp)$/;
+const MAX_INLINE_IMAGE_BYTES = 2 * 1024 * 1024;
+const MAX_INLINE_TOTAL_BYTES = 8 * 1024 * 1024;
 
 /**
  * Streams a message through mailparser's streaming parser. Attachment bytes
@@ -29,8 +39,17 @@ export interface ParsedMessage {
 export function parseMessageStream(source: Readable): Promise<ParsedMessage> {
   return new Promise((resolve, reject) => {
     const parser = new MailParser({ skipImageLinks: true });
-    const result: ParsedMessage = { headers: new Map(), headerLines: [], text: null, textAsHtml: null, html: null, attachments: [] };
+    const result: ParsedMessage = {
+      headers: new Map(),
+      headerLines: [],
+      text: null,
+      textAsHtml: null,
+      html: null,
+      attachments: [],
+      inlineImages: new Map(),
+    };
     let index = 0;
+    let inlineBudget = MAX_INLINE_TOTAL_BYTES;
     parser.on('headers', (headers: Headers) => (result.headers = headers));
     parser.on('headerLines', (lines: HeaderLines) => (result.headerLines = lines));
     parser.on('data', (data: AttachmentStream | MessageText) => {
@@ -51,8 +70,19 @@ export function parseMessageStream(source: Readable): Promise<ParsedMessage> {
       };
       result.attachments.push(info);
       const content = data.content as Readable;
-      content.on('data', (chunk: Buffer) => (info.size += chunk.length));
-      content.on('end', () => data.release?.());
+      const keep = info.cid !== null && INLINE_IMAGE_TYPES.test(info.contentType.toLowerCase());
+      const kept: Buffer[] = [];
+      content.on('data', (chunk: Buffer) => {
+        info.size += chunk.length;
+        if (keep && info.size <= Math.min(MAX_INLINE_IMAGE_BYTES, inlineBudget)) kept.push(chunk);
+      });
+      content.on('end', () => {
+        if (keep && info.cid && info.size <= Math.min(MAX_INLINE_IMAGE_BYTES, inlineBudget)) {
+          inlineBudget -= info.size;
+          result.inlineImages.set(info.cid, `data:${info.contentType.toLowerCase()};base64,${Buffer.concat(kept).toString('base64')}`);
+        }
+        data.release?.();
+      });
       content.on('error', reject);
     });
     parser.on('end', () => resolve(result));

@@ -50,13 +50,35 @@ async function ensureSummaries(session: MailSession, client: Pop3Client, entries
   const missing = entries.filter((entry) => !session.summaries.has(entry.id));
   if (missing.length === 0) return;
   const sections = await fetchHeaderSections(client, missing);
-  await Promise.all(
-    missing.map(async (entry) => {
-      const section = sections.get(entry.number);
-      const summary = section ? await summarizeHeaders(section).catch(() => EMPTY_SUMMARY) : EMPTY_SUMMARY;
-      session.summaries.set(entry.id, summary);
-    }),
-  );
+  for (const entry of missing) {
+    const section = sections.get(entry.number);
+    session.summaries.set(entry.id, section ? summaryOf(section) : EMPTY_SUMMARY);
+  }
+}
+
+function summaryOf(section: Buffer): HeaderSummary {
+  try {
+    return summarizeHeaders(section);
+  } catch {
+    return EMPTY_SUMMARY; // a header block mailsplit would refuse (beyond its size bound)
+  }
+}
+
+const prefetching = new WeakSet<MailSession>();
+
+/**
+ * Fetches the next page's headers in the background, behind the session lock,
+ * so paging forward costs no round trip. A failed prefetch costs nothing: a
+ * page fetches whatever it still lacks.
+ */
+function prefetchSummaries(session: MailSession, entries: readonly MaildropEntry[]): void {
+  if (entries.length === 0 || prefetching.has(session)) return;
+  if (entries.every((entry) => session.summaries.has(entry.id))) return;
+  prefetching.add(session);
+  session
+    .run((client) => ensureSummaries(session, client, entries))
+    .catch(() => undefined)
+    .finally(() => prefetching.delete(session));
 }
 
 function matches(session: MailSession, entry: MaildropEntry, query: ListQuery): boolean {
@@ -91,6 +113,7 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
     const selected = await selectEntries(session, client, query);
     const page = selected.slice(query.offset, query.offset + query.limit);
     await ensureSummaries(session, client, page);
+    prefetchSummaries(session, selected.slice(query.offset + query.limit, query.offset + 2 * query.limit));
     return {
       total: selected.length,
       size: selected.reduce((sum, entry) => sum + entry.size, 0),
@@ -219,6 +242,8 @@ export async function readMessage(
   });
   const byCid = new Map(parsed.attachments.filter((a) => a.cid).map((a) => [a.cid!, a.id]));
   const resolveCid = (cid: string) => {
+    const inline = parsed.inlineImages.get(cid);
+    if (inline) return inline;
     const attachmentId = byCid.get(cid);
     return attachmentId ? attachmentUrl(id, attachmentId) : undefined;
   };

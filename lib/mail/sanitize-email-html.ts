@@ -29,7 +29,7 @@ const COMMON_ATTRIBUTES = ['align', 'valign', 'dir', 'lang', 'title', 'style', '
  */
 const SAFE_CSS_VALUE = /^(?!.*(url\s*\(|image-set|expression\s*\(|@import|javascript:|\\)).*$/i;
 const CSS_PROPERTIES = [
-  'color', 'background-color', 'font', 'font-family', 'font-size', 'font-style', 'font-weight', 'line-height',
+  'color', 'background', 'background-color', 'font', 'font-family', 'font-size', 'font-style', 'font-weight', 'line-height',
   'text-align', 'text-decoration', 'text-transform', 'letter-spacing', 'white-space', 'vertical-align',
   'margin', 'margin-top', 'margin-right', 'margin-bottom', 'margin-left',
   'padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left',

@@ -62,7 +62,13 @@ export class BodyStream extends Readable implements BodySink {
   }
 
   fail(error: Pop3Error): void {
-    if (!this.destroyed) this.destroy(error);
+    if (this.destroyed) return;
+    // The stream reaches its caller through a promise, and a fatal error in the same chunk as the +OK
+    // arrives (nextTick) before the caller's continuation runs. With nobody listening yet, an 'error'
+    // event would crash the process; the error stays on `errored`, and for-await, pipeline() and
+    // finished() still report it to whoever reads the stream later.
+    if (this.listenerCount('error') === 0) this.once('error', () => undefined);
+    this.destroy(error);
   }
 
   onDrain(callback: () => void): void {

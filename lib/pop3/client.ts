@@ -223,6 +223,10 @@ export class Pop3Client {
     if (!this.secure && !options.allowInsecure) {
       throw new Pop3Error('INSECURE_AUTH', 'Refusing to send credentials over an unencrypted connection.');
     }
+    // Checked here for every mechanism alike: APOP never sends the password itself, but a password
+    // with CR, LF or NUL is a caller bug whichever way it would travel.
+    buildCommand('USER', [options.username]);
+    buildCommand('PASS', [options.password], [0]);
     // A careless or hostile server may echo what it was sent: scrub it from replies while logging in.
     this.secrets = secretForms(options.username, options.password);
     try {
@@ -268,9 +272,6 @@ export class Pop3Client {
   /** RFC 5034 AUTH PLAIN, with the initial response when it fits in a command line, else after a `+`. */
   private async authPlain(username: string, password: string, initialResponse: boolean): Promise<void> {
     const response = saslPlainResponse(username, password);
-    // Validate the pieces up front: the response is base64, but the names must not carry CR/LF either.
-    buildCommand('AUTH', [username]);
-    buildCommand('AUTH', [password]);
     const initial = initialResponse && response.length <= 200;
     const command = initial ? buildCommand('AUTH', ['PLAIN', response], [1]) : buildCommand('AUTH', ['PLAIN']);
     let answered = initial;
@@ -458,6 +459,18 @@ export class Pop3Client {
 
   /** Writes as many waiting commands as the pipelining rules allow. */
   private pump(): void {
+    if (this.closed || this.upgrading || this.waiting.length === 0) return;
+    // A pipelined batch leaves as one write (one segment), not one per command.
+    const transport = this.transport;
+    transport.cork();
+    try {
+      this.pumpCommands();
+    } finally {
+      process.nextTick(() => transport.uncork());
+    }
+  }
+
+  private pumpCommands(): void {
     while (!this.closed && !this.upgrading && this.waiting.length > 0) {
       const next = this.waiting[0]!;
       const busy = this.inflight.length > 0;
@@ -665,8 +678,9 @@ export class Pop3Client {
     this.deadline = new Deadline(baseMs, 1000 / this.limits.minBytesPerSecond, () =>
       this.fail(new Pop3Error('TIMEOUT', `The server did not answer ${verb} in time.`, { command: head?.command?.redacted })),
     );
-    // Allow for the body we know is coming; the size came from the server, so never more than a message may be.
-    if (head?.expectedBytes) this.deadline.addBytes(Math.min(head.expectedBytes, this.limits.maxMessageBytes));
+    // No credit up front for the size LIST announced: that number comes from the server, and crediting it
+    // let a server that claimed a huge message drip (or stay silent) for hours. Bytes actually received
+    // earn time in processBody, so any transfer at or above minBytesPerSecond never runs out.
     this.deadline.start();
   }
 
@@ -708,11 +722,11 @@ export class Pop3Client {
 function statusText(status: StatusLine): string {
   switch (status.kind) {
     case 'ok':
-      return `+OK ${status.text}`;
+      return status.text ? `+OK ${status.text}` : '+OK';
     case 'err':
-      return `-ERR ${status.respCode ? `[${status.respCode}] ` : ''}${status.text}`;
+      return ['-ERR', status.respCode ? `[${status.respCode}]` : '', status.text].filter(Boolean).join(' ');
     case 'continue':
-      return `+ ${status.text}`;
+      return status.text ? `+ ${status.text}` : '+';
   }
 }
 

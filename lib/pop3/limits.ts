@@ -9,7 +9,7 @@ export interface Pop3Limits {
   greetingTimeoutMs: number;
   /** Overall deadline for a single-line reply, and the base for multi-line ones. */
   commandTimeoutMs: number;
-  /** Multi-line replies also get this much time per byte expected, so a huge RETR is not cut off while a drip still is. */
+  /** Multi-line replies earn 1/minBytesPerSecond s per byte received, so a huge RETR at a healthy rate is not cut off while a drip still is. */
   minBytesPerSecond: number;
   /** A status line (or a LIST/UIDL/CAPA line) longer than this is a protocol error. */
   maxStatusLineBytes: number;
@@ -37,7 +37,7 @@ export const DEFAULT_LIMITS: Readonly<Pop3Limits> = Object.freeze({
   maxListingBytes: 64 * 1024 * 1024,
   maxMessageBytes: 1024 * 1024 * 1024,
   maxHeaderBytes: 256 * 1024,
-  maxPipelineDepth: 64,
+  maxPipelineDepth: 512,
   maxReasonableCount: Number.MAX_SAFE_INTEGER,
 });
 

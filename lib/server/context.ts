@@ -29,7 +29,7 @@ export function serverContext(): ServerContext {
       keepAliveMs: 120_000,
     }),
     policy: parseHostPolicy(env.POP3_ALLOWED_HOSTS, env.POP3_ALLOWED_PORTS),
-    loginsPerClient: new RateLimiter(30, 10 * 60_000),
+    loginsPerClient: new RateLimiter(env.POSTERN_LOGINS_PER_CLIENT, 10 * 60_000),
     failuresPerAccount: new RateLimiter(8, 15 * 60_000),
     sessionDeps: {
       limits: env.pop3Limits,

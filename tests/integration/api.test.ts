@@ -164,6 +164,20 @@ describe('login', () => {
     assert.equal(errorCode(response), 'HOST_NOT_ALLOWED');
   });
 
+  test('repeated failures against one account are RATE_LIMITED with Retry-After', async () => {
+    const attempt = (n: number) =>
+      new HttpClient(app.url).post(
+        '/api/session',
+        { host: 'localhost', port: dovecot.tlsPort, security: 'tls', username: 'mallory', password: `guess-${n}` },
+        { 'x-forwarded-for': `198.51.100.${n}` },
+      );
+    for (let n = 1; n <= 8; n++) assert.equal((await attempt(n)).status, 401);
+    const limited = await attempt(9);
+    assert.equal(limited.status, 429);
+    assert.equal(errorCode(limited), 'RATE_LIMITED');
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  });
+
   test('requests without a session are NO_SESSION', async () => {
     const response = await new HttpClient(app.url).get('/api/messages');
     assert.equal(response.status, 401);
@@ -265,8 +279,9 @@ describe('reading', () => {
     assert.doesNotMatch(message.html, /<script|onclick|onmouseover|javascript:|<iframe|tracker\.example|<style/i);
     assert.match(message.html, /Spring offers/);
     assert.equal(message.htmlHasRemoteContent, true);
-    // The cid: logo now points at our attachment route.
-    assert.match(message.html, new RegExp(`src="/api/messages/${html.id}/attachments/a\\d+"`));
+    // The cid: logo is embedded: the sandboxed frame cannot send our cookie to the attachment route.
+    const logo = sampleAttachments.find((a) => a.filename === 'logo.png')!;
+    assert.ok(message.html.includes(`src="data:image/png;base64,${logo.bytes.toString('base64')}"`));
     const withImages = (await client.get(`/api/messages/${html.id}?remoteImages=1`)).json<{ html: string }>();
     assert.match(withImages.html, /http:\/\/tracker\.example\/pixel\.gif/);
     assert.doesNotMatch(withImages.html, /<script|onclick/i);

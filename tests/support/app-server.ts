@@ -3,7 +3,7 @@
  * port, for API and browser tests. Started and stopped by the tests.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -30,8 +30,35 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const BUILD_LOCK = path.join(ROOT, '.next-build.lock');
+
+/** Two test processes must not write `.next` at once: a lock directory (mkdir is atomic). */
+function withBuildLock(work: () => void): void {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      const stale = existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > 10 * 60_000;
+      if (stale) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another build holds ${BUILD_LOCK}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    work();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
 /** Builds unless a build newer than every source file exists (POSTERN_FORCE_BUILD=1 always builds). */
 export function ensureBuild(): void {
+  withBuildLock(buildIfStale);
+}
+
+function buildIfStale(): void {
   const buildId = path.join(ROOT, '.next', 'BUILD_ID');
   const sources = ['app', 'components', 'lib', 'public'].map((d) => path.join(ROOT, d)).filter((d) => existsSync(d));
   const fresh =
@@ -62,7 +89,8 @@ export function freePort(): Promise<number> {
 
 export async function startApp(env: Record<string, string>): Promise<RunningApp> {
   ensureBuild();
-  const port = await freePort();
+  // A fixed PORT for the demo; a free one for tests.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child: ChildProcess = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },

@@ -303,10 +303,13 @@ export class FakeSession {
 
   /** Writes and waits for the socket to take the bytes (backpressure); never rejects. */
   send(data: string | Buffer): Promise<void> {
-    if (this.isClosed || this.socket.destroyed) return Promise.resolve();
+    if (this.isClosed || !this.socket.writable) return Promise.resolve();
     return new Promise((resolve) => {
-      const flushed = this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, () => resolve());
-      if (!flushed) this.socket.once('drain', () => resolve());
+      // Resolve from the I/O phase: a loop of writes whose callbacks all run on nextTick would
+      // starve the client (and this socket's own 'close') in the same process.
+      const done = () => setImmediate(resolve);
+      const flushed = this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, done);
+      if (!flushed) this.socket.once('drain', done);
     });
   }
 
@@ -379,6 +382,8 @@ export async function startFakePop3(script: SessionScript): Promise<FakePop3Serv
     connect() {
       return new Promise((resolve, reject) => {
         const socket = net.connect({ host: '127.0.0.1', port });
+        // As connectPop3 does: without it Nagle holds a pipelined command back until the first is ACKed.
+        socket.setNoDelay(true);
         socket.once('error', reject);
         socket.once('connect', () => {
           socket.off('error', reject);

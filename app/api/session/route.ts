@@ -2,7 +2,7 @@ import { AppError } from '@/lib/http/app-error';
 import { clientAddress, isHttps, readJson } from '@/lib/http/request-guards';
 import { clearedSessionCookie, json, parseInput, requireSession, route, sessionCookie, sessionToken } from '@/lib/http/route';
 import { sessionView } from '@/lib/http/session-view';
-import { pinnedServer } from '@/lib/config/env';
+import { appEnv, pinnedServer } from '@/lib/config/env';
 import { serverContext } from '@/lib/server/context';
 import { login } from '@/lib/server/login';
 import { loginBody } from './schema';
@@ -17,7 +17,7 @@ export const POST = route(async (request) => {
   }
   // A new login replaces any session this browser had (and a new id is issued).
   const previous = sessionToken(request);
-  const session = await login(body, clientAddress(request));
+  const session = await login(body, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS));
   if (previous) serverContext().pool.remove(previous);
   return json({ session: sessionView(session) }, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request)) } });
 });

@@ -40,7 +40,8 @@ export interface RunResult {
 export interface RunOptions {
   input?: string | Buffer;
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  /** Replaces the whole environment when given. */
+  env?: Record<string, string | undefined>;
   timeoutMs?: number;
 }
 
@@ -61,7 +62,7 @@ export function run(command: string, args: readonly string[], options: RunOption
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: (options.env as NodeJS.ProcessEnv | undefined) ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -346,22 +347,38 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Starts a daemon in its own process group, under `setpriv --pdeathsig KILL`
- * so it dies with the test process even when stop() is never reached.
+ * A detached `sh` blocked reading a pipe from this process. When this process
+ * dies for any reason (even SIGKILL) the pipe closes and the shell SIGKILLs
+ * the daemon's process group. (PR_SET_PDEATHSIG is no substitute: it is
+ * cleared when a daemon changes its effective uid, as pop3d does.)
  */
+function startWatchdog(pgid: number): ChildProcess {
+  const watchdog = spawn('/bin/sh', ['-c', 'read -r _; kill -9 -"$0" 2>/dev/null', String(pgid)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  if (watchdog.stdin instanceof net.Socket) watchdog.stdin.unref();
+  return watchdog;
+}
+
+/** Starts a daemon in its own process group, watched so it dies with the test process. */
 export function startManagedProcess(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): ManagedProcess {
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], {
+  const child = spawn(command, args, {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    // An explicit environment replaces ours entirely (env -i), as daemons' init scripts do.
+    env: (options.env as NodeJS.ProcessEnv | undefined) ?? process.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${command} (setpriv missing? it is in util-linux)`);
+  if (pid === undefined) throw new Error(`could not start ${command}`);
+  const watchdog = startWatchdog(pid);
   const chunks: Buffer[] = [];
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -389,6 +406,8 @@ export function startManagedProcess(
         // Session children of the daemon share its group; none may outlive stop().
         killGroup(pid, 'SIGKILL');
         await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+        // The group is gone: the watchdog must not fire later at a reused id.
+        watchdog.kill('SIGKILL');
         removeExitHook();
       })();
       return stopping;
@@ -532,7 +551,7 @@ function deleteUserSync(name: string): void {
 }
 
 /**
- * Creates system users (no home, nologin shell, group `users`) with the given
+ * Creates system users (home not created, nologin shell, group `users`) with the given
  * passwords. Refuses names that already exist: a harness never changes an
  * account it did not create. The GECOS field records the owner pid so a later
  * run can remove users left behind by a crashed one.
@@ -540,6 +559,7 @@ function deleteUserSync(name: string): void {
 export async function createSystemUsers(
   server: string,
   users: readonly { name: string; password: string }[],
+  options: { home?: (name: string) => string } = {},
 ): Promise<{ users: Map<string, SystemUser>; remove(): Promise<void> }> {
   const created: string[] = [];
   const removeExitHook = onProcessExit(() => created.forEach(deleteUserSync));
@@ -559,7 +579,7 @@ export async function createSystemUsers(
           throw new Error(`${server} harness: system user ${name} already exists; pick a fresh name (testUserName())`);
         }
         await runWithLockRetry('useradd', [
-          '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin',
+          '--no-create-home', '--home-dir', options.home?.(name) ?? '/nonexistent', '--shell', '/usr/sbin/nologin',
           '--no-user-group', '--gid', 'users',
           '--comment', `${USER_MARKER} pid=${process.pid}`,
           name,

@@ -434,11 +434,11 @@ describe('transcript', () => {
     assert.deepEqual(entries, [
       { direction: 'server', text: '+OK ready <1.2@x>' },
       { direction: 'client', text: 'USER alice' },
-      { direction: 'server', text: '+OK ' },
+      { direction: 'server', text: '+OK' },
       { direction: 'client', text: 'PASS ********' },
-      { direction: 'server', text: '+OK ' },
+      { direction: 'server', text: '+OK' },
       { direction: 'client', text: 'RETR 1' },
-      { direction: 'server', text: '+OK ' },
+      { direction: 'server', text: '+OK' },
       { direction: 'server', text: '[13 bytes]' },
     ]);
   });

@@ -1,0 +1,91 @@
+/**
+ * A light cookie-keeping HTTP client for the benchmark. node:http with a
+ * keep-alive agent costs the load generator far less CPU than fetch (which
+ * shares the two CPUs with the app being measured), and serves requests in
+ * order: each simulated person has a connection of its own, like a browser.
+ */
+import http from 'node:http';
+import zlib from 'node:zlib';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+export interface BenchResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The body decoded (decompressed) as UTF-8 text. */
+  text(): string;
+  json<T>(): T;
+}
+
+export class BenchClient {
+  cookie = '';
+
+  /** `forwardedFor`: this person's address, as the login throttle counts per client address. */
+  constructor(
+    readonly baseUrl: string,
+    readonly forwardedFor: string,
+  ) {}
+
+  request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number): Promise<BenchResponse> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { 'x-forwarded-for': this.forwardedFor, 'accept-encoding': 'gzip, deflate, br, zstd' };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    return new Promise((resolve, reject) => {
+      const request = http.request(`${this.baseUrl}${path}`, { method, headers, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          clearTimeout(timer);
+          const setCookie = response.headers['set-cookie']?.[0];
+          if (setCookie) {
+            const pair = setCookie.split(';')[0] ?? '';
+            this.cookie = pair.endsWith('=') ? '' : pair;
+          }
+          const raw = Buffer.concat(chunks);
+          // Compressed as a browser would get it; decompressed only when the body is read as JSON.
+          const encoding = response.headers['content-encoding'];
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: raw,
+            text: () => decode(raw, encoding).toString('utf8'),
+            json: <T>() => JSON.parse(decode(raw, encoding).toString('utf8')) as T,
+          });
+        });
+      });
+      const timer = setTimeout(() => request.destroy(new Error(`${method} ${path} took longer than ${timeoutMs} ms`)), timeoutMs);
+      request.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      request.end(payload);
+    });
+  }
+}
+
+function decode(body: Buffer, encoding: string | undefined): Buffer {
+  switch (encoding) {
+    case undefined:
+    case 'identity':
+      return body;
+    case 'gzip':
+      return zlib.gunzipSync(body);
+    case 'deflate':
+      return zlib.inflateSync(body);
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    default:
+      throw new Error(`unexpected Content-Encoding ${encoding}`);
+  }
+}
+
+/** Every keep-alive connection closed, so the process can exit. */
+export function closeConnections(): void {
+  agent.destroy();
+}

@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type RunningApp } from '../support/app-server';
+import { demoMaildrop, sampleMaildrop, smallMessages } from '../support/maildrop';
+import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
+import { STATE_ENV, type HarnessState } from './support/harness-state';
+import { USERS } from './support/users';
+
+const PASSWORD = 'Corr3ct-Horse-Battery';
+
+export interface E2eRuntime {
+  dovecot: DovecotServer;
+  apps: RunningApp[];
+  control: http.Server;
+  tmp: string;
+}
+
+declare global {
+  // Shared with global-teardown.ts, which runs in this same process.
+  var __posternE2e: E2eRuntime | undefined;
+}
+
+/**
+ * The global setup process owns the Dovecot harness; workers reach `storedCount`, `deliver`
+ * and the protocol log through this tiny loopback control server.
+ */
+function startControlServer(dovecot: DovecotServer): Promise<http.Server> {
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://control');
+    const user = url.searchParams.get('user') ?? '';
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    const handle = async () => {
+      switch (url.pathname) {
+        case '/stored-count':
+          return reply(200, { count: await dovecot.storedCount(user) });
+        case '/log':
+          return reply(200, { text: await dovecot.logText() });
+        case '/expected-retr':
+          return reply(200, { base64: dovecot.expectedRetr(user, Number(url.searchParams.get('number'))).toString('base64') });
+        case '/deliver': {
+          const chunks: Buffer[] = [];
+          for await (const chunk of request) chunks.push(chunk as Buffer);
+          await dovecot.deliver(user, Buffer.concat(chunks));
+          return reply(200, { delivered: true });
+        }
+        default:
+          return reply(404, { error: 'unknown control route' });
+      }
+    };
+    handle().catch((error: unknown) => reply(500, { error: String(error) }));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+export default async function globalSetup(): Promise<void> {
+  const sample = sampleMaildrop({ big: false }).map((message) => message.raw);
+  const dovecot = await startDovecot({
+    users: [
+      { name: USERS.reader, password: PASSWORD, messages: sample },
+      { name: USERS.peeker, password: PASSWORD, messages: sample },
+      { name: USERS.login, password: PASSWORD, messages: sample },
+      { name: USERS.undoer, password: PASSWORD, messages: sample },
+      { name: USERS.applier, password: PASSWORD, messages: sample },
+      { name: USERS.keys, password: PASSWORD, messages: sample },
+      { name: USERS.phone, password: PASSWORD, messages: sample },
+      { name: USERS.demo, password: PASSWORD, messages: demoMaildrop().map((message) => message.raw) },
+      { name: USERS.empty, password: PASSWORD, messages: [] },
+      { name: USERS.many, password: PASSWORD, messages: smallMessages(10_000).map((message) => message.raw) },
+    ],
+    // Several browsers log in as different users at once, all from 127.0.0.1.
+    maxUserIpConnections: 50,
+  });
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'postern-e2e-'));
+  const apps: RunningApp[] = [];
+  let control: http.Server | undefined;
+  try {
+    const caFile = path.join(tmp, 'dovecot-ca.pem');
+    writeFileSync(caFile, dovecot.certPem ?? '');
+    const common = {
+      POP3_ALLOWED_HOSTS: '127.0.0.1,localhost',
+      POP3_ALLOWED_PORTS: '1024-65535',
+      POP3_TLS_CA_FILE: caFile,
+    };
+    apps.push(await startApp(common));
+    apps.push(await startApp({ ...common, POP3_SERVER: `localhost:${dovecot.tlsPort}:tls` }));
+    control = await startControlServer(dovecot);
+    const [app, pinned] = apps;
+    const state: HarnessState = {
+      appUrl: app!.url,
+      pinnedAppUrl: pinned!.url,
+      controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+      dovecot: { host: dovecot.host, port: dovecot.port, tlsPort: dovecot.tlsPort ?? 0 },
+      password: PASSWORD,
+    };
+    const stateFile = path.join(tmp, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    process.env[STATE_ENV] = stateFile;
+    mkdirSync(path.resolve(__dirname, '..', 'artifacts', 'screenshots'), { recursive: true });
+    globalThis.__posternE2e = { dovecot, apps, control, tmp };
+  } catch (error) {
+    control?.close();
+    for (const app of apps) await app.stop();
+    await dovecot.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+import { formatSize } from '../../components/format-size';
+import { expect, test } from './fixtures';
+import { SAMPLE, listedSize, sampleMessage, shownSize } from './support/sample';
+import { USERS } from './support/users';
+
+test.describe('the inbox', () => {
+  test('lists every subject, sender and size, newest first, from headers alone', async ({ page, logInAs, inbox, snap }) => {
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+    await logInAs(USERS.reader);
+    await expect(inbox.rows).toHaveCount(SAMPLE.length);
+    const newestFirst = [...SAMPLE].sort((a, b) => b.date.getTime() - a.date.getTime());
+    expect(await inbox.visibleSubjects()).toEqual(newestFirst.map((message) => message.subject));
+    for (const message of SAMPLE) {
+      const row = inbox.row(message.subject);
+      await expect(row).toHaveCount(1);
+      await expect(row).toContainText(message.fromName || message.fromAddress);
+      await expect(row).toContainText(shownSize(message));
+    }
+    const total = SAMPLE.reduce((sum, message) => sum + listedSize(message), 0);
+    await expect(inbox.stats).toHaveText(`${SAMPLE.length} messages · ${formatSize(total)}`);
+    await expect(inbox.listSummary).toContainText(`${SAMPLE.length} messages, newest first`);
+    // Listing downloads no message: no full-message, preview or raw request was made.
+    expect(requests.filter((path) => /^\/api\/messages\/[^/]+(\/(preview|raw))?$/.test(path) && path !== '/api/messages/ids')).toEqual([]);
+    await snap('inbox');
+  });
+
+  test('filters by sender, by subject and by size', async ({ logInAs, inbox }) => {
+    await logInAs(USERS.reader);
+    await inbox.filterBy('grace');
+    await expect(inbox.rows).toHaveCount(1);
+    await expect(inbox.row('Quarterly report and notes')).toBeVisible();
+    await expect(inbox.listSummary).toContainText(`1 matching · ${shownSize(sampleMessage('attachments'))}`);
+
+    await inbox.filterBy('lunch');
+    await expect(inbox.rows).toHaveCount(1);
+    await expect(inbox.row('Lunch on Thursday?')).toBeVisible();
+
+    await inbox.filterBy('no such thing at all');
+    await expect(inbox.emptyState).toContainText('No messages match this filter.');
+    await inbox.emptyState.getByRole('button', { name: 'Clear the filter' }).click();
+    await expect(inbox.rows).toHaveCount(SAMPLE.length);
+
+    const expected = SAMPLE.filter((message) => listedSize(message) > 100 * 1024).length;
+    await inbox.minSize.selectOption({ label: '100 KB' });
+    if (expected === 0) await expect(inbox.emptyState).toBeVisible();
+    else await expect(inbox.rows).toHaveCount(expected);
+  });
+
+  test('an empty maildrop says so', async ({ logInAs, inbox, snap }) => {
+    await logInAs(USERS.empty);
+    await expect(inbox.emptyState).toContainText('Your inbox is empty.');
+    await expect(inbox.stats).toHaveText('0 messages · 0 B');
+    await snap('inbox-empty');
+  });
+
+  test('10,000 messages: the first page is quick, only rows on screen exist, and the end is one scroll away', async ({ page, logInAs, inbox }) => {
+    const listCalls: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/messages') listCalls.push(url.search);
+    });
+    await logInAs(USERS.many);
+    await expect(inbox.stats).toContainText('10,000 messages');
+    const rendered = await inbox.rows.count();
+    expect(rendered).toBeLessThan(60);
+    // Newest first: the newest small message is number 10,000.
+    await expect(inbox.rows.first()).toContainText('(#10000)');
+    const scroller = page.getByTestId('message-scroller');
+    await scroller.evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    await expect(inbox.row('(#1)')).toBeVisible({ timeout: 20_000 });
+    expect(await inbox.rows.count()).toBeLessThan(60);
+    // Only the pages around what was on screen were fetched, never all 100.
+    expect(listCalls.length).toBeLessThan(6);
+  });
+
+  test('a failed load shows a readable banner with a retry', async ({ page, logInAs, inbox }) => {
+    let failures = 0;
+    await page.route('**/api/messages?*', async (route) => {
+      if (failures === 0 && route.request().url().includes('refresh=1')) {
+        failures += 1;
+        await route.fulfill({
+          status: 504,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
+        });
+        return;
+      }
+      await route.continue();
+    });
+    await logInAs(USERS.reader);
+    await inbox.refreshButton.click();
+    const banner = page.getByRole('alert').filter({ hasText: 'The inbox could not be loaded.' });
+    await expect(banner).toContainText('The mail server did not answer in time. Try again.');
+    await banner.getByRole('button', { name: 'Retry' }).click();
+    await expect(banner).toHaveCount(0);
+    await expect(inbox.rows).toHaveCount(SAMPLE.length);
+  });
+
+  test('an expired session goes back to the login form with a word of explanation', async ({ page, context, logInAs, inbox, loginPage }) => {
+    await logInAs(USERS.reader);
+    await context.clearCookies();
+    await inbox.refreshButton.click();
+    await expect(page.getByRole('heading', { name: 'Log in to your mailbox' })).toBeVisible();
+    await expect(loginPage.page.getByText(/Your session has ended/)).toBeVisible();
+  });
+});

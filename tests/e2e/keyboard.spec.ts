@@ -1,0 +1,70 @@
+import { expect, test } from './fixtures';
+import { SAMPLE } from './support/sample';
+import { USERS } from './support/users';
+
+test('the whole inbox works from the keyboard', async ({ page, harness, logInAs, inbox, pane, snap }) => {
+  await logInAs(USERS.keys);
+  const newestFirst = [...SAMPLE].sort((a, b) => b.date.getTime() - a.date.getTime());
+  const subjectAt = (index: number) => newestFirst[index]!.subject;
+  const focusedRowText = () => page.evaluate(() => document.activeElement?.closest('[data-testid="message-row"]')?.textContent ?? '');
+
+  // j / k move.
+  await page.keyboard.press('j');
+  await expect.poll(focusedRowText).toContain(subjectAt(1));
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  await expect.poll(focusedRowText).toContain(subjectAt(1));
+
+  // Space peeks, Enter opens.
+  await page.keyboard.press(' ');
+  await expect(pane.peek.getByRole('heading', { name: subjectAt(1) })).toBeVisible();
+  await page.keyboard.press('Enter');
+  await expect(pane.read.getByRole('heading', { name: subjectAt(1) })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(pane.read).toHaveCount(0);
+
+  // x selects, # marks the selection, u undoes.
+  await page.keyboard.press('x');
+  await expect(inbox.rowCheckbox(subjectAt(1))).toBeChecked();
+  await page.keyboard.press('j');
+  await page.keyboard.press('x');
+  await expect(inbox.listSummary).toContainText('2 selected');
+  await page.keyboard.press('#');
+  await expect(inbox.pendingBar).toContainText('2 messages marked for deletion');
+  await expect(inbox.row(subjectAt(2))).toHaveAttribute('data-pending', 'true');
+  await page.keyboard.press('u');
+  await expect(inbox.pendingBar).toHaveCount(0);
+
+  // Delete marks the current message when nothing is selected.
+  await page.keyboard.press('Delete');
+  await expect(inbox.row(subjectAt(2))).toHaveAttribute('data-pending', 'true');
+  await page.keyboard.press('u');
+  await expect(inbox.pendingBar).toHaveCount(0);
+
+  // / filters; Escape leaves the filter box.
+  await page.keyboard.press('/');
+  await expect(inbox.filter).toBeFocused();
+  await page.keyboard.type('lunch');
+  await expect(inbox.rows).toHaveCount(1);
+  await page.keyboard.press('Escape');
+  await expect(inbox.filter).not.toBeFocused();
+  await expect(inbox.rows).toHaveCount(SAMPLE.length);
+
+  // ? shows the shortcuts.
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toBeVisible();
+  await snap('shortcuts');
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+
+  // r refreshes: newly delivered mail appears.
+  const fresh = Buffer.from(
+    'From: Late Arrival <late@example.org>\nTo: keys@postern.test\nSubject: Freshly delivered\n' +
+      `Date: ${new Date().toUTCString()}\nMessage-ID: <fresh@postern.test>\n\nJust arrived.\n`,
+  );
+  await harness.deliver(USERS.keys, fresh);
+  await page.keyboard.press('r');
+  await expect(inbox.row('Freshly delivered')).toBeVisible({ timeout: 20_000 });
+  await expect(inbox.rows.first()).toContainText('Freshly delivered');
+});

@@ -1,0 +1,75 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The inbox: header, toolbar, the message list, the pending-deletions bar. */
+export class InboxPage {
+  readonly stats: Locator;
+  readonly listSummary: Locator;
+  readonly rows: Locator;
+  readonly filter: Locator;
+  readonly minSize: Locator;
+  readonly pendingBar: Locator;
+  readonly undoButton: Locator;
+  readonly applyButton: Locator;
+  readonly refreshButton: Locator;
+  readonly logoutButton: Locator;
+  readonly emptyState: Locator;
+  readonly readingPane: Locator;
+
+  constructor(readonly page: Page) {
+    this.stats = page.getByTestId('maildrop-stats');
+    this.listSummary = page.getByTestId('list-summary');
+    this.rows = page.getByTestId('message-row');
+    this.filter = page.getByLabel('Filter by sender or subject');
+    this.minSize = page.getByLabel('Larger than');
+    this.pendingBar = page.getByRole('region', { name: 'Pending deletions' });
+    this.undoButton = this.pendingBar.getByRole('button', { name: 'Undo' });
+    this.applyButton = this.pendingBar.getByRole('button', { name: 'Apply now' });
+    this.refreshButton = page.getByRole('button', { name: /^Refresh/ });
+    this.logoutButton = page.getByRole('button', { name: 'Log out' });
+    this.emptyState = page.getByTestId('empty-inbox');
+    this.readingPane = page.getByRole('region', { name: 'Reading pane' });
+  }
+
+  async waitForList(): Promise<void> {
+    await expect(this.page.getByRole('heading', { name: 'Inbox' })).toBeAttached();
+    await expect(this.rows.first().or(this.emptyState)).toBeVisible();
+  }
+
+  row(text: string | RegExp): Locator {
+    return this.rows.filter({ hasText: text });
+  }
+
+  /** The main button of a row (click = peek, double click = open). */
+  rowButton(text: string | RegExp): Locator {
+    return this.row(text).locator('button[data-row-index]');
+  }
+
+  rowCheckbox(text: string | RegExp): Locator {
+    return this.row(text).getByRole('checkbox');
+  }
+
+  /** Subjects of the rendered rows, top to bottom. */
+  async visibleSubjects(): Promise<string[]> {
+    return this.rows.evaluateAll((rows) =>
+      rows
+        .map((row) => ({ top: row.getBoundingClientRect().top, text: row.querySelector('button span span:nth-child(2) span')?.textContent ?? '' }))
+        .sort((a, b) => a.top - b.top)
+        .map((row) => row.text),
+    );
+  }
+
+  async peek(text: string | RegExp): Promise<void> {
+    await this.rowButton(text).click();
+    await expect(this.page.getByTestId('peek-pane')).toBeVisible();
+  }
+
+  async open(text: string | RegExp): Promise<void> {
+    await this.rowButton(text).dblclick();
+    await expect(this.page.getByTestId('read-view')).toBeVisible();
+  }
+
+  async filterBy(query: string): Promise<void> {
+    await this.filter.fill(query);
+    await expect(this.listSummary).toContainText('matching');
+  }
+}

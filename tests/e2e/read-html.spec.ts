@@ -1,0 +1,85 @@
+import { test as base, expect } from './fixtures';
+import { sampleMessage } from './support/sample';
+import { startRemoteStub, type RemoteStub } from './support/remote-stub';
+import { USERS } from './support/users';
+
+/**
+ * The browser in this file resolves the message's remote hosts to a local stub server, so
+ * "nothing remote was fetched" is checked where it matters: at the would-be remote end.
+ * (Request events and page.route do not reliably see requests from a sandboxed srcdoc frame,
+ * which Chromium may move into a process of its own.)
+ */
+const test = base.extend<object, { remoteStub: RemoteStub }>({
+  remoteStub: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const stub = await startRemoteStub();
+      await use(stub);
+      await stub.close();
+    },
+    { scope: 'worker' },
+  ],
+  launchOptions: [
+    async ({ launchOptions, remoteStub }, use) => {
+      await use({ ...launchOptions, args: [...(launchOptions.args ?? []), remoteStub.resolverRule()] });
+    },
+    { scope: 'worker' },
+  ],
+});
+
+test.describe('an HTML message', () => {
+  test('is shown sandboxed: no script runs and nothing remote is fetched', async ({ page, remoteStub, logInAs, inbox, pane, snap }) => {
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const before = remoteStub.hits().length;
+    await logInAs(USERS.reader);
+    const message = sampleMessage('html');
+    await inbox.open(message.subject);
+    await pane.waitForRead();
+
+    await expect(pane.htmlFrameElement).toHaveAttribute('sandbox', '');
+    const body = pane.htmlFrame.locator('body');
+    await expect(body.getByRole('heading', { name: 'Spring offers — 20% off' })).toBeVisible();
+    await expect(body).toContainText('spring collection');
+    // What the sanitizer must have removed is not in the frame.
+    await expect(pane.htmlFrame.locator('script, iframe, [onclick], [onmouseover]')).toHaveCount(0);
+    await expect(pane.htmlFrame.locator('img[src*="tracker.example"]')).toHaveCount(0);
+    await expect(pane.htmlFrame.locator('a[href^="javascript:"]')).toHaveCount(0);
+    // A click on what was an onclick target shows no alert.
+    await body.getByRole('heading', { name: 'Spring offers — 20% off' }).click();
+    // The frame is still the srcdoc document: the script's redirect never happened.
+    const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
+    expect(frame?.url()).toBe('about:srcdoc');
+    await expect(pane.showRemoteImages).toBeVisible();
+    await page.waitForTimeout(1000);
+    expect(dialogs).toEqual([]);
+    expect(remoteStub.hits().slice(before)).toEqual([]);
+    await snap('read-html');
+  });
+
+  test('shows remote images only when asked', async ({ page, remoteStub, logInAs, inbox, pane, snap }) => {
+    const messageCalls: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (/^\/api\/messages\/[^/]+$/.test(url.pathname)) messageCalls.push(url.search);
+    });
+    const before = remoteStub.hits().length;
+    await logInAs(USERS.reader);
+    await inbox.open(sampleMessage('html').subject);
+    await pane.waitForRead();
+    await page.waitForTimeout(500);
+    expect(remoteStub.hits().slice(before)).toEqual([]);
+
+    await pane.showRemoteImages.click();
+    await expect(pane.htmlFrame.locator('img[src*="tracker.example"]')).toHaveCount(1);
+    await expect.poll(() => remoteStub.hits().slice(before)).toContain('tracker.example/pixel.gif');
+    expect(messageCalls).toContain('?remoteImages=1');
+    await expect(pane.showRemoteImages).toHaveCount(0);
+    // Only the image: no script target, frame or link was fetched.
+    expect(remoteStub.hits().slice(before)).toEqual(['tracker.example/pixel.gif']);
+    await snap('read-html-remote-images');
+  });
+});

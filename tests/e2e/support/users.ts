@@ -1,0 +1,28 @@
+/**
+ * One Dovecot user per kind of test, so tests that delete never disturb tests that read.
+ * Every user gets the sample maildrop unless said otherwise.
+ */
+export const USERS = {
+  /** Read-only tests: inbox, peek, read, attachments, source, a11y. */
+  reader: 'reader',
+  /** Peek: the server log must show TOP and no RETR for this user. */
+  peeker: 'peeker',
+  /** Logs in with each security mode (sessions only, nothing changes). */
+  login: 'login',
+  /** Delete + undo, and the logout confirmation. */
+  undoer: 'undoer',
+  /** Multi-select + apply. */
+  applier: 'applier',
+  /** Keyboard flow (marks, undo, refresh with new mail). */
+  keys: 'keys',
+  /** Phone-width layout. */
+  phone: 'phone',
+  /** The realistic demo maildrop, for screenshots. */
+  demo: 'demo',
+  /** No mail at all. */
+  empty: 'empty',
+  /** 10,000 small messages: the list must stay smooth. */
+  many: 'many',
+} as const;
+
+export type UserName = (typeof USERS)[keyof typeof USERS];

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Deadline } from '../../../lib/pop3/deadline';
+
+/** Keeps the event loop alive while a test waits on the deadline's (unref'd) timer. */
+async function wait(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('Deadline', () => {
+  test('fires once the base budget is spent', async () => {
+    let fired = 0;
+    const deadline = new Deadline(50, 0, () => fired++);
+    deadline.start();
+    await wait(20);
+    assert.equal(fired, 0);
+    await wait(80);
+    assert.equal(fired, 1);
+  });
+
+  test('bytes received earn time, in proportion', async () => {
+    let fired = 0;
+    const deadline = new Deadline(40, 1, () => fired++);
+    deadline.start();
+    deadline.addBytes(60); // 40 + 60 ms
+    await wait(70);
+    assert.equal(fired, 0);
+    await wait(80);
+    assert.equal(fired, 1);
+  });
+
+  test('paused time (our consumer being slow) does not count', async () => {
+    let fired = 0;
+    const deadline = new Deadline(60, 0, () => fired++);
+    deadline.start();
+    await wait(30);
+    deadline.pause();
+    await wait(100);
+    assert.equal(fired, 0);
+    deadline.resume();
+    await wait(10);
+    assert.equal(fired, 0);
+    await wait(60);
+    assert.equal(fired, 1);
+  });
+
+  test('clear() stops it for good', async () => {
+    let fired = 0;
+    const deadline = new Deadline(20, 0, () => fired++);
+    deadline.start();
+    deadline.clear();
+    await wait(50);
+    assert.equal(fired, 0);
+  });
+
+  test('a budget beyond what setTimeout can hold neither fires early nor busy-loops', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    let fired = 0;
+    const deadline = new Deadline(1e13, 0, () => fired++);
+    try {
+      deadline.start();
+      await wait(50);
+      assert.equal(fired, 0);
+      assert.deepEqual(warnings.map((w) => w.name), []);
+    } finally {
+      deadline.clear();
+      process.off('warning', onWarning);
+    }
+  });
+});
