@@ -406,6 +406,9 @@ export function startManagedProcess(
         // Session children of the daemon share its group; none may outlive stop().
         killGroup(pid, 'SIGKILL');
         await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+        // On a loaded machine SIGKILLed members can take a moment to disappear.
+        const gone = Date.now() + STOP_GRACE_MS;
+        while (Date.now() < gone && processGroupMembers(pid).length > 0) await sleep(50);
         // The group is gone: the watchdog must not fire later at a reused id.
         watchdog.kill('SIGKILL');
         removeExitHook();
