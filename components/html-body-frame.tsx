@@ -10,7 +10,8 @@ interface HtmlBodyFrameProps {
 
 /**
  * Sanitized HTML (the server removed scripts, handlers, forms, frames and, unless asked, remote
- * content) in a frame with an empty sandbox: no scripts, no same-origin access, no popups.
+ * content) in a sandboxed frame: no scripts, no same-origin access. Popups only so that links (target=_blank,
+ * rel=noopener noreferrer, set by the sanitizer) open in a new tab instead of inside the frame.
  * A policy inside the frame is a second lock: only this site's own images (cid: parts) and
  * data: images may load, and remote images only once the person asked for them.
  */
@@ -30,7 +31,7 @@ export function HtmlBodyFrame({ html, remoteImages, title }: HtmlBodyFrameProps)
   return (
     <iframe
       title={title}
-      sandbox=""
+      sandbox="allow-popups allow-popups-to-escape-sandbox"
       srcDoc={srcDoc}
       referrerPolicy="no-referrer"
       data-testid="html-body"

@@ -16,15 +16,26 @@ const NON_PUBLIC_V4 = [
   '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
 ];
 const NON_PUBLIC_V6 = [
-  '::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/23',
+  '::/96', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/23',
   '2001:db8::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
 ];
 
-function buildList(v4: string[], v6: string[]): net.BlockList {
-  const list = new net.BlockList();
-  for (const cidr of v4) addCidr(list, cidr, 'ipv4');
-  for (const cidr of v6) addCidr(list, cidr, 'ipv6');
-  return list;
+/**
+ * One list per family: Node's BlockList matches an IPv4 address against
+ * IPv6 rules through its IPv4-mapped form, so a single mixed list holding
+ * ::ffff:0:0/96 would refuse every IPv4 address. Mapped addresses are turned
+ * into IPv4 by `canonicalAddress` before any check.
+ */
+interface FamilyLists {
+  ipv4: net.BlockList;
+  ipv6: net.BlockList;
+}
+
+function buildLists(v4: string[], v6: string[]): FamilyLists {
+  const lists = { ipv4: new net.BlockList(), ipv6: new net.BlockList() };
+  for (const cidr of v4) addCidr(lists.ipv4, cidr, 'ipv4');
+  for (const cidr of v6) addCidr(lists.ipv6, cidr, 'ipv6');
+  return lists;
 }
 
 function addCidr(list: net.BlockList, cidr: string, type: 'ipv4' | 'ipv6'): void {
@@ -32,7 +43,11 @@ function addCidr(list: net.BlockList, cidr: string, type: 'ipv4' | 'ipv6'): void
   list.addSubnet(address, Number(bits), type);
 }
 
-const nonPublic = buildList(NON_PUBLIC_V4, NON_PUBLIC_V6);
+function inLists(lists: FamilyLists, canonical: { address: string; family: 'ipv4' | 'ipv6' }): boolean {
+  return lists[canonical.family].check(canonical.address, canonical.family);
+}
+
+const nonPublic = buildLists(NON_PUBLIC_V4, NON_PUBLIC_V6.filter((cidr) => cidr !== '::ffff:0:0/96'));
 
 /**
  * Parses IPv4 the way inet_aton does (what resolvers accept): 1 to 4 parts,
@@ -88,18 +103,18 @@ function ipv4FromMapped(v6: string): string | undefined {
 export function isPublicAddress(address: string): boolean {
   const canonical = canonicalAddress(address);
   if (!canonical) return false;
-  return !nonPublic.check(canonical.address, canonical.family);
+  return !inLists(nonPublic, canonical);
 }
 
 export interface HostPolicy {
   allowedNames: Set<string>;
-  allowedNets: net.BlockList;
+  allowedNets: FamilyLists;
   ports: Array<[number, number]>;
 }
 
 export function parseHostPolicy(allowedHosts: string, allowedPorts: string): HostPolicy {
   const allowedNames = new Set<string>();
-  const allowedNets = new net.BlockList();
+  const allowedNets = buildLists([], []);
   for (const raw of allowedHosts.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [base = '', bits] = raw.split('/');
     const canonical = canonicalAddress(base);
@@ -107,7 +122,7 @@ export function parseHostPolicy(allowedHosts: string, allowedPorts: string): Hos
       const max = canonical.family === 'ipv4' ? 32 : 128;
       const prefix = bits === undefined ? max : Number(bits);
       if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`POP3_ALLOWED_HOSTS: bad prefix in "${raw}"`);
-      allowedNets.addSubnet(canonical.address, prefix, canonical.family);
+      allowedNets[canonical.family].addSubnet(canonical.address, prefix, canonical.family);
     } else {
       allowedNames.add(raw.toLowerCase().replace(/\.$/, ''));
     }
@@ -133,9 +148,9 @@ export function portAllowed(policy: HostPolicy, port: number): boolean {
 function addressAllowed(policy: HostPolicy, host: string, address: string): boolean {
   const canonical = canonicalAddress(address);
   if (!canonical) return false;
-  if (!nonPublic.check(canonical.address, canonical.family)) return true;
+  if (!inLists(nonPublic, canonical)) return true;
   if (policy.allowedNames.has(host.toLowerCase().replace(/\.$/, ''))) return true;
-  return policy.allowedNets.check(canonical.address, canonical.family);
+  return inLists(policy.allowedNets, canonical);
 }
 
 export type Resolver = (host: string) => Promise<string[]>;

@@ -40,7 +40,8 @@ test.describe('an HTML message', () => {
     await inbox.open(message.subject);
     await pane.waitForRead();
 
-    await expect(pane.htmlFrameElement).toHaveAttribute('sandbox', '');
+    // No allow-scripts, no allow-same-origin: only popups, so links open in a new tab.
+    await expect(pane.htmlFrameElement).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
     const body = pane.htmlFrame.locator('body');
     await expect(body.getByRole('heading', { name: 'Spring offers — 20% off' })).toBeVisible();
     await expect(body).toContainText('spring collection');
