@@ -1,7 +1,7 @@
 /**
  * Collects the outcome of the interoperability scenarios (tests/integration/interop-*.test.ts)
  * and renders it as the Markdown table kept in docs/interop.md. Each test file
- * records per server and scenario; `writeInteropReport` prints the table and
+ * records per server and scenario; `write()` prints the table and
  * writes it under tests/artifacts/ so a run can be pasted into the docs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ export class InteropReport {
   private row(server: string): ServerRow {
     let row = this.servers.get(server);
     if (row === undefined) {
-      row = { version: '?', capa: '?', mechanisms: new Set(), results: new Map() };
+      row = { version: '—', capa: '—', mechanisms: new Set(), results: new Map() };
       this.servers.set(server, row);
     }
     return row;
