@@ -45,6 +45,18 @@ export interface MaildropEntry {
 
 /** Login delays per account, shared by every session: never hammer a server with re-logins. */
 const lastLogins = new Map<string, { at: number; delaySeconds: number }>();
+const MAX_LOGIN_RECORDS = 20_000;
+
+function recordLogin(key: string, delaySeconds: number): void {
+  lastLogins.delete(key);
+  lastLogins.set(key, { at: Date.now(), delaySeconds });
+  // Bounded: the oldest records go first (insertion order); a forgotten delay only means one early login.
+  while (lastLogins.size > MAX_LOGIN_RECORDS) {
+    const oldest = lastLogins.keys().next().value;
+    if (oldest === undefined) break;
+    lastLogins.delete(oldest);
+  }
+}
 
 const IN_USE_RETRIES = 4;
 const IN_USE_BACKOFF_MS = 500;
@@ -324,11 +336,11 @@ export class MailSession {
       try {
         this.mechanism = await login;
       } finally {
-        lastLogins.set(this.accountKey(), { at: Date.now(), delaySeconds: lastLogins.get(this.accountKey())?.delaySeconds ?? 0 });
+        recordLogin(this.accountKey(), lastLogins.get(this.accountKey())?.delaySeconds ?? 0);
       }
       const [caps, listing, uids] = await Promise.all([capa, list, uidl]);
       this.capabilities = caps.names;
-      lastLogins.set(this.accountKey(), { at: Date.now(), delaySeconds: caps.loginDelaySeconds ?? 0 });
+      recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0);
       this.client = client;
       await this.loadSnapshot(client, listing, uids);
       await this.reapplyMarks(client);
