@@ -10,7 +10,7 @@ const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
 
 if (!existsSync(next)) {
-  console.error('Dependencies are missing: run `npm ci` (or `npm install`) first.');
+  console.error('Dependencies are missing: run `npm install` first.');
   process.exit(1);
 }
 if (!existsSync(path.join(root, '.next', 'BUILD_ID'))) {
