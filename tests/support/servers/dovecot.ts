@@ -671,10 +671,19 @@ function finish(input: {
     pid: running.cleanup.pgid,
     config: input.config,
     expectedRetr(user: string, number: number): Buffer {
-      const files = maildir.files(user);
-      const file = files[number - 1];
-      if (file === undefined) throw new Error(`${user} has ${files.length} stored messages; there is no message ${number}.`);
-      return crlfLineEnds(readFileSync(file));
+      // Dovecot moves files from new/ to cur/ (renaming them) when a session opens the maildrop:
+      // a file listed a moment ago may be gone, so list again and retry.
+      for (let attempt = 1; ; attempt++) {
+        const files = maildir.files(user);
+        const file = files[number - 1];
+        if (file === undefined) throw new Error(`${user} has ${files.length} stored messages; there is no message ${number}.`);
+        try {
+          return crlfLineEnds(readFileSync(file));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw error;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        }
+      }
     },
     async deliver(user: string, message: Buffer): Promise<void> {
       maildir.deliver(user, message);
