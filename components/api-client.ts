@@ -3,33 +3,14 @@
  * Components never call fetch themselves: they get typed data or a typed ApiError.
  */
 
+import type { AppErrorCode } from '@/lib/http/app-error';
+
 export type Security = 'tls' | 'starttls' | 'none';
 export type AuthMechanism = 'auto' | 'user' | 'apop' | 'sasl-plain';
 
+/** The server's codes come from the one table on the server (a type-only import: nothing of lib/ is bundled). */
 export type ApiErrorCode =
-  | 'INVALID_INPUT'
-  | 'NO_SESSION'
-  | 'AUTH_FAILED'
-  | 'HOST_NOT_ALLOWED'
-  | 'CSRF_REJECTED'
-  | 'INSECURE_AUTH'
-  | 'MESSAGE_NOT_FOUND'
-  | 'ATTACHMENT_NOT_FOUND'
-  | 'MESSAGE_TOO_LARGE'
-  | 'MAILBOX_IN_USE'
-  | 'LOGIN_DELAY'
-  | 'RATE_LIMITED'
-  | 'UNSUPPORTED'
-  | 'CONNECT_FAILED'
-  | 'TLS_FAILED'
-  | 'PROTOCOL_ERROR'
-  | 'SERVER_ERROR'
-  | 'TIMEOUT'
-  | 'INTERNAL_ERROR'
-  /** Sent by the server though not (yet) in docs/API.md: a request body over the size bound. */
-  | 'PAYLOAD_TOO_LARGE'
-  /** Sent by the server though not (yet) in docs/API.md: the session pool is full. */
-  | 'SERVICE_BUSY'
+  | AppErrorCode
   /** Client-side only: the request never got an answer (offline, server down). */
   | 'NETWORK_ERROR'
   /** Client-side only: the answer was not what docs/API.md promises. */
