@@ -152,7 +152,7 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
     const entry = session.lookup(id);
     const useTop = !(client.capaKnown && !client.capabilities.top);
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
-    return readBounded(stream, useTop ? MAX_PREVIEW_BYTES : MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
+    return readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
   });
   const entry = session.lookup(id);
   const parsed = await simpleParser(bytes, { skipImageLinks: true, skipTextToHtml: true });
