@@ -41,6 +41,28 @@ const MIN_LINE_COST = 64;
 /** The headers an inbox row is made of; every other line is skipped unparsed. */
 const WANTED = new Set(['from', 'to', 'cc', 'subject', 'date', 'content-type', 'message-id']);
 
+/** What a row shows when a header section could not be read at all. */
+export const EMPTY_SUMMARY: HeaderSummary = Object.freeze({
+  from: null,
+  to: [],
+  cc: [],
+  subject: '',
+  date: null,
+  contentType: 'text/plain',
+  hasAttachments: false,
+  messageId: null,
+});
+
+/** `summarizeHeaders`, or the empty summary for a section mailsplit would refuse (beyond its size bound). */
+export function summaryOrEmpty(section: Buffer | undefined): HeaderSummary {
+  if (!section) return EMPTY_SUMMARY;
+  try {
+    return summarizeHeaders(section);
+  } catch {
+    return EMPTY_SUMMARY;
+  }
+}
+
 /**
  * Parses a bounded header section into what an inbox row shows.
  *

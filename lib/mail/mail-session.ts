@@ -11,9 +11,9 @@ import {
   type TranscriptEntry,
 } from '../pop3';
 import { fetchHeaderSections } from './header-fetch';
+import { summaryOrEmpty, type HeaderSummary } from './header-summary';
 import { contentId, idFromUid, withOccurrence } from './ids';
 import { Mutex } from './mutex';
-import type { HeaderSummary } from './header-summary';
 
 export interface ServerTarget {
   host: string;
@@ -58,6 +58,13 @@ function recordLogin(key: string, delaySeconds: number): void {
   }
 }
 
+/**
+ * How many of the newest messages a login identifies (and fetches the headers
+ * of) before the maildrop's full listing: the inbox's first page (the UI asks
+ * for 100) must not wait for LIST and UIDL of ten thousand messages.
+ */
+export const NEWEST_FIRST = 100;
+
 const IN_USE_RETRIES = 4;
 const IN_USE_BACKOFF_MS = 500;
 /** A login delay up to this long is waited out; a longer one is reported. */
@@ -81,6 +88,16 @@ export class MailSession {
   private client: Pop3Client | undefined;
   private entries: MaildropEntry[] = [];
   private byId = new Map<string, MaildropEntry>();
+  /**
+   * While the full LIST/UIDL is still arriving (after a STAT-first login):
+   * the newest messages, newest first, and the STAT figures. `run` waits for
+   * the listing; only `runNewest` works with this partial view.
+   */
+  private newest: MaildropEntry[] | undefined;
+  private stat = { count: 0, size: 0 };
+  private listing: Promise<void> | undefined;
+  /** The login's `TOP n 0` batch for the newest messages, until its summaries are in the cache. */
+  headerWarmup: Promise<void> | undefined;
   /** Ids the person marked for deletion and has not yet applied or undone. */
   readonly pending = new Set<string>();
   /** Header summaries by id: paging back and forth costs no round trip, even across reconnects. */
@@ -120,16 +137,27 @@ export class MailSession {
   }
 
   get count(): number {
-    return this.entries.length;
+    return this.newest ? this.stat.count : this.entries.length;
   }
 
   get size(): number {
-    return this.entries.reduce((sum, entry) => sum + entry.size, 0);
+    return this.newest ? this.stat.size : this.entries.reduce((sum, entry) => sum + entry.size, 0);
   }
 
-  /** The snapshot, oldest first (POP3 order). */
+  /** The snapshot, oldest first (POP3 order). Complete inside `run`; empty in `runNewest` until the listing is in. */
   get snapshot(): readonly MaildropEntry[] {
     return this.entries;
+  }
+
+  /**
+   * The newest messages from `offset` on, newest first, when they are known
+   * already: always once the listing is in, and from the login's own view of
+   * the newest messages before that. Undefined when the listing is needed.
+   */
+  newestEntries(offset: number, limit: number): MaildropEntry[] | undefined {
+    if (this.newest) return offset + limit <= this.newest.length || this.newest.length === this.stat.count ? this.newest.slice(offset, offset + limit) : undefined;
+    const end = Math.max(0, this.entries.length - offset);
+    return this.entries.slice(Math.max(0, end - limit), end).reverse();
   }
 
   lookup(id: string): MaildropEntry {
@@ -138,20 +166,47 @@ export class MailSession {
     return entry;
   }
 
-  /** Runs one command sequence with a live connection. A connection found dead mid-way is re-opened once. */
+  /** `lookup`, waiting for the full listing when the id is not among the newest messages known so far. */
+  async find(id: string): Promise<MaildropEntry> {
+    return this.byId.get(id) ?? this.run(async () => this.lookup(id));
+  }
+
+  /** Runs one command sequence with a live connection and the full listing. A connection found dead mid-way is re-opened once. */
   run<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
+    return this.runLocked(work, true);
+  }
+
+  /**
+   * `run` without waiting for the full listing: for work that needs only the
+   * newest messages (`newestEntries`), such as the inbox's first page right
+   * after login. It must wait for the listing itself (`whenListed`) if it needs more.
+   */
+  runNewest<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
+    return this.runLocked(work, false);
+  }
+
+  /** Resolves when the full listing is in (at once when it is). Callers hold the lock. */
+  async whenListed(): Promise<void> {
+    if (this.listing) await this.listing;
+  }
+
+  private runLocked<T>(work: (client: Pop3Client) => Promise<T>, listed: boolean): Promise<T> {
     this.lastUsed = Date.now();
     return this.mutex.run(async () => {
       this.assertLive();
       this.lastActivity = Date.now();
-      const client = await this.ensureClient();
+      let used: Pop3Client | undefined;
+      const attempt = async () => {
+        const client = (used = await this.ensureClient());
+        if (listed) await this.whenListed();
+        return work(client);
+      };
       try {
-        return await work(client);
+        return await attempt();
       } catch (error) {
-        if (!(isPop3Error(error) && error.code === 'CLOSED' && client.closed)) throw error;
+        if (!(isPop3Error(error) && error.code === 'CLOSED' && used?.closed)) throw error;
         // The server dropped us (idle timeout, restart): reconnect and try once more.
-        await this.connect();
-        return await work(this.client!);
+        return await attempt();
       } finally {
         this.lastActivity = Date.now();
       }
@@ -317,7 +372,7 @@ export class MailSession {
       onTranscript: this.deps.onTranscript,
     });
     try {
-      // Everything after the login is queued at once: with PIPELINING, one round trip for all of it.
+      // The login, CAPA and STAT are queued at once: with PIPELINING, one round trip for all of it.
       const login = client.login({
         username: this.credentials.username,
         password: this.credentials.password,
@@ -325,25 +380,23 @@ export class MailSession {
         allowInsecure: this.credentials.allowInsecure,
       });
       const capa = client.capa();
-      const list = client.list();
-      const uidl = client.uidl().catch((error: unknown) => {
-        if (isPop3Error(error) && !error.fatal) return null; // no UIDL: ids come from content
-        throw error;
-      });
+      const stat = client.stat();
       capa.catch(() => undefined);
-      list.catch(() => undefined);
-      uidl.catch(() => undefined);
+      stat.catch(() => undefined);
       try {
         this.mechanism = await login;
       } finally {
         recordLogin(this.accountKey(), lastLogins.get(this.accountKey())?.delaySeconds ?? 0);
       }
-      const [caps, listing, uids] = await Promise.all([capa, list, uidl]);
+      const [caps, figures] = await Promise.all([capa, stat]);
       this.capabilities = caps.names;
       recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0);
       this.client = client;
-      await this.loadSnapshot(client, listing, uids);
-      await this.reapplyMarks(client);
+      await this.loadSnapshot(client, figures);
+      if (this.pending.size > 0) {
+        await this.whenListed();
+        await this.reapplyMarks(client);
+      }
     } catch (error) {
       client.close();
       this.client = undefined;
@@ -351,11 +404,81 @@ export class MailSession {
     }
   }
 
-  private async loadSnapshot(
+  /**
+   * The snapshot, in one round trip after STAT. A large maildrop on a
+   * pipelining server is identified newest first (`UIDL n`, `LIST n` for the
+   * newest NEWEST_FIRST messages), and the login returns as soon as those are
+   * in, while the full LIST and UIDL are still arriving behind them: the first
+   * page does not wait for ten thousand listing lines. The newest messages'
+   * headers are fetched in the same flight, so the first page is usually
+   * ready when it is asked for.
+   */
+  private async loadSnapshot(client: Pop3Client, figures: { count: number; size: number }): Promise<void> {
+    this.entries = [];
+    this.byId = new Map();
+    this.newest = undefined;
+    this.listing = undefined;
+    this.stat = figures;
+    const numbers = Array.from({ length: Math.min(figures.count, NEWEST_FIRST) }, (_, i) => figures.count - i);
+    const newestFirst = client.pipelining && client.capabilities.uidl && figures.count > NEWEST_FIRST;
+    const uids = newestFirst ? settled(numbers.map((number) => client.uidl(number))) : undefined;
+    const sizes = newestFirst ? settled(numbers.map((number) => client.list(number))) : undefined;
+    const sections = client.pipelining && client.capabilities.top && this.summaries.size === 0 ? client.topMany(numbers, 0) : undefined;
+    sections?.catch(() => undefined);
+    const listing = this.loadListing(client);
+    listing.catch(() => undefined);
+    this.listing = listing;
+    this.headerWarmup = sections ? this.warmHeaders(client, sections) : undefined;
+
+    if (uids && sizes) {
+      const [uidResults, sizeResults] = await Promise.all([uids, sizes]);
+      const newest: MaildropEntry[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < numbers.length; i++) {
+        const uid = uidResults[i];
+        const size = sizeResults[i];
+        // Anything doubtful (a refused UIDL n, a malformed or repeated UID): wait for the full listing instead.
+        if (!uid?.ok || !size?.ok || !uid.value.valid || seen.has(uid.value.uid)) break;
+        seen.add(uid.value.uid);
+        newest.push({ number: numbers[i]!, size: size.value.size, id: idFromUid(uid.value.uid) });
+      }
+      if (newest.length === numbers.length && this.listing === listing) {
+        this.newest = newest;
+        this.byId = new Map(newest.map((entry) => [entry.id, entry]));
+        return;
+      }
+    }
+    await listing;
+  }
+
+  /** The full LIST and UIDL, then the snapshot built from them (ignored if a newer connection took over). */
+  private async loadListing(client: Pop3Client): Promise<void> {
+    try {
+      const list = client.list();
+      const uidl = client.uidl().catch((error: unknown) => {
+        if (isPop3Error(error) && !error.fatal) return null; // no UIDL: ids come from content
+        throw error;
+      });
+      list.catch(() => undefined);
+      const [listing, uids] = await Promise.all([list, uidl]);
+      const entries = await this.identify(client, listing, uids);
+      if (this.client !== client) return;
+      this.entries = entries;
+      this.byId = new Map(entries.map((entry) => [entry.id, entry]));
+      this.newest = undefined;
+      this.listing = undefined;
+    } catch (error) {
+      // The next use reconnects and lists again, rather than working from half a listing.
+      client.close();
+      throw error;
+    }
+  }
+
+  private async identify(
     client: Pop3Client,
     listing: { number: number; size: number }[],
     uids: { number: number; uid: string; valid: boolean }[] | null,
-  ): Promise<void> {
+  ): Promise<MaildropEntry[]> {
     const uidByNumber = new Map((uids ?? []).filter((u) => u.valid).map((u) => [u.number, u.uid]));
     const entries = listing.map((entry) => {
       const uid = uidByNumber.get(entry.number);
@@ -373,8 +496,25 @@ export class MailSession {
         entry.id = withOccurrence(base, occurrence);
       }
     }
-    this.entries = entries;
-    this.byId = new Map(entries.map((entry) => [entry.id, entry]));
+    return entries;
+  }
+
+  /** Summaries of the login's `TOP n 0` batch, filed by id once the ids are known. Never rejects. */
+  private async warmHeaders(client: Pop3Client, sections: Promise<{ number: number; data?: Buffer }[]>): Promise<void> {
+    try {
+      const results = await sections;
+      if (this.client !== client) return;
+      if (!this.newest) await this.whenListed();
+      const byNumber = new Map((this.newest ?? this.entries).map((entry) => [entry.number, entry.id]));
+      for (const result of results) {
+        const id = byNumber.get(result.number);
+        if (id !== undefined && result.data && !this.summaries.has(id)) this.summaries.set(id, summaryOrEmpty(result.data));
+      }
+    } catch {
+      // A page fetches whatever the cache still lacks.
+    } finally {
+      if (this.client === client) this.headerWarmup = undefined;
+    }
   }
 
   /** The person's intent survives a dropped connection: marks the server forgot are sent again, by id. */
@@ -387,6 +527,23 @@ export class MailSession {
     }
     await Promise.all(targets.map((entry) => client.dele(entry.number)));
   }
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Like Promise.allSettled, keeping fatal errors (a dropped connection) as rejections. */
+function settled<T>(promises: Promise<T>[]): Promise<Settled<T>[]> {
+  return Promise.all(
+    promises.map((promise) =>
+      promise.then(
+        (value): Settled<T> => ({ ok: true, value }),
+        (error: unknown): Settled<T> => {
+          if (isPop3Error(error) && !error.fatal) return { ok: false, error };
+          throw error;
+        },
+      ),
+    ),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

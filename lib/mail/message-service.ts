@@ -5,7 +5,7 @@ import type { BodyProgress, Pop3Client } from '../pop3';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { flattenAddresses, type MailAddress } from './addresses';
 import { fetchHeaderSections, headerEnd } from './header-fetch';
-import { decodeHeaderLines, summarizeHeaders, type HeaderLine, type HeaderSummary } from './header-summary';
+import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, type HeaderLine, type HeaderSummary } from './header-summary';
 import type { MailSession, MaildropEntry } from './mail-session';
 import { extractAttachment, parseMessageStream, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
@@ -34,49 +34,27 @@ export interface MessagePage {
   messages: MessageSummary[];
 }
 
-const EMPTY_SUMMARY: HeaderSummary = {
-  from: null,
-  to: [],
-  cc: [],
-  subject: '',
-  date: null,
-  contentType: 'text/plain',
-  hasAttachments: false,
-  messageId: null,
-};
-
 /** Fills the header cache for entries that are not in it yet: one pipelined batch of `TOP n 0`. */
 async function ensureSummaries(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[]): Promise<void> {
+  await session.headerWarmup; // the login's own batch for the newest messages, if still arriving
   const missing = entries.filter((entry) => !session.summaries.has(entry.id));
   if (missing.length === 0) return;
   const sections = await fetchHeaderSections(client, missing);
-  for (const entry of missing) {
-    const section = sections.get(entry.number);
-    session.summaries.set(entry.id, section ? summaryOf(section) : EMPTY_SUMMARY);
-  }
-}
-
-function summaryOf(section: Buffer): HeaderSummary {
-  try {
-    return summarizeHeaders(section);
-  } catch {
-    return EMPTY_SUMMARY; // a header block mailsplit would refuse (beyond its size bound)
-  }
+  for (const entry of missing) session.summaries.set(entry.id, summaryOrEmpty(sections.get(entry.number)));
 }
 
 const prefetching = new WeakSet<MailSession>();
 
 /**
- * Fetches the next page's headers in the background, behind the session lock,
- * so paging forward costs no round trip. A failed prefetch costs nothing: a
- * page fetches whatever it still lacks.
+ * Fetches the next page's headers in the background, behind the session lock
+ * (and the full listing), so paging forward costs no round trip. A failed
+ * prefetch costs nothing: a page fetches whatever it still lacks.
  */
-function prefetchSummaries(session: MailSession, entries: readonly MaildropEntry[]): void {
-  if (entries.length === 0 || prefetching.has(session)) return;
-  if (entries.every((entry) => session.summaries.has(entry.id))) return;
+function prefetchSummaries(session: MailSession, select: () => readonly MaildropEntry[]): void {
+  if (prefetching.has(session)) return;
   prefetching.add(session);
   session
-    .run((client) => ensureSummaries(session, client, entries))
+    .run((client) => ensureSummaries(session, client, select()))
     .catch(() => undefined)
     .finally(() => prefetching.delete(session));
 }
@@ -109,14 +87,19 @@ function toSummary(session: MailSession, entry: MaildropEntry): MessageSummary {
 }
 
 export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
-  return session.run(async (client) => {
-    const selected = await selectEntries(session, client, query);
-    const page = selected.slice(query.offset, query.offset + query.limit);
+  return session.runNewest(async (client) => {
+    const filtered = query.q !== undefined || query.minSize !== undefined;
+    // Right after login the newest messages are known before the full listing: an unfiltered first page needs no more.
+    const known = filtered ? undefined : session.newestEntries(query.offset, query.limit);
+    if (!known) await session.whenListed();
+    const selected = known ? undefined : await selectEntries(session, client, query);
+    const page = known ?? selected!.slice(query.offset, query.offset + query.limit);
     await ensureSummaries(session, client, page);
-    prefetchSummaries(session, selected.slice(query.offset + query.limit, query.offset + 2 * query.limit));
+    const next = { offset: query.offset + query.limit, limit: query.limit };
+    prefetchSummaries(session, () => (selected ? selected.slice(next.offset, next.offset + next.limit) : (session.newestEntries(next.offset, next.limit) ?? [])));
     return {
-      total: selected.length,
-      size: selected.reduce((sum, entry) => sum + entry.size, 0),
+      total: selected ? selected.length : session.count,
+      size: selected ? selected.reduce((sum, entry) => sum + entry.size, 0) : session.size,
       offset: query.offset,
       limit: query.limit,
       count: session.count,
@@ -148,13 +131,12 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
  * connection is then closed (the next use reconnects): never a full download.
  */
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
-  const { bytes, complete } = await session.run(async (client) => {
+  const { entry, bytes, complete } = await session.run(async (client) => {
     const entry = session.lookup(id);
     const useTop = !(client.capaKnown && !client.capabilities.top);
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
-    return readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
+    return { entry, ...(await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close())) };
   });
-  const entry = session.lookup(id);
   const parsed = await simpleParser(bytes, { skipImageLinks: true, skipTextToHtml: true });
   const headerList = decodeHeaderLines(parsed.headerLines);
   const headers: Record<string, string> = {};
@@ -232,7 +214,7 @@ export async function readMessage(
   id: string,
   options: { remoteImages: boolean; maxParseBytes: number; onProgress?: (progress: BodyProgress) => void },
 ): Promise<FullMessage> {
-  const entry = session.lookup(id);
+  const entry = await session.find(id);
   if (entry.size > options.maxParseBytes) {
     throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
   }
@@ -272,13 +254,13 @@ export async function readMessage(
 
 /** The message exactly as the server holds it (after dot-unstuffing), as a stream. */
 export async function rawMessage(session: MailSession, id: string): Promise<{ size: number; stream: Readable }> {
-  const entry = session.lookup(id);
+  const entry = await session.find(id);
   const stream = await session.runStream((client) => client.retr(session.lookup(id).number));
   return { size: entry.size, stream };
 }
 
 export async function attachmentStream(session: MailSession, id: string, attachmentId: string): Promise<{ info: AttachmentInfo; stream: Readable }> {
-  session.lookup(id);
+  await session.find(id);
   let found: { info: AttachmentInfo; stream: Readable } | null = null;
   const stream = await session.runStream(async (client) => {
     const body = await client.retr(session.lookup(id).number);

@@ -9,12 +9,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { toAppError } from '../../lib/http/app-error';
-import { MailSession } from '../../lib/mail/mail-session';
 import { listMessages, previewMessage } from '../../lib/mail/message-service';
 import { isPop3Error } from '../../lib/pop3';
+import { FakeMaildrops } from '../support/fake-mail-session';
 import {
-  mailbox,
-  startFakePop3,
   type FakePop3Server,
   type FakeSession,
   type MailboxOptions,
@@ -23,25 +21,10 @@ import {
 import { InteropReport } from '../support/interop-report';
 import { bigMessage, smallMessages } from '../support/maildrop';
 
-const USER = 'alice';
-const PASSWORD = 'correct horse';
 const report = new InteropReport('Fallbacks (fake server)');
-const servers: FakePop3Server[] = [];
-
-async function fake(options: MailboxOptions): Promise<FakePop3Server> {
-  const server = await startFakePop3(mailbox({ user: USER, password: PASSWORD, ...options }));
-  servers.push(server);
-  return server;
-}
-
-function open(server: FakePop3Server): Promise<MailSession> {
-  return MailSession.open(
-    'interop-token',
-    { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
-    { username: USER, password: PASSWORD, mechanism: 'auto', allowInsecure: true },
-    {},
-  );
-}
+const maildrops = new FakeMaildrops();
+const fake = (options: MailboxOptions) => maildrops.start(options);
+const open = (server: FakePop3Server) => maildrops.open(server);
 
 /**
  * Handlers that note, for every command, whether the client had already written
@@ -64,7 +47,7 @@ const scenario = (name: string, work: () => Promise<void>) => it(name, () => rep
 describe('interop fallbacks', () => {
   after(async () => {
     report.write('interop-fallbacks');
-    await Promise.all(servers.map((server) => server.close()));
+    await maildrops.closeAll();
   });
 
   scenario('no CAPA (RFC 1939 only): USER/PASS, one command at a time', async () => {

@@ -17,7 +17,7 @@ export const GET = route(async (request, context: Context) => {
   if (!(request.headers.get('accept') ?? '').includes('application/x-ndjson')) {
     return json(await readMessage(session, id, options));
   }
-  session.lookup(id); // a 404 is a plain error response, not a stream
+  await session.find(id); // a 404 is a plain error response, not a stream
   return progressStream((send) =>
     readMessage(session, id, {
       ...options,

@@ -1,0 +1,149 @@
+/**
+ * STAT-first login: on a large maildrop the login identifies the newest
+ * messages (`UIDL n`, `LIST n`) and fetches their headers before the full
+ * LIST/UIDL has arrived, so the first page does not wait for the listing.
+ * Driven against the scriptable fake server, whose full LIST can be held back.
+ * (Against Dovecot, the API tests' 120-message maildrop takes the same path.)
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import { NEWEST_FIRST } from '../../lib/mail/mail-session';
+import { listMessages, readMessage } from '../../lib/mail/message-service';
+import { FakeMaildrops } from '../support/fake-mail-session';
+import { toCrlf, type FakePop3Server, type MailboxOptions, type VerbHandler } from '../support/fake-pop3-server';
+import { smallMessages } from '../support/maildrop';
+
+const COUNT = 250;
+const messages = smallMessages(COUNT).map((m) => ({ data: m.raw }));
+const maildrops = new FakeMaildrops();
+const fake = (options: MailboxOptions) => maildrops.start({ messages, ...options });
+const open = (server: FakePop3Server) => maildrops.open(server);
+
+/** A full LIST (no argument) that waits until `release()`; `LIST n` answers at once. */
+function heldListing(): { handler: VerbHandler; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const handler: VerbHandler = async (args): Promise<'default'> => {
+    if (args.length > 0) return 'default';
+    await gate;
+    return 'default';
+  };
+  return { handler, release };
+}
+
+/** Resolves with 'pending' when `promise` has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), ms))]);
+}
+
+function subjectNumber(subject: string): number {
+  return Number(/\(#(\d+)\)/.exec(subject)?.[1]);
+}
+
+const totalSize = messages.reduce((sum, m) => sum + toCrlf(m.data).length, 0);
+
+describe('STAT-first login on a large maildrop', () => {
+  after(async () => {
+    await maildrops.closeAll();
+  });
+
+  it('logs in and serves the first page while the full listing is still held back', async () => {
+    const listing = heldListing();
+    const server = await fake({ handlers: { LIST: listing.handler } });
+    const session = await within(open(server), 5_000);
+    assert.notEqual(session, 'pending', 'the login waited for the full LIST');
+    if (session === 'pending') return;
+    assert.equal(session.count, COUNT, 'the count comes from STAT');
+    assert.equal(session.size, totalSize, 'the size comes from STAT');
+
+    const first = await within(listMessages(session, { offset: 0, limit: NEWEST_FIRST }), 5_000);
+    assert.notEqual(first, 'pending', 'the first page waited for the full LIST');
+    if (first === 'pending') return;
+    assert.equal(first.total, COUNT);
+    assert.deepEqual(
+      first.messages.map((m) => m.number),
+      Array.from({ length: NEWEST_FIRST }, (_, i) => COUNT - i),
+    );
+    assert.deepEqual(first.messages.map((m) => subjectNumber(m.subject)), first.messages.map((m) => m.number), 'each row has its own headers');
+    const wire = server.sessions[0]!.lines;
+    assert.ok(wire.includes('LIST'), 'the full LIST was written in the same flight');
+    const tops = wire.filter((line) => line.startsWith('TOP ')).length;
+    assert.equal(tops, NEWEST_FIRST, 'the first page used the login’s own TOP batch, nothing more');
+    assert.ok(wire.indexOf('STAT') < wire.indexOf(`UIDL ${COUNT}`), 'STAT first, then the newest messages');
+
+    // The next page needs the full listing: it waits for it, and then it is right.
+    const second = listMessages(session, { offset: NEWEST_FIRST, limit: NEWEST_FIRST });
+    assert.equal(await within(second, 300), 'pending', 'the second page cannot be known before the listing');
+    listing.release();
+    const page = await second;
+    assert.deepEqual(page.messages.map((m) => subjectNumber(m.subject)), Array.from({ length: NEWEST_FIRST }, (_, i) => COUNT - NEWEST_FIRST - i));
+    assert.equal(page.total, COUNT);
+    assert.equal(session.snapshot.length, COUNT);
+
+    // Ids from the newest-first view and the full listing agree.
+    const again = await listMessages(session, { offset: 0, limit: 5 });
+    assert.deepEqual(again.messages.map((m) => m.id), first.messages.slice(0, 5).map((m) => m.id));
+    session.close();
+  });
+
+  it('an old message read right after login waits for the listing, then opens', async () => {
+    const listing = heldListing();
+    const server = await fake({ handlers: { LIST: listing.handler } });
+    const session = await open(server);
+    const oldId = `u${Buffer.from('uid-3', 'latin1').toString('base64url')}`;
+    const reading = readMessage(session, oldId, { remoteImages: false, maxParseBytes: 10 * 1024 * 1024 });
+    assert.equal(await within(reading, 300), 'pending');
+    listing.release();
+    const message = await reading;
+    assert.equal(subjectNumber(message.subject), 3);
+    session.close();
+  });
+
+  it('a doubtful UID among the newest makes the login wait for the full listing', async () => {
+    const listing = heldListing();
+    const badUid: VerbHandler = async (args, session) => {
+      if (args[0] !== String(COUNT - 1)) return 'default';
+      await session.send(`+OK ${COUNT - 1} uid-${COUNT}\r\n`); // the same UID as the newest message
+    };
+    const server = await fake({ handlers: { LIST: listing.handler, UIDL: badUid } });
+    const opening = open(server);
+    assert.equal(await within(opening, 300), 'pending', 'a repeated UID is not trusted without the listing');
+    listing.release();
+    const session = await opening;
+    const page = await listMessages(session, { offset: 0, limit: 3 });
+    assert.deepEqual(page.messages.map((m) => subjectNumber(m.subject)), [COUNT, COUNT - 1, COUNT - 2]);
+    session.close();
+  });
+
+  it('a connection lost while the listing arrives is reconnected on the next use', async () => {
+    const dropFirstListing: VerbHandler = (args, session) => {
+      if (args.length === 0 && session === server.sessions[0]) {
+        session.destroy();
+        return;
+      }
+      return 'default';
+    };
+    const server: FakePop3Server = await fake({ handlers: { LIST: dropFirstListing } });
+    const session = await open(server);
+    const page = await listMessages(session, { offset: NEWEST_FIRST, limit: 10 });
+    assert.deepEqual(page.messages.map((m) => subjectNumber(m.subject)), Array.from({ length: 10 }, (_, i) => COUNT - NEWEST_FIRST - i));
+    assert.equal(server.sessions.length, 2, 'one reconnect');
+    session.close();
+  });
+
+  it('a small maildrop is listed in full by the login itself', async () => {
+    const listing = heldListing();
+    const server = await fake({ messages: messages.slice(0, NEWEST_FIRST), handlers: { LIST: listing.handler } });
+    const opening = open(server);
+    assert.equal(await within(opening, 300), 'pending');
+    listing.release();
+    const session = await opening;
+    assert.equal(session.snapshot.length, NEWEST_FIRST);
+    const page = await listMessages(session, { offset: 0, limit: 10 });
+    assert.equal(subjectNumber(page.messages[0]!.subject), NEWEST_FIRST);
+    const tops = server.sessions[0]!.lines.filter((line) => line.startsWith('TOP ')).length;
+    assert.equal(tops, NEWEST_FIRST, 'the headers came with the login, fetched once');
+    session.close();
+  });
+});
