@@ -425,7 +425,9 @@ export class MailSession {
     const sizes = newestFirst ? settled(numbers.map((number) => client.list(number))) : undefined;
     const sections = client.pipelining && client.capabilities.top && this.summaries.size === 0 ? client.topMany(numbers, 0) : undefined;
     sections?.catch(() => undefined);
-    const listing = this.loadListing(client);
+    // Behind the newest messages' headers, not beside them: ten thousand listing lines arriving
+    // (and being parsed) while the first page is served would only slow that page down.
+    const listing = newestFirst && sections ? sections.then(noop, noop).then(() => this.loadListing(client)) : this.loadListing(client);
     listing.catch(() => undefined);
     this.listing = listing;
     this.headerWarmup = sections ? this.warmHeaders(client, sections) : undefined;
@@ -545,6 +547,8 @@ function settled<T>(promises: Promise<T>[]): Promise<Settled<T>[]> {
     ),
   );
 }
+
+function noop(): void {}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

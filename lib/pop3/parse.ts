@@ -57,8 +57,17 @@ export function parseStat(text: string, max?: number): MaildropStat {
   return { count: parseCount(count, 'message count', max), size: parseCount(size, 'maildrop size', max) };
 }
 
+/** The usual shape of a LIST line, matched in one step (a listing can have 10,000 of them). */
+const LIST_LINE = /^[ \t]*([0-9]{1,15})[ \t]+([0-9]{1,15})(?:[ \t]|$)/;
+
 /** `n size` — one LIST line, or the text of `+OK n size` for `LIST n`. */
-export function parseListLine(line: string, max?: number): ListEntry {
+export function parseListLine(line: string, max = Number.MAX_SAFE_INTEGER): ListEntry {
+  const usual = LIST_LINE.exec(line);
+  if (usual) {
+    const entry = { number: Number(usual[1]), size: Number(usual[2]) };
+    if (entry.number >= 1 && entry.number <= max && entry.size <= max) return entry;
+  }
+  // Anything else gets the careful path, and its precise error.
   const [number, size] = line.trim().split(/\s+/);
   const entry = { number: parseCount(number, 'message number', max), size: parseCount(size, 'message size', max) };
   if (entry.number < 1) throw new Pop3Error('PROTOCOL_ERROR', 'The server sent message number 0.');
@@ -67,8 +76,16 @@ export function parseListLine(line: string, max?: number): ListEntry {
 
 const UID_SHAPE = /^[\x21-\x7e]{1,70}$/;
 
+/** The usual shape of a UIDL line with a well-formed UID. */
+const UIDL_LINE = /^[ \t]*([0-9]{1,15})[ \t]+([\x21-\x7e]{1,70})[ \t]*$/;
+
 /** `n uid` — one UIDL line. The UID is checked but kept; `valid` says whether to trust it. */
-export function parseUidlLine(line: string, max?: number): UidlEntry {
+export function parseUidlLine(line: string, max = Number.MAX_SAFE_INTEGER): UidlEntry {
+  const usual = UIDL_LINE.exec(line);
+  if (usual) {
+    const number = Number(usual[1]);
+    if (number >= 1 && number <= max) return { number, uid: usual[2]!, valid: true };
+  }
   const trimmed = line.trim();
   const space = trimmed.search(/\s/);
   if (space < 0) throw new Pop3Error('PROTOCOL_ERROR', 'The server sent a malformed UIDL line.', { response: printable(trimmed, 80) });
