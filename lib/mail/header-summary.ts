@@ -232,6 +232,8 @@ export function decodeHeaderLines(lines: HeaderLines): HeaderLine[] {
 }
 
 function decodeWords(value: string): string {
+  // Every one of libmime's patterns needs an encoded word ("=?") or its NUL join marker; most values have neither.
+  if (!value.includes('=?') && !value.includes('\u0000')) return value;
   try {
     return mime.decodeWords(value);
   } catch {

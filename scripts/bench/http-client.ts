@@ -27,7 +27,7 @@ export class BenchClient {
     readonly forwardedFor: string,
   ) {}
 
-  request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number): Promise<BenchResponse> {
+  request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number, retried = false): Promise<BenchResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { 'x-forwarded-for': this.forwardedFor, 'accept-encoding': 'gzip, deflate, br, zstd' };
     if (this.cookie) headers.cookie = this.cookie;
@@ -60,8 +60,14 @@ export class BenchClient {
         });
       });
       const timer = setTimeout(() => request.destroy(new Error(`${method} ${path} took longer than ${timeoutMs} ms`)), timeoutMs);
-      request.on('error', (error) => {
+      request.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        // A kept-alive connection the server closed (idle) just as it was reused: a browser sends a GET
+        // again on a new connection, and so does this client (once). Anything else is an error.
+        if (!retried && method === 'GET' && request.reusedSocket && error.code === 'ECONNRESET') {
+          resolve(this.request(method, path, body, timeoutMs, true));
+          return;
+        }
         reject(error);
       });
       request.end(payload);
