@@ -275,6 +275,11 @@ export function listMessages(
   return request<MessagePage>(`/api/messages?${params.toString()}`, { signal });
 }
 
+/** Asks the server to load every remaining header in the background (the filter needs them all). */
+export function warmHeaders(): Promise<{ total: number; cached: number; filling: boolean }> {
+  return request<{ total: number; cached: number; filling: boolean }>('/api/messages/headers', { method: 'POST', body: {} });
+}
+
 export async function listMatchingIds(filter: MessageFilter, signal?: AbortSignal): Promise<string[]> {
   const params = filterParams(filter, new URLSearchParams());
   const query = params.toString();

@@ -20,6 +20,8 @@ interface InboxToolbarProps {
   onQuery: (query: string) => void;
   onMinSize: (bytes: number | null) => void;
   onLeaveFilter: () => void;
+  /** The person went to the filter box: a good moment to load every header in the background. */
+  onFilterFocus?: () => void;
   /** Matching messages and their total size; null while loading. */
   total: number | null;
   totalSize: number;
@@ -52,6 +54,7 @@ export function InboxToolbar(props: InboxToolbarProps) {
             placeholder="Filter by sender or subject  ( / )"
             value={props.query}
             onChange={(event) => props.onQuery(event.target.value)}
+            onFocus={props.onFilterFocus}
             onKeyDown={(event) => {
               if (event.key === 'Escape' || (event.key === 'Enter' && !event.nativeEvent.isComposing)) {
                 event.preventDefault();

@@ -9,6 +9,7 @@ import {
   listMatchingIds,
   logout,
   resetDeletions,
+  warmHeaders,
   type MessageFilter,
   type MessagePage,
   type MessageSummary,
@@ -104,6 +105,14 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const list = useRef<MessageListHandle | null>(null);
   const filterInput = useRef<HTMLInputElement | null>(null);
   const pane = useRef<HTMLElement | null>(null);
+
+  // Going to the filter box loads every header in the background (once per listing), so typing finds everything at once.
+  const warmedGeneration = useRef<number | null>(null);
+  const warmForFilter = useCallback(() => {
+    if (warmedGeneration.current === generation) return;
+    warmedGeneration.current = generation;
+    warmHeaders().catch(() => undefined); // only a head start: the filter request itself fetches what is missing
+  }, [generation]);
 
   useEffect(() => {
     setCursor(0);
@@ -397,6 +406,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             minSize={minSize}
             onQuery={setQuery}
             onMinSize={setMinSize}
+            onFilterFocus={warmForFilter}
             onLeaveFilter={() => {
               filterInput.current?.blur();
               list.current?.reveal(cursor, true);

@@ -149,6 +149,11 @@ export class MailSession {
     return this.entries;
   }
 
+  /** Every entry known so far: the snapshot, or only the newest messages while the listing is still arriving. */
+  get known(): readonly MaildropEntry[] {
+    return this.newest ?? this.entries;
+  }
+
   /**
    * The newest messages from `offset` on, newest first, when they are known
    * already: always once the listing is in, and from the login's own view of
@@ -173,7 +178,12 @@ export class MailSession {
 
   /** Runs one command sequence with a live connection and the full listing. A connection found dead mid-way is re-opened once. */
   run<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
-    return this.runLocked(work, true);
+    return this.runLocked(work, { listed: true, person: true });
+  }
+
+  /** `run` for work nobody is waiting for (a background fill): it does not keep an idle session alive. */
+  runBackground<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
+    return this.runLocked(work, { listed: true, person: false });
   }
 
   /**
@@ -182,7 +192,7 @@ export class MailSession {
    * after login. It must wait for the listing itself (`whenListed`) if it needs more.
    */
   runNewest<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
-    return this.runLocked(work, false);
+    return this.runLocked(work, { listed: false, person: true });
   }
 
   /** Resolves when the full listing is in (at once when it is). Callers hold the lock. */
@@ -190,8 +200,8 @@ export class MailSession {
     if (this.listing) await this.listing;
   }
 
-  private runLocked<T>(work: (client: Pop3Client) => Promise<T>, listed: boolean): Promise<T> {
-    this.lastUsed = Date.now();
+  private runLocked<T>(work: (client: Pop3Client) => Promise<T>, { listed, person }: { listed: boolean; person: boolean }): Promise<T> {
+    if (person) this.lastUsed = Date.now();
     return this.mutex.run(async () => {
       this.assertLive();
       this.lastActivity = Date.now();

@@ -35,7 +35,7 @@ export interface MessagePage {
 }
 
 /** Fills the header cache for entries that are not in it yet: one pipelined batch of `TOP n 0`. */
-async function ensureSummaries(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[]): Promise<void> {
+export async function ensureSummaries(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[]): Promise<void> {
   await session.headerWarmup; // the login's own batch for the newest messages, if still arriving
   const missing = entries.filter((entry) => !session.summaries.has(entry.id));
   if (missing.length === 0) return;

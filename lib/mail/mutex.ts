@@ -21,3 +21,25 @@ export class Mutex {
     }
   }
 }
+
+/** At most `size` holders at a time; the others wait in arrival order. */
+export class Semaphore {
+  private free: number;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}

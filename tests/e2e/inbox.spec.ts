@@ -76,6 +76,23 @@ test.describe('the inbox', () => {
     expect(listCalls.length).toBeLessThan(6);
   });
 
+  test('going to the filter box loads every header in the background, once; the filter then searches all 10,000', async ({ page, logInAs, inbox }) => {
+    const warms: number[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname === '/api/messages/headers') warms.push(response.status());
+    });
+    await logInAs(USERS.many);
+    await expect(inbox.rows.first()).toContainText('(#10000)');
+    await inbox.filter.focus();
+    await expect.poll(() => warms).toEqual([202]);
+    await inbox.filter.blur();
+    await inbox.filter.focus();
+    await inbox.filterBy('(#4242)');
+    await expect(inbox.rows).toHaveCount(1, { timeout: 20_000 });
+    await expect(inbox.rows.first()).toContainText('(#4242)');
+    expect(warms).toEqual([202]);
+  });
+
   test('a failed load shows a readable banner with a retry', async ({ page, logInAs, inbox }) => {
     let failures = 0;
     await page.route('**/api/messages?*', async (route) => {

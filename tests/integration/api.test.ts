@@ -343,6 +343,30 @@ describe('reading', () => {
   });
 });
 
+describe('background header fill', () => {
+  test('POST /api/messages/headers loads the rest of the headers in the background (202), idempotently', async () => {
+    const anonymous = await new HttpClient(app.url).post('/api/messages/headers');
+    assert.equal(anonymous.status, 401);
+    assert.equal(errorCode(anonymous), 'NO_SESSION');
+
+    const client = await loggedIn('bob');
+    type Fill = { total: number; cached: number; filling: boolean };
+    const started = await client.post('/api/messages/headers');
+    assert.equal(started.status, 202, started.body.toString());
+    const first = started.json<Fill>();
+    assert.equal(first.total, 120);
+    assert.ok(first.cached >= 100 && first.cached < 120, `the login brought the newest 100 only (${first.cached})`);
+    let state = first;
+    for (let i = 0; i < 50 && (state.filling || state.cached < state.total); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = (await client.post('/api/messages/headers')).json<Fill>();
+    }
+    assert.deepEqual(state, { total: 120, cached: 120, filling: false });
+    const oldest = (await client.get('/api/messages?offset=119&limit=1')).json<Page>();
+    assert.equal(oldest.messages[0]!.number, 1);
+  });
+});
+
 describe('deleting', () => {
   test('mark, undo with RSET: nothing is deleted', async () => {
     const client = await loggedIn('bob');

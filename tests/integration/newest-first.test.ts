@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { NEWEST_FIRST } from '../../lib/mail/mail-session';
+import { fillState, startHeaderFill, whenFilled } from '../../lib/mail/header-fill';
 import { listMessages, readMessage } from '../../lib/mail/message-service';
 import { FakeMaildrops } from '../support/fake-mail-session';
 import { toCrlf, type FakePop3Server, type MailboxOptions, type VerbHandler } from '../support/fake-pop3-server';
@@ -146,6 +147,46 @@ describe('STAT-first login on a large maildrop', () => {
     assert.equal(subjectNumber(page.messages[0]!.subject), NEWEST_FIRST);
     const tops = server.sessions[0]!.lines.filter((line) => line.startsWith('TOP ')).length;
     assert.equal(tops, NEWEST_FIRST, 'the headers came with the login, fetched once');
+    session.close();
+  });
+});
+
+describe('background header fill (asked for when the filter box is focused)', () => {
+  after(async () => {
+    await maildrops.closeAll();
+  });
+
+  it('loads every header once, in chunks, letting the person’s requests go first, without keeping the session alive', async () => {
+    const many = smallMessages(1000, { seed: 3 }).map((m) => ({ data: m.raw }));
+    const server = await fake({ messages: many });
+    const session = await open(server);
+    await listMessages(session, { offset: 0, limit: NEWEST_FIRST });
+
+    const order: string[] = [];
+    startHeaderFill(session);
+    startHeaderFill(session); // joins the running fill
+    assert.equal(fillState(session).filling, true);
+    const filled = whenFilled(session).then(() => order.push('fill'));
+    let usedAfterPage = 0;
+    const page = listMessages(session, { offset: 500, limit: 10 }).then((p) => {
+      order.push('page');
+      usedAfterPage = session.lastUsed;
+      return p;
+    });
+    await Promise.all([filled, page]);
+    assert.deepEqual(order, ['page', 'fill'], 'the person’s page did not wait for the whole fill');
+    assert.deepEqual((await page).messages.map((m) => subjectNumber(m.subject)), Array.from({ length: 10 }, (_, i) => 500 - i));
+
+    const state = fillState(session);
+    assert.deepEqual(state, { total: 1000, cached: 1000, filling: false });
+    const tops = server.sessions[0]!.lines.filter((line) => line.startsWith('TOP '));
+    assert.equal(tops.length, 1000, 'every header fetched exactly once');
+    assert.equal(new Set(tops).size, 1000);
+    assert.equal(session.lastUsed, usedAfterPage, 'background work does not count as the person using the session');
+
+    const filtered = await listMessages(session, { offset: 0, limit: 5, q: '(#42)' });
+    assert.equal(filtered.total, 1);
+    assert.equal(server.sessions[0]!.lines.filter((line) => line.startsWith('TOP ')).length, 1000, 'the filter needed no more TOPs');
     session.close();
   });
 });

@@ -1,0 +1,74 @@
+import type { MailSession, MaildropEntry } from './mail-session';
+import { ensureSummaries } from './message-service';
+import { Semaphore } from './mutex';
+
+/** `TOP n 0` per turn of the session lock: a person's request waits for one chunk at most. */
+export const FILL_CHUNK = 200;
+/** Fills running at once in this process; the rest wait their turn (a filter request never does). */
+const fillSlots = new Semaphore(2);
+const filling = new WeakMap<MailSession, Promise<void>>();
+
+export interface FillState {
+  /** Messages in the snapshot. */
+  total: number;
+  /** Of those, how many have their headers in the cache. */
+  cached: number;
+  filling: boolean;
+}
+
+export function fillState(session: MailSession): FillState {
+  let cached = 0;
+  for (const entry of session.known) if (session.summaries.has(entry.id)) cached++;
+  return { total: session.count, cached, filling: filling.has(session) };
+}
+
+/**
+ * Loads every remaining header into the session's cache in the background,
+ * newest first, so the filter box has them all (the person asked for it by
+ * going to the filter). Chunked behind the session lock: anything the person
+ * asks meanwhile goes ahead of the next chunk. Joining a running fill is free;
+ * a failed fill costs nothing (a filter fetches whatever is missing).
+ */
+export function startHeaderFill(session: MailSession): void {
+  if (filling.has(session) || session.ended) return;
+  const { total, cached } = fillState(session);
+  if (cached === total && session.known.length === total) return; // nothing left to fetch
+  const run = fillSlots
+    .run(() => fillAll(session))
+    .catch(() => undefined)
+    .finally(() => filling.delete(session));
+  filling.set(session, run);
+}
+
+/** Resolves when the session's fill (if any) has finished. */
+export function whenFilled(session: MailSession): Promise<void> {
+  return filling.get(session) ?? Promise.resolve();
+}
+
+async function fillAll(session: MailSession): Promise<void> {
+  let cursor = Number.POSITIVE_INFINITY; // message numbers below this are still to be looked at
+  for (;;) {
+    if (session.ended) return;
+    const more = await session.runBackground(async (client) => {
+      const chunk = nextMissing(session, cursor);
+      if (chunk.length === 0) return false;
+      cursor = chunk[chunk.length - 1]!.number;
+      await ensureSummaries(session, client, chunk);
+      return true;
+    });
+    if (!more) return;
+    // Let whatever the person queued meanwhile take the lock first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Up to FILL_CHUNK entries without a cached summary, newest first, numbered below `cursor`. */
+function nextMissing(session: MailSession, cursor: number): MaildropEntry[] {
+  const entries = session.snapshot;
+  const chunk: MaildropEntry[] = [];
+  for (let i = entries.length - 1; i >= 0 && chunk.length < FILL_CHUNK; i--) {
+    const entry = entries[i]!;
+    if (entry.number < cursor && !session.summaries.has(entry.id)) chunk.push(entry);
+  }
+  return chunk;
+}
