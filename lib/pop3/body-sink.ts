@@ -78,26 +78,21 @@ export class BodyStream extends Readable implements BodySink {
 }
 
 /**
- * Collects a bounded reply in memory. `overflow: 'fatal'` makes a breach a
- * LIMIT_EXCEEDED (listings); `'truncate'` keeps the first `limit` bytes and
- * discards the rest (headers from TOP n 0).
+ * Collects a bounded reply in memory and reports once, through `settle`:
+ * the bytes, or the error that ended the reply. `overflow: 'fatal'` makes a
+ * breach a LIMIT_EXCEEDED (listings); `'truncate'` keeps the first `limit`
+ * bytes and discards the rest (headers from TOP n 0).
  */
-export class CollectSink implements BodySink {
-  private readonly chunks: Buffer[] = [];
+export class BufferSink implements BodySink {
+  private chunks: Buffer[] = [];
   private bytes = 0;
   truncated = false;
-  readonly done: Promise<Buffer>;
-  private resolveDone!: (value: Buffer) => void;
-  private rejectDone!: (error: Pop3Error) => void;
 
-  constructor(private readonly limit: number, private readonly overflow: 'fatal' | 'truncate') {
-    this.done = new Promise<Buffer>((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
-    });
-    // A rejection is always observed by whoever awaits `done`; avoid an unhandled warning before they do.
-    this.done.catch(() => undefined);
-  }
+  constructor(
+    private readonly limit: number,
+    private readonly overflow: 'fatal' | 'truncate',
+    private readonly settle: (error: Pop3Error | null, data: Buffer) => void,
+  ) {}
 
   write(piece: Buffer): boolean {
     const room = this.limit - this.bytes;
@@ -114,20 +109,41 @@ export class CollectSink implements BodySink {
   }
 
   private keep(piece: Buffer): void {
-    // Copy: the piece is a slice of a socket chunk we should not pin.
-    this.chunks.push(Buffer.from(piece));
+    // Pieces are views of socket chunks; they are held only until `end` copies them into one buffer.
+    this.chunks.push(piece);
     this.bytes += piece.length;
   }
 
   end(): void {
-    this.resolveDone(Buffer.concat(this.chunks, this.bytes));
+    const data = Buffer.concat(this.chunks, this.bytes);
+    this.chunks = [];
+    this.settle(null, data);
   }
 
   fail(error: Pop3Error): void {
-    this.rejectDone(error);
+    this.chunks = [];
+    this.settle(error, EMPTY_BUFFER);
   }
 
   onDrain(callback: () => void): void {
     callback();
+  }
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** A BufferSink whose outcome is a promise (`done`). */
+export class CollectSink extends BufferSink {
+  readonly done: Promise<Buffer>;
+
+  constructor(limit: number, overflow: 'fatal' | 'truncate') {
+    let settle!: (error: Pop3Error | null, data: Buffer) => void;
+    const done = new Promise<Buffer>((resolve, reject) => {
+      settle = (error, data) => (error ? reject(error) : resolve(data));
+    });
+    // A rejection is always observed by whoever awaits `done`; avoid an unhandled warning before they do.
+    done.catch(() => undefined);
+    super(limit, overflow, (error, data) => settle(error, data));
+    this.done = done;
   }
 }

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { apopDigest, chooseMechanism, describeMechanism, saslPlainResponse, type AuthChoice, type AuthMechanism } from './auth';
-import { BodyStream, CollectSink, type BodyProgress, type BodySink } from './body-sink';
+import { BodyStream, BufferSink, CollectSink, type BodyProgress, type BodySink } from './body-sink';
 import { buildCommand, numberArg, type WireCommand } from './command';
 import { Deadline } from './deadline';
 import { DotDecoder, splitListing } from './dot-decoder';
@@ -56,6 +56,19 @@ export interface TopResult {
 }
 
 export type ClientState = 'authorization' | 'transaction' | 'closed';
+
+interface EnqueueOptions {
+  multiline: boolean;
+  sink?: BodySink;
+  barrier?: boolean;
+  duringAuth?: boolean;
+  upgradeAfter?: boolean;
+  expectedBytes?: number;
+  maxLineBytes?: number;
+  onContinue?: (text: string) => string;
+}
+
+function noop(): void {}
 
 interface Pending {
   command: WireCommand | null;
@@ -342,19 +355,45 @@ export class Pop3Client {
    * flight. Each result is bounded by `maxBytes` (the rest is discarded and
    * `truncated` set); a -ERR for one message is reported in its result.
    */
-  async topMany(numbers: readonly number[], lines = 0, maxBytes = this.limits.maxHeaderBytes): Promise<TopResult[]> {
-    const jobs = numbers.map(async (number): Promise<TopResult> => {
-      const sink = new CollectSink(maxBytes, 'truncate');
-      const command = buildCommand('TOP', [numberArg(number, 'Message number'), numberArg(lines, 'Line count', 0)]);
-      try {
-        await this.enqueue(command, { multiline: true, sink, expectedBytes: this.knownSizes.get(number) });
-        return { number, data: await sink.done, truncated: sink.truncated };
-      } catch (error) {
-        if (error instanceof Pop3Error && !error.fatal) return { number, error };
-        throw error;
-      }
+  topMany(numbers: readonly number[], lines = 0, maxBytes = this.limits.maxHeaderBytes): Promise<TopResult[]> {
+    if (this.closed) return Promise.reject(this.closeError ?? new Pop3Error('CLOSED', 'The session is closed.'));
+    if (numbers.length === 0) return Promise.resolve([]);
+    // Callbacks, not a promise per command: a page is hundreds of these, and every promise costs
+    // (more so under the async hooks a web framework installs).
+    let commands: WireCommand[];
+    try {
+      commands = numbers.map((number) => buildCommand('TOP', [numberArg(number, 'Message number'), numberArg(lines, 'Line count', 0)]));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<TopResult[]>((resolve, reject) => {
+      const results: TopResult[] = new Array<TopResult>(numbers.length);
+      let left = numbers.length;
+      let failed = false;
+      const settle = (index: number, result: TopResult) => {
+        if (failed || results[index] !== undefined) return;
+        results[index] = result;
+        if (--left === 0) resolve(results);
+      };
+      const fatal = (error: Pop3Error) => {
+        if (failed) return;
+        failed = true;
+        reject(error);
+      };
+      numbers.forEach((number, index) => {
+        const sink = new BufferSink(maxBytes, 'truncate', (error, data) => {
+          if (error) fatal(error);
+          else settle(index, { number, data, truncated: sink.truncated });
+        });
+        this.push(
+          commands[index]!,
+          { multiline: true, sink, expectedBytes: this.knownSizes.get(number) },
+          noop,
+          (error) => (error.fatal ? fatal(error) : settle(index, { number, error })),
+        );
+      });
+      this.pump();
     });
-    return Promise.all(jobs);
   }
 
   async dele(number: number): Promise<void> {
@@ -424,36 +463,28 @@ export class Pop3Client {
     return stream;
   }
 
-  private enqueue(
-    command: WireCommand,
-    options: {
-      multiline: boolean;
-      sink?: BodySink;
-      barrier?: boolean;
-      duringAuth?: boolean;
-      upgradeAfter?: boolean;
-      expectedBytes?: number;
-      maxLineBytes?: number;
-      onContinue?: (text: string) => string;
-    },
-  ): Promise<string> {
+  private enqueue(command: WireCommand, options: EnqueueOptions): Promise<string> {
     if (this.closed) return Promise.reject(this.closeError ?? new Pop3Error('CLOSED', 'The session is closed.'));
     return new Promise<string>((resolve, reject) => {
-      const pending: Pending = {
-        command,
-        barrier: options.barrier ?? false,
-        duringAuth: options.duringAuth ?? false,
-        multiline: options.multiline,
-        expectedBytes: options.expectedBytes,
-        maxLineBytes: options.maxLineBytes,
-        sink: options.sink,
-        onContinue: options.onContinue,
-        upgradeAfter: options.upgradeAfter ?? false,
-        onOk: resolve,
-        onError: reject,
-      };
-      this.waiting.push(pending);
+      this.push(command, options, resolve, reject);
       this.pump();
+    });
+  }
+
+  /** Queues a command with its callbacks; the caller pumps (once for a whole batch). */
+  private push(command: WireCommand, options: EnqueueOptions, onOk: (text: string) => void, onError: (error: Pop3Error) => void): void {
+    this.waiting.push({
+      command,
+      barrier: options.barrier ?? false,
+      duringAuth: options.duringAuth ?? false,
+      multiline: options.multiline,
+      expectedBytes: options.expectedBytes,
+      maxLineBytes: options.maxLineBytes,
+      sink: options.sink,
+      onContinue: options.onContinue,
+      upgradeAfter: options.upgradeAfter ?? false,
+      onOk,
+      onError,
     });
   }
 

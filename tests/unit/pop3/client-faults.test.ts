@@ -649,6 +649,26 @@ describe('queue, pipelining and concurrency', () => {
     });
   });
 
+  test('topMany: a connection lost mid-batch rejects the batch once (CLOSED), after some replies; an empty batch is empty', async () => {
+    let tops = 0;
+    const dropOnThird = async (_args: string[], session: FakeSession) => {
+      if (++tops < 3) return 'default' as const;
+      await session.send('+OK\r\nSubject: half');
+      session.destroy();
+    };
+    await withServer(mailbox({ messages: FIVE, handlers: { TOP: dropOnThird } }), async (server) => {
+      const client = await loggedIn(server);
+      assert.deepEqual(await client.topMany([]), []);
+      const error = await client.topMany([1, 2, 3, 4, 5]).then(
+        () => assert.fail('the batch resolved'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(isPop3Error(error) && error.fatal, `fatal error, got ${String(error)}`);
+      assert.equal(client.closed, true);
+      await assert.rejects(client.topMany([1]), (e: unknown) => isPop3Error(e) && e.code === 'CLOSED');
+    });
+  });
+
   test('without PIPELINING exactly one command is in flight at a time', async () => {
     const { script, ahead } = observing({ messages: FIVE, capabilities: DEFAULT_CAPABILITIES.filter((c) => c !== 'PIPELINING') });
     await withServer(script, async (server) => {
