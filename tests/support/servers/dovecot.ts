@@ -342,12 +342,15 @@ class Maildir {
   /** Stored files in Dovecot's numbering order (new/ and cur/ together). */
   files(user: string): string[] {
     if (!this.sequence.has(user)) throw new Error(`No such test user: ${user}`);
-    const entries: { name: string; file: string }[] = [];
+    // By base name (before ":2,"): a file Dovecot moves from new/ to cur/ between the two readdirs
+    // would otherwise be listed twice, shifting every number after it.
+    const byBase = new Map<string, { name: string; file: string }>();
     for (const sub of ['new', 'cur'] as const) {
       for (const name of readdirSync(this.dir(user, sub))) {
-        if (!name.startsWith('.')) entries.push({ name, file: path.join(this.dir(user, sub), name) });
+        if (!name.startsWith('.')) byBase.set(name.split(':')[0]!, { name, file: path.join(this.dir(user, sub), name) });
       }
     }
+    const entries = [...byBase.values()];
     entries.sort((a, b) => filenameSeconds(a.name) - filenameSeconds(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return entries.map((entry) => entry.file);
   }
