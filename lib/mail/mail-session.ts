@@ -7,8 +7,10 @@ import {
   type AuthMechanism,
   type Pop3Client,
   type Pop3Limits,
+  type ListEntry,
   type Security,
   type TranscriptEntry,
+  type UidlEntry,
 } from '../pop3';
 import { fetchHeaderSections } from './header-fetch';
 import { summaryOrEmpty, type HeaderSummary } from './header-summary';
@@ -440,25 +442,14 @@ export class MailSession {
     const listing = newestFirst && sections ? sections.then(noop, noop).then(() => this.loadListing(client)) : this.loadListing(client);
     listing.catch(() => undefined);
     this.listing = listing;
-    this.headerWarmup = sections ? this.warmHeaders(client, sections) : undefined;
+    const newestKnown = uids && sizes ? Promise.all([uids, sizes]).then(([u, l]) => identifyNewest(numbers, u, l)) : Promise.resolve(undefined);
+    this.headerWarmup = sections ? this.warmHeaders(client, sections, newestKnown) : undefined;
 
-    if (uids && sizes) {
-      const [uidResults, sizeResults] = await Promise.all([uids, sizes]);
-      const newest: MaildropEntry[] = [];
-      const seen = new Set<string>();
-      for (let i = 0; i < numbers.length; i++) {
-        const uid = uidResults[i];
-        const size = sizeResults[i];
-        // Anything doubtful (a refused UIDL n, a malformed or repeated UID): wait for the full listing instead.
-        if (!uid?.ok || !size?.ok || !uid.value.valid || seen.has(uid.value.uid)) break;
-        seen.add(uid.value.uid);
-        newest.push({ number: numbers[i]!, size: size.value.size, id: idFromUid(uid.value.uid) });
-      }
-      if (newest.length === numbers.length && this.listing === listing) {
-        this.newest = newest;
-        this.byId = new Map(newest.map((entry) => [entry.id, entry]));
-        return;
-      }
+    const newest = await newestKnown;
+    if (newest && this.listing === listing) {
+      this.newest = newest;
+      this.byId = new Map(newest.map((entry) => [entry.id, entry]));
+      return;
     }
     await listing;
   }
@@ -512,12 +503,17 @@ export class MailSession {
   }
 
   /** Summaries of the login's `TOP n 0` batch, filed by id once the ids are known. Never rejects. */
-  private async warmHeaders(client: Pop3Client, sections: Promise<{ number: number; data?: Buffer }[]>): Promise<void> {
+  private async warmHeaders(
+    client: Pop3Client,
+    sections: Promise<{ number: number; data?: Buffer }[]>,
+    newestKnown: Promise<MaildropEntry[] | undefined>,
+  ): Promise<void> {
     try {
-      const results = await sections;
+      // Both, whichever settles first: the last TOP reply can arrive in the same read as the UIDL n answers.
+      const [results, newest] = await Promise.all([sections, newestKnown]);
       if (this.client !== client) return;
-      if (!this.newest) await this.whenListed();
-      const byNumber = new Map((this.newest ?? this.entries).map((entry) => [entry.number, entry.id]));
+      if (!newest) await this.whenListed();
+      const byNumber = new Map((newest ?? this.entries).map((entry) => [entry.number, entry.id]));
       for (const result of results) {
         const id = byNumber.get(result.number);
         if (id !== undefined && result.data && !this.summaries.has(id)) this.summaries.set(id, summaryOrEmpty(result.data));
@@ -539,6 +535,23 @@ export class MailSession {
     }
     await Promise.all(targets.map((entry) => client.dele(entry.number)));
   }
+}
+
+/**
+ * The newest messages as `UIDL n` and `LIST n` told them, newest first; undefined when anything
+ * is doubtful (a refused command, a malformed or repeated UID): then the full listing decides.
+ */
+function identifyNewest(numbers: readonly number[], uids: Settled<UidlEntry>[], sizes: Settled<ListEntry>[]): MaildropEntry[] | undefined {
+  const newest: MaildropEntry[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < numbers.length; i++) {
+    const uid = uids[i];
+    const size = sizes[i];
+    if (!uid?.ok || !size?.ok || !uid.value.valid || seen.has(uid.value.uid)) return undefined;
+    seen.add(uid.value.uid);
+    newest.push({ number: numbers[i]!, size: size.value.size, id: idFromUid(uid.value.uid) });
+  }
+  return newest;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -12,7 +12,7 @@ import { NEWEST_FIRST } from '../../lib/mail/mail-session';
 import { fillState, startHeaderFill, whenFilled } from '../../lib/mail/header-fill';
 import { listMessages, readMessage } from '../../lib/mail/message-service';
 import { FakeMaildrops } from '../support/fake-mail-session';
-import { toCrlf, type FakePop3Server, type MailboxOptions, type VerbHandler } from '../support/fake-pop3-server';
+import { dotStuff, toCrlf, topOf, type FakePop3Server, type MailboxOptions, type VerbHandler } from '../support/fake-pop3-server';
 import { smallMessages } from '../support/maildrop';
 
 const COUNT = 250;
@@ -87,6 +87,39 @@ describe('STAT-first login on a large maildrop', () => {
     // Ids from the newest-first view and the full listing agree.
     const again = await listMessages(session, { offset: 0, limit: 5 });
     assert.deepEqual(again.messages.map((m) => m.id), first.messages.slice(0, 5).map((m) => m.id));
+    session.close();
+  });
+
+  it('the first page does not wait for the listing when every newest-message answer arrives in one read', async () => {
+    // The newest messages' UIDL n, LIST n and TOP n 0 answers, all in one write: the TOP batch then completes
+    // in the same read as the ids it needs (a race the paced fake server never shows).
+    const listing = heldListing();
+    const answered = new Set<string>();
+    const together: VerbHandler = async (args, session, state) => {
+      if (args.length === 0) return 'default';
+      const key = `${session.lines[session.lines.length - session.unreadLines - 1]}`;
+      if (answered.delete(key)) return;
+      await session.waitForLines(session.lines.length + 3 * NEWEST_FIRST - session.unreadLines - 1);
+      const ahead = session.lines.slice(session.lines.length - session.unreadLines - 1);
+      const replies: Buffer[] = [];
+      for (const command of ahead) {
+        const [verb = '', n = '', lines] = command.split(' ');
+        const message = state.messages[Number(n) - 1];
+        if (!message || !['UIDL', 'LIST', 'TOP'].includes(verb)) break;
+        if (verb === 'UIDL') replies.push(Buffer.from(`+OK ${n} ${message.uid}\r\n`));
+        else if (verb === 'LIST') replies.push(Buffer.from(`+OK ${n} ${message.served.length}\r\n`));
+        else replies.push(Buffer.from('+OK\r\n'), dotStuff(topOf(message.served, Number(lines))));
+        answered.add(command);
+      }
+      answered.delete(key);
+      await session.send(Buffer.concat(replies));
+    };
+    const server = await fake({ handlers: { LIST: (args, session, state) => (args.length === 0 ? listing.handler(args, session, state) : together(args, session, state)), UIDL: together, TOP: together } });
+    const session = await open(server);
+    const first = await within(listMessages(session, { offset: 0, limit: 50 }), 3_000);
+    listing.release();
+    assert.notEqual(first, 'pending', 'the first page waited for the full LIST');
+    if (first !== 'pending') assert.deepEqual(first.messages.map((m) => subjectNumber(m.subject)).slice(0, 3), [COUNT, COUNT - 1, COUNT - 2]);
     session.close();
   });
 
