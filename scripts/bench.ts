@@ -14,6 +14,7 @@
  *                    [--big-mb 100] [--timeout-s 570] [--quiet-wait-s 90] [--no-write] [--skip-poplib]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -194,8 +195,26 @@ async function startProxyProcess(targetPort: number, delayMs: number): Promise<n
 const phaseLoad = new Map<string, { seconds: number; foreignCpus: number }>();
 let currentPhase: { name: string; meter: ReturnType<typeof foreignLoad> } | undefined;
 
+/**
+ * SHA-256 throughput of this process at the start of each phase: a shared host can slow the whole
+ * machine down without any process of its own showing up as busy (seen here: ±30 % between runs).
+ */
+const phaseSpeed = new Map<string, number>();
+const SPEED_SAMPLE = Buffer.alloc(16 * 1024 * 1024, 0x5a);
+
+function cpuSpeedMBps(): number {
+  let best = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = now();
+    createHash('sha256').update(SPEED_SAMPLE).digest();
+    best = Math.max(best, SPEED_SAMPLE.length / 1e6 / ((now() - t0) / 1000));
+  }
+  return best;
+}
+
 function phase(name: string | undefined): void {
   if (currentPhase) phaseLoad.set(currentPhase.name, currentPhase.meter.stop());
+  if (name !== undefined) phaseSpeed.set(name, cpuSpeedMBps());
   currentPhase = name === undefined ? undefined : { name, meter: foreignLoad(process.pid) };
 }
 
@@ -1030,6 +1049,10 @@ async function main(): Promise<void> {
     .map(([name, load]) => `${name} ${load.foreignCpus.toFixed(2)}${load.foreignCpus >= QUIET_CPUS ? ' (disturbed)' : ''}`)
     .join(', ')} CPUs`;
   console.log(loadLine);
+  const speedLine = `this process's SHA-256 speed at the start of each phase (the same machine can run faster or slower from one run to the next): ${[...phaseSpeed]
+    .map(([name, mbps]) => `${name} ${mbps.toFixed(0)}`)
+    .join(', ')} MB/s`;
+  console.log(speedLine);
   console.log(`took ${durationSeconds.toFixed(0)} s (build check ${buildSeconds.toFixed(0)} s)`);
 
   if (options.write) {
@@ -1044,6 +1067,7 @@ async function main(): Promise<void> {
         page: '1 RTT: TOP×50 pipelined',
       },
       otherLoadCpus: Object.fromEntries(phaseLoad),
+      sha256MBpsByPhase: Object.fromEntries(phaseSpeed),
       rows: rows.map((row) => ({ ...row, vsPoplib: vsPoplib(row), vsFloor: row.floorMs ? row.app / row.floorMs : undefined })),
       targets,
       notes,
@@ -1071,7 +1095,7 @@ async function main(): Promise<void> {
       },
     };
     writeFileSync(path.join(ROOT, 'docs', 'benchmarks.json'), `${JSON.stringify(json, null, 2)}\n`);
-    writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), markdown(info, lines, targetLines, notes, loadLine, rtt, durationSeconds, options));
+    writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), markdown(info, lines, targetLines, notes, `${loadLine}.\n\n${speedLine}`, rtt, durationSeconds, options));
     log('wrote docs/benchmarks.json and docs/benchmarks.md');
   }
   clearTimeout(hardStop);
