@@ -35,6 +35,8 @@ const PASSWORD = 'bench-Pa55word';
 const PAGE = 50;
 /** Mean pause between two pages in the paced runs (a person reading the list before paging on). */
 const THINK_MS = 1000;
+/** A person reading the list before paging on: a new page every ~5 s. */
+const SLOW_THINK_MS = 5000;
 /** Other programs' CPU use above which a phase is reported as disturbed. */
 const QUIET_CPUS = 0.25;
 
@@ -681,22 +683,31 @@ async function main(): Promise<void> {
   const plainDirect: { bytes: number; seconds: number }[] = [];
   for (let i = 0; i < 3; i++) plainDirect.push(await plainRetr({ port: server.port, user: 'big', password: PASSWORD, number: 1, timeoutMs: 120_000 }));
   const plainProxy = await plainRetr({ port: proxyPort, user: 'big', password: PASSWORD, number: 1, timeoutMs: 120_000 });
-  const rawBrowser = await rawDownload('big', direct, [server.port], expectedBig, BROWSER_ACCEPT_ENCODING);
+  // The app's first large download also grows its heap and buffer pools: counted for RSS, not timed
+  // (the plain socket reads above are the best of 3; the app's figures are the best of 2 after it).
+  const rawFirst = await rawDownload('big', direct, [server.port], expectedBig, BROWSER_ACCEPT_ENCODING);
+  const rawBrowserRuns: RawDownload[] = [];
   const rawIdentity: RawDownload[] = [];
-  for (let i = 0; i < 2; i++) rawIdentity.push(await rawDownload('big', direct, [server.port], expectedBig, 'identity'));
+  for (let i = 0; i < 2; i++) {
+    rawBrowserRuns.push(await rawDownload('big', direct, [server.port], expectedBig, BROWSER_ACCEPT_ENCODING));
+    rawIdentity.push(await rawDownload('big', direct, [server.port], expectedBig, 'identity'));
+  }
   const rawProxy = await rawDownload('big', viaProxy, [proxyPort], expectedBig, BROWSER_ACCEPT_ENCODING);
   const rawProxyIdentity = await rawDownload('big', viaProxy, [proxyPort], expectedBig, 'identity');
   const mbps = (r: { bytes: number; seconds: number }) => r.bytes / 1e6 / r.seconds;
   const plainBest = Math.max(...plainDirect.map(mbps));
   const identityBest = rawIdentity.reduce((a, b) => (mbps(b) > mbps(a) ? b : a));
+  const rawBrowser = rawBrowserRuns.reduce((a, b) => (mbps(b) > mbps(a) ? b : a));
   const describeRaw = (r: RawDownload) =>
     `${mbps(r).toFixed(0)} MB/s (${r.contentEncoding ?? 'identity'}, ${(r.wireBytes / 1e6).toFixed(0)} MB on the wire), RSS +${(r.growth / 2 ** 20).toFixed(1)} MiB`;
   log(`  plain socket ${plainBest.toFixed(0)} MB/s direct, ${mbps(plainProxy).toFixed(0)} MB/s via proxy`);
-  log(`  app, browser's Accept-Encoding: ${describeRaw(rawBrowser)} direct; ${describeRaw(rawProxy)} via proxy`);
+  log(`  app, first large download (not timed): ${describeRaw(rawFirst)} direct`);
+  for (const r of rawBrowserRuns) log(`  app, browser's Accept-Encoding: ${describeRaw(r)} direct`);
+  log(`  app, browser's Accept-Encoding: ${describeRaw(rawProxy)} via proxy`);
   for (const r of rawIdentity) log(`  app, Accept-Encoding identity: ${describeRaw(r)} direct`);
   log(`  app, Accept-Encoding identity: ${describeRaw(rawProxyIdentity)} via proxy`);
   log(`  session holder pid ${rawBrowser.pid}, VmHWM reset: ${rawBrowser.hwmReset}`);
-  const rawWorstGrowth = Math.max(rawBrowser.growth, rawProxy.growth, rawProxyIdentity.growth, ...rawIdentity.map((r) => r.growth));
+  const rawWorstGrowth = Math.max(rawFirst.growth, rawProxy.growth, rawProxyIdentity.growth, ...rawBrowserRuns.map((r) => r.growth), ...rawIdentity.map((r) => r.growth));
 
   // 5. Many sessions at once.
   phase('sessions');
@@ -756,6 +767,13 @@ async function main(): Promise<void> {
   );
   const downloadDone = await within(120_000, 'the download', download);
   log(`  ${describeLoad(pacedWithDownload)}; the download took ${downloadDone.seconds.toFixed(1)} s of the ${((now() - downloadStart) / 1000).toFixed(1)} s`);
+  log(`${options.sessions} sessions × ${options.iterations} pages, each person pausing ~${SLOW_THINK_MS} ms between pages…`);
+  const slow = await within(
+    300_000,
+    'the slow-reader run',
+    pagingLoad(crowd, { iterations: options.iterations, startPage: 3 * options.iterations, thinkMs: SLOW_THINK_MS, appPid }),
+  );
+  log(`  ${describeLoad(slow)}`);
   await pool(crowd, 25, logout);
 
   // 6. poplib: the same work, sequentially, through the same proxy.
@@ -879,7 +897,7 @@ async function main(): Promise<void> {
       label: `app RSS growth during a raw download (worst)`,
       unit: 'MiB',
       app: rawWorstGrowth / 2 ** 20,
-      note: `browser ${(rawBrowser.growth / 2 ** 20).toFixed(1)}, identity ${rawIdentity.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, proxy ${(rawProxy.growth / 2 ** 20).toFixed(1)} / ${(rawProxyIdentity.growth / 2 ** 20).toFixed(1)} MiB`,
+      note: `first download ${(rawFirst.growth / 2 ** 20).toFixed(1)}, browser ${rawBrowserRuns.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, identity ${rawIdentity.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, proxy ${(rawProxy.growth / 2 ** 20).toFixed(1)} / ${(rawProxyIdentity.growth / 2 ** 20).toFixed(1)} MiB`,
     },
     {
       key: 'pageSingleP50',
@@ -936,6 +954,15 @@ async function main(): Promise<void> {
       note: `p50 ${median(paced.latencies).toFixed(0)} ms, ${paced.errors} errors, ${(quantile(paced.latencies, 0.95) / median(singlePaced)).toFixed(1)}× single-user p50 (pausing alike); app ${((paced.appCpuSeconds / paced.wallSeconds) * 100).toFixed(0)} % of a CPU`,
     },
     {
+      key: 'pageSlowP95',
+      label: `GET /api/messages, ${options.sessions} sessions pausing ~${SLOW_THINK_MS / 1000} s, p95`,
+      unit: 'ms',
+      app: quantile(slow.latencies, 0.95),
+      floorRoundTrips: 1,
+      floorMs: rtt,
+      note: `p50 ${median(slow.latencies).toFixed(0)} ms, ${slow.errors} errors, ${(quantile(slow.latencies, 0.95) / median(singlePaced)).toFixed(1)}× single-user p50 (pausing); app ${((slow.appCpuSeconds / slow.wallSeconds) * 100).toFixed(0)} % of a CPU`,
+    },
+    {
       key: 'pagePacedDownloadP95',
       label: `… the same while a ${(expectedBig / 1e6).toFixed(0)} MB download runs, p95`,
       unit: 'ms',
@@ -981,10 +1008,18 @@ async function main(): Promise<void> {
     },
     {
       name: `${options.sessions} sessions: p95 < 10× single-user latency, no errors (people pausing ~${THINK_MS / 1000} s between pages, against one person pausing alike)`,
-      met: quantile(paced.latencies, 0.95) < 10 * median(singlePaced) && paced.errors === 0 && pacedWithDownload.errors === 0,
-      detail:
-        `p95 ${quantile(paced.latencies, 0.95).toFixed(0)} ms = ${(quantile(paced.latencies, 0.95) / median(singlePaced)).toFixed(1)}× of ${median(singlePaced).toFixed(1)} ms, ${paced.errors} errors; ` +
-        `during a ${(expectedBig / 1e6).toFixed(0)} MB download p95 ${quantile(pacedWithDownload.latencies, 0.95).toFixed(0)} ms = ${(quantile(pacedWithDownload.latencies, 0.95) / median(singlePaced)).toFixed(1)}×, ${pacedWithDownload.errors} errors`,
+      met: quantile(paced.latencies, 0.95) < 10 * median(singlePaced) && paced.errors === 0,
+      detail: `p95 ${quantile(paced.latencies, 0.95).toFixed(0)} ms = ${(quantile(paced.latencies, 0.95) / median(singlePaced)).toFixed(1)}× of ${median(singlePaced).toFixed(1)} ms, ${paced.errors} errors`,
+    },
+    {
+      name: `${options.sessions} sessions pausing ~${THINK_MS / 1000} s while someone downloads ${(expectedBig / 1e6).toFixed(0)} MB at full speed: p95 < 10× single-user latency, no errors`,
+      met: quantile(pacedWithDownload.latencies, 0.95) < 10 * median(singlePaced) && pacedWithDownload.errors === 0,
+      detail: `p95 ${quantile(pacedWithDownload.latencies, 0.95).toFixed(0)} ms = ${(quantile(pacedWithDownload.latencies, 0.95) / median(singlePaced)).toFixed(1)}× of ${median(singlePaced).toFixed(1)} ms (p50 ${median(pacedWithDownload.latencies).toFixed(0)} ms), ${pacedWithDownload.errors} errors`,
+    },
+    {
+      name: `${options.sessions} sessions: p95 < 10× single-user latency, no errors (people pausing ~${SLOW_THINK_MS / 1000} s between pages, against one person pausing)`,
+      met: quantile(slow.latencies, 0.95) < 10 * median(singlePaced) && slow.errors === 0,
+      detail: `p95 ${quantile(slow.latencies, 0.95).toFixed(0)} ms = ${(quantile(slow.latencies, 0.95) / median(singlePaced)).toFixed(1)}× of ${median(singlePaced).toFixed(1)} ms, ${slow.errors} errors`,
     },
     {
       name: `${options.sessions} sessions: p95 < 10× single-user latency, no errors (stress: requests back to back, against one person back to back)`,
@@ -1021,7 +1056,15 @@ async function main(): Promise<void> {
       `The p95 is set by the first wave, all ${options.sessions} asked at the same instant over new connections (first pages p50 ${median(load.byIteration[0] ?? []).toFixed(0)} ms); ` +
       `after it, p95 ${quantile(load.byIteration.slice(1).flat(), 0.95).toFixed(0)} ms = ${(quantile(load.byIteration.slice(1).flat(), 0.95) / median(single)).toFixed(1)}× single-user. ` +
       `With people pausing ~${THINK_MS / 1000} s (still a fast reader: a new page every second) the app was ${((paced.appCpuSeconds / paced.wallSeconds) * 100).toFixed(0)} % busy and p95 was ` +
-      `${quantile(paced.latencies, 0.95).toFixed(0)} ms, against ${median(singlePaced).toFixed(0)} ms for one person pausing alike (each page was prefetched during the pause).`,
+      `${quantile(paced.latencies, 0.95).toFixed(0)} ms, against ${median(singlePaced).toFixed(0)} ms for one person pausing alike (each page was prefetched during the pause): ` +
+      `${options.sessions} pages a second is most of what one process serves at ${(((paced.appCpuSeconds * 1000) / paced.latencies.length) || 0).toFixed(1)} ms of CPU each, so the queue's tail shows. ` +
+      `People pausing ~${SLOW_THINK_MS / 1000} s: app ${((slow.appCpuSeconds / slow.wallSeconds) * 100).toFixed(0)} % busy, p95 ${quantile(slow.latencies, 0.95).toFixed(0)} ms.`,
+  );
+  notes.push(
+    `A ${(expectedBig / 1e6).toFixed(0)} MB download read as fast as loopback allows shares the app's one thread with everyone's pages ` +
+      `(about half of its CPU is the kernel's socket writes; the POP3 dot-decoding and web streams most of the rest): while it ran (${downloadDone.seconds.toFixed(1)} s, ` +
+      `${mbps(downloadDone).toFixed(0)} MB/s) the pausing crowd's p50 went from ${median(paced.latencies).toFixed(0)} to ${median(pacedWithDownload.latencies).toFixed(0)} ms ` +
+      `and p95 from ${quantile(paced.latencies, 0.95).toFixed(0)} to ${quantile(pacedWithDownload.latencies, 0.95).toFixed(0)} ms. A browser on a real network reads slower, which spreads the same work out.`,
   );
 
   console.log(notes.map((note) => `* ${note}`).join('\n'));
@@ -1153,14 +1196,15 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   decompressed). "browser's Accept-Encoding" sends \`gzip, deflate, br, zstd\` as browsers do; "identity" asks
   for no compression. Throughput is the message's bytes over the time. "direct" logs the app in to Dovecot
   without the proxy, to compare with a plain socket doing \`RETR\` over loopback (no parsing, only the
-  terminator watched; best of 3). RSS is \`VmRSS\`/\`VmHWM\` of the process that holds the POP3 connections
+  terminator watched; best of 3). The app's first 100 MB download after start is not timed (it grows the
+  heap and buffer pools; its RSS growth counts); its direct figures are the best of 2 after that. RSS is \`VmRSS\`/\`VmHWM\` of the process that holds the POP3 connections
   (found through /proc), sampled every 5 ms; growth = peak − RSS just before.
 - **sessions**: ${options.sessions} people logged in at once (each with its own POP3 connection through the proxy),
   each paging through its inbox (${options.iterations} pages of 50 not seen before). "no pauses": all at once, each next
   request as soon as the last answered (a stress test: ${options.sessions} requests always in flight). "pausing": each
-  person waits 0.5–1.5 s before each page, as people do (a fast reader: a page a second). "single-user" is the
+  person waits 0.5–1.5 s before each page (a fast reader: a page a second), or 2.5–7.5 s (reading the list first). "single-user" is the
   same loop with one session: back to back (3 runs) for the no-pause rows, pausing alike (2 runs) for the pausing
-  rows. The target is checked on the pausing run, people being what "concurrent sessions" are; the no-pause run is
+  rows. The target is checked on the pausing runs, people being what "concurrent sessions" are; the no-pause run is
   a stress test whose latency is bounded by CPU per request × ${options.sessions} (Little's law), shown as such. Each simulated person sends its own \`X-Forwarded-For\`, as the login throttle counts per client address.
 - **other programs' CPU use**: busy time of the machine's CPUs minus the benchmark's own processes (the app,
   Dovecot, the proxy, Python, the clients), per phase. Above ${QUIET_CPUS} CPU a phase is marked disturbed: on ${m.nproc} CPUs
