@@ -76,7 +76,7 @@ test.describe('the inbox', () => {
     expect(listCalls.length).toBeLessThan(6);
   });
 
-  test('going to the filter box loads every header in the background, once; the filter then searches all 10,000', async ({ page, logInAs, inbox }) => {
+  test('going to the filter box loads every header in the background, once; the filter then searches all 10,000', async ({ page, logInAs, inbox, snap }) => {
     const warms: number[] = [];
     page.on('response', (response) => {
       if (new URL(response.url()).pathname === '/api/messages/headers') warms.push(response.status());
@@ -91,6 +91,7 @@ test.describe('the inbox', () => {
     await expect(inbox.rows).toHaveCount(1, { timeout: 20_000 });
     await expect(inbox.rows.first()).toContainText('(#4242)');
     expect(warms).toEqual([202]);
+    await snap('inbox-10000-filtered');
   });
 
   test('a failed load shows a readable banner with a retry', async ({ page, logInAs, inbox }) => {
