@@ -111,7 +111,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const warmForFilter = useCallback(() => {
     if (warmedGeneration.current === generation) return;
     warmedGeneration.current = generation;
-    warmHeaders().catch(() => undefined); // only a head start: the filter request itself fetches what is missing
+    // Only a head start: the filter request itself fetches what is missing. A failure is tried again next time.
+    warmHeaders().catch(() => {
+      if (warmedGeneration.current === generation) warmedGeneration.current = null;
+    });
   }, [generation]);
 
   useEffect(() => {

@@ -964,7 +964,7 @@ async function main(): Promise<void> {
     },
     {
       key: 'pagePacedDownloadP95',
-      label: `… the same while a ${(expectedBig / 1e6).toFixed(0)} MB download runs, p95`,
+      label: `GET /api/messages, ${options.sessions} sessions pausing ~${THINK_MS / 1000} s while a ${(expectedBig / 1e6).toFixed(0)} MB download runs, p95`,
       unit: 'ms',
       app: quantile(pacedWithDownload.latencies, 0.95),
       floorRoundTrips: 1,

@@ -4,7 +4,7 @@ import { Semaphore } from './mutex';
 
 /** `TOP n 0` per turn of the session lock: a person's request waits for one chunk at most. */
 export const FILL_CHUNK = 200;
-/** Fills running at once in this process; the rest wait their turn (a filter request never does). */
+/** Fill chunks running at once in this process; the rest wait their turn (a filter request never does). */
 const fillSlots = new Semaphore(2);
 const filling = new WeakMap<MailSession, Promise<void>>();
 
@@ -33,8 +33,9 @@ export function startHeaderFill(session: MailSession): void {
   if (filling.has(session) || session.ended) return;
   const { total, cached } = fillState(session);
   if (cached === total && session.known.length === total) return; // nothing left to fetch
-  const run = fillSlots
-    .run(() => fillAll(session))
+  // Without TOP a header costs a whole RETR: only a filter the person typed may ask for that.
+  if (session.lacksTop) return;
+  const run = fillAll(session)
     .catch(() => undefined)
     .finally(() => filling.delete(session));
   filling.set(session, run);
@@ -49,13 +50,16 @@ async function fillAll(session: MailSession): Promise<void> {
   let cursor = Number.POSITIVE_INFINITY; // message numbers below this are still to be looked at
   for (;;) {
     if (session.ended) return;
-    const more = await session.runBackground(async (client) => {
-      const chunk = nextMissing(session, cursor);
-      if (chunk.length === 0) return false;
-      cursor = chunk[chunk.length - 1]!.number;
-      await ensureSummaries(session, client, chunk);
-      return true;
-    });
+    // A slot per chunk, not per fill: a session busy with a long download holds up only its own fill.
+    const more = await fillSlots.run(() =>
+      session.runBackground(async (client) => {
+        const chunk = nextMissing(session, cursor);
+        if (chunk.length === 0) return false;
+        await ensureSummaries(session, client, chunk);
+        cursor = chunk[chunk.length - 1]!.number; // only once fetched: a retry after a reconnect does this chunk again
+        return true;
+      }),
+    );
     if (!more) return;
     // Let whatever the person queued meanwhile take the lock first.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -3,6 +3,7 @@ import { AppError } from '../http/app-error';
 import {
   connectPop3,
   isPop3Error,
+  type Pop3Error,
   type AuthChoice,
   type AuthMechanism,
   type Pop3Client,
@@ -100,6 +101,8 @@ export class MailSession {
   private listing: Promise<void> | undefined;
   /** The login's `TOP n 0` batch for the newest messages, until its summaries are in the cache. */
   headerWarmup: Promise<void> | undefined;
+  /** The full listing failed in a way a reconnect would only repeat (too large, malformed). */
+  private listingFailure: Pop3Error | undefined;
   /** Ids the person marked for deletion and has not yet applied or undone. */
   readonly pending = new Set<string>();
   /** Header summaries by id: paging back and forth costs no round trip, even across reconnects. */
@@ -132,6 +135,11 @@ export class MailSession {
 
   get busy(): boolean {
     return this.mutex.queued > 0;
+  }
+
+  /** The server said (CAPA) it has no TOP: every header would cost a whole RETR. */
+  get lacksTop(): boolean {
+    return this.client !== undefined && this.client.capaKnown && !this.client.capabilities.top;
   }
 
   get connected(): boolean {
@@ -178,12 +186,25 @@ export class MailSession {
     return this.byId.get(id) ?? this.run(async () => this.lookup(id));
   }
 
+  /** Inside `runNewest`: the entry on this connection, waiting for the full listing only when it is needed. */
+  async entryFor(id: string): Promise<MaildropEntry> {
+    const known = this.byId.get(id);
+    if (known) return known;
+    await this.whenListed();
+    return this.lookup(id);
+  }
+
+  /** The entry with this id in the current snapshot, if any (no waiting, no error). */
+  entryNow(id: string): MaildropEntry | undefined {
+    return this.byId.get(id);
+  }
+
   /** Runs one command sequence with a live connection and the full listing. A connection found dead mid-way is re-opened once. */
   run<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
     return this.runLocked(work, { listed: true, person: true });
   }
 
-  /** `run` for work nobody is waiting for (a background fill): it does not keep an idle session alive. */
+  /** `run` for work nobody is waiting for (a background fill): not counted as the person using the session. */
   runBackground<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
     return this.runLocked(work, { listed: true, person: false });
   }
@@ -209,6 +230,8 @@ export class MailSession {
       this.lastActivity = Date.now();
       let used: Pop3Client | undefined;
       const attempt = async () => {
+        this.assertLive();
+        if (listed && this.listingFailure) throw this.listingFailure;
         const client = (used = await this.ensureClient());
         if (listed) await this.whenListed();
         return work(client);
@@ -226,14 +249,14 @@ export class MailSession {
   }
 
   /**
-   * Like `run`, for work that hands back a stream: the lock is held until the
+   * Like `runNewest` (the work finds its message with `entryFor`), for work that hands back a stream: the lock is held until the
    * stream has finished, since the connection is busy until then. A stream
    * abandoned early closes the connection (the next use reconnects) rather
    * than downloading the rest of a large body for nothing.
    */
   runStream(work: (client: Pop3Client) => Promise<Readable>): Promise<Readable> {
     return new Promise<Readable>((resolve, reject) => {
-      this.run(async (client) => {
+      this.runNewest(async (client) => {
         const stream = await work(client);
         resolve(stream);
         await new Promise<void>((done) => {
@@ -254,6 +277,7 @@ export class MailSession {
       this.assertLive();
       const wait = this.loginDelayRemainingMs();
       if (wait > 0 && this.connected) return { deferredSeconds: Math.ceil(wait / 1000) };
+      this.listingFailure = undefined; // the person asked to start afresh: list again once
       this.client?.close();
       await this.connect();
       return { deferredSeconds: 0 };
@@ -348,6 +372,7 @@ export class MailSession {
   private async connect(): Promise<void> {
     this.client?.close();
     this.client = undefined;
+    this.assertLive(); // closed (logged out, replaced, expired) while something was in flight: never log in again
     const wait = this.loginDelayRemainingMs();
     if (wait > MAX_LOGIN_DELAY_WAIT_MS) {
       throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
@@ -403,6 +428,7 @@ export class MailSession {
       const [caps, figures] = await Promise.all([capa, stat]);
       this.capabilities = caps.names;
       recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0);
+      this.assertLive(); // closed during the login
       this.client = client;
       await this.loadSnapshot(client, figures);
       if (this.pending.size > 0) {
@@ -439,7 +465,11 @@ export class MailSession {
     sections?.catch(() => undefined);
     // Behind the newest messages' headers, not beside them: ten thousand listing lines arriving
     // (and being parsed) while the first page is served would only slow that page down.
-    const listing = newestFirst && sections ? sections.then(noop, noop).then(() => this.loadListing(client)) : this.loadListing(client);
+    const listing = this.listingFailure
+      ? Promise.reject(this.listingFailure) // known to fail: not asked again on this session (the newest messages still work)
+      : newestFirst && sections
+        ? sections.then(noop, noop).then(() => this.loadListing(client))
+        : this.loadListing(client);
     listing.catch(() => undefined);
     this.listing = listing;
     const newestKnown = uids && sizes ? Promise.all([uids, sizes]).then(([u, l]) => identifyNewest(numbers, u, l)) : Promise.resolve(undefined);
@@ -466,12 +496,23 @@ export class MailSession {
       const [listing, uids] = await Promise.all([list, uidl]);
       const entries = await this.identify(client, listing, uids);
       if (this.client !== client) return;
+      // Ids already shown from the newest-first view stay valid on this connection. They can only differ
+      // where the server repeats a UID outside the newest messages (the full UIDL then distrusts both).
+      for (const shown of this.newest ?? []) {
+        const entry = entries[shown.number - 1];
+        if (entry && entry.number === shown.number && entry.id !== shown.id) entry.id = shown.id;
+      }
       this.entries = entries;
       this.byId = new Map(entries.map((entry) => [entry.id, entry]));
       this.newest = undefined;
       this.listing = undefined;
+      this.listingFailure = undefined;
     } catch (error) {
-      // The next use reconnects and lists again, rather than working from half a listing.
+      // A listing the server cannot give us within bounds fails the same way on every reconnect: remember it.
+      if (isPop3Error(error) && (error.code === 'LIMIT_EXCEEDED' || error.code === 'PROTOCOL_ERROR') && this.client === client) {
+        this.listingFailure = error;
+      }
+      // Otherwise the next use reconnects and lists again, rather than working from half a listing.
       client.close();
       throw error;
     }
@@ -548,6 +589,7 @@ function identifyNewest(numbers: readonly number[], uids: Settled<UidlEntry>[], 
     const uid = uids[i];
     const size = sizes[i];
     if (!uid?.ok || !size?.ok || !uid.value.valid || seen.has(uid.value.uid)) return undefined;
+    if (uid.value.number !== numbers[i] || size.value.number !== numbers[i]) return undefined; // an answer about another message
     seen.add(uid.value.uid);
     newest.push({ number: numbers[i]!, size: size.value.size, id: idFromUid(uid.value.uid) });
   }

@@ -96,7 +96,12 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
     const page = known ?? selected!.slice(query.offset, query.offset + query.limit);
     await ensureSummaries(session, client, page);
     const next = { offset: query.offset + query.limit, limit: query.limit };
-    prefetchSummaries(session, () => (selected ? selected.slice(next.offset, next.offset + next.limit) : (session.newestEntries(next.offset, next.limit) ?? [])));
+    prefetchSummaries(session, () =>
+      selected
+        ? // Numbers as they are now: a commit or reconnect in between renumbers the messages.
+          selected.slice(next.offset, next.offset + next.limit).flatMap((entry) => session.entryNow(entry.id) ?? [])
+        : (session.newestEntries(next.offset, next.limit) ?? []),
+    );
     return {
       total: selected ? selected.length : session.count,
       size: selected ? selected.reduce((sum, entry) => sum + entry.size, 0) : session.size,
@@ -131,8 +136,8 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
  * connection is then closed (the next use reconnects): never a full download.
  */
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
-  const { entry, bytes, complete } = await session.run(async (client) => {
-    const entry = session.lookup(id);
+  const { entry, bytes, complete } = await session.runNewest(async (client) => {
+    const entry = await session.entryFor(id);
     const useTop = !(client.capaKnown && !client.capabilities.top);
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     return { entry, ...(await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close())) };
@@ -218,8 +223,8 @@ export async function readMessage(
   if (entry.size > options.maxParseBytes) {
     throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
   }
-  const parsed = await session.run(async (client) => {
-    const stream = await client.retr(session.lookup(id).number, { onProgress: options.onProgress });
+  const parsed = await session.runNewest(async (client) => {
+    const stream = await client.retr((await session.entryFor(id)).number, { onProgress: options.onProgress });
     return parseMessageStream(stream);
   });
   const byCid = new Map(parsed.attachments.filter((a) => a.cid).map((a) => [a.cid!, a.id]));
@@ -255,7 +260,7 @@ export async function readMessage(
 /** The message exactly as the server holds it (after dot-unstuffing), as a stream. */
 export async function rawMessage(session: MailSession, id: string): Promise<{ size: number; stream: Readable }> {
   const entry = await session.find(id);
-  const stream = await session.runStream((client) => client.retr(session.lookup(id).number));
+  const stream = await session.runStream(async (client) => client.retr((await session.entryFor(id)).number));
   return { size: entry.size, stream };
 }
 
@@ -263,7 +268,7 @@ export async function attachmentStream(session: MailSession, id: string, attachm
   await session.find(id);
   let found: { info: AttachmentInfo; stream: Readable } | null = null;
   const stream = await session.runStream(async (client) => {
-    const body = await client.retr(session.lookup(id).number);
+    const body = await client.retr((await session.entryFor(id)).number);
     found = await extractAttachment(body, attachmentId);
     if (!found) {
       body.destroy();

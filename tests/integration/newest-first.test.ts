@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { NEWEST_FIRST } from '../../lib/mail/mail-session';
+import { NEWEST_FIRST, type SessionDeps } from '../../lib/mail/mail-session';
 import { fillState, startHeaderFill, whenFilled } from '../../lib/mail/header-fill';
-import { listMessages, readMessage } from '../../lib/mail/message-service';
+import { listMessages, previewMessage, readMessage } from '../../lib/mail/message-service';
+import { isPop3Error } from '../../lib/pop3';
 import { FakeMaildrops } from '../support/fake-mail-session';
 import { dotStuff, toCrlf, topOf, type FakePop3Server, type MailboxOptions, type VerbHandler } from '../support/fake-pop3-server';
 import { smallMessages } from '../support/maildrop';
@@ -19,7 +20,7 @@ const COUNT = 250;
 const messages = smallMessages(COUNT).map((m) => ({ data: m.raw }));
 const maildrops = new FakeMaildrops();
 const fake = (options: MailboxOptions) => maildrops.start({ messages, ...options });
-const open = (server: FakePop3Server) => maildrops.open(server);
+const open = (server: FakePop3Server, deps?: SessionDeps) => maildrops.open(server, deps);
 
 /** A full LIST (no argument) that waits until `release()`; `LIST n` answers at once. */
 function heldListing(): { handler: VerbHandler; release: () => void } {
@@ -168,6 +169,65 @@ describe('STAT-first login on a large maildrop', () => {
     session.close();
   });
 
+  it('a UID the server repeats outside the newest messages does not break ids already shown', async () => {
+    const shared = COUNT - 50; // among the newest 100; message 10 has the same UID
+    const repeat: VerbHandler = async (args, session, state) => {
+      if (args.length > 0) {
+        if (args[0] !== String(shared) && args[0] !== '10') return 'default';
+        await session.send(`+OK ${args[0]} same-uid\r\n`);
+        return;
+      }
+      const lines = state.messages.map((m, i) => `${i + 1} ${i + 1 === shared || i + 1 === 10 ? 'same-uid' : m.uid}\r\n`);
+      await session.send(`+OK\r\n${lines.join('')}.\r\n`);
+    };
+    const server = await fake({ handlers: { UIDL: repeat } });
+    const session = await open(server);
+    const first = await listMessages(session, { offset: 0, limit: NEWEST_FIRST });
+    const shown = first.messages.find((m) => m.number === shared)!;
+    assert.equal(subjectNumber(shown.subject), shared);
+    await listMessages(session, { offset: NEWEST_FIRST, limit: 10 }); // the full listing is in now
+    const opened = await readMessage(session, shown.id, { remoteImages: false, maxParseBytes: 10 * 1024 * 1024 });
+    assert.equal(subjectNumber(opened.subject), shared, 'the id shown on the first page still opens its message');
+    const ids = session.snapshot.map((entry) => entry.id);
+    assert.equal(new Set(ids).size, ids.length, 'ids stay unique');
+    assert.notEqual(session.snapshot[9]!.id, shown.id);
+    session.close();
+  });
+
+  it('a listing too large for its bound fails every later request at once, without logging in again each time', async () => {
+    const server = await fake({});
+    const session = await open(server, { limits: { maxListingBytes: 2000 } });
+    const first = await listMessages(session, { offset: 0, limit: 10 });
+    assert.equal(first.messages.length, 10, 'the newest messages need no full listing');
+    const tooLarge = (error: unknown) => isPop3Error(error) && error.code === 'LIMIT_EXCEEDED';
+    for (let i = 0; i < 3; i++) await assert.rejects(listMessages(session, { offset: NEWEST_FIRST, limit: 10 }), tooLarge);
+    await assert.rejects(session.mark([first.messages[0]!.id]), tooLarge);
+    const again = await listMessages(session, { offset: 0, limit: 10 });
+    assert.deepEqual(again.messages.map((m) => m.id), first.messages.map((m) => m.id), 'the newest messages still list');
+    assert.ok(server.sessions.length <= 2, `one reconnect at most, not one per request (${server.sessions.length})`);
+    const lists = server.sessions.flatMap((s) => s.lines).filter((line) => line === 'LIST').length;
+    assert.equal(lists, 1, 'the full LIST was asked once');
+    session.close();
+  });
+
+  it('a session closed while a command is in flight never logs in again', async () => {
+    const slowTop: VerbHandler = async (args): Promise<'default'> => {
+      if (args[1] === '0') return 'default';
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return 'default';
+    };
+    const server = await fake({ handlers: { TOP: slowTop } });
+    const session = await open(server);
+    const newest = (await listMessages(session, { offset: 0, limit: 1 })).messages[0]!;
+    const peeking = previewMessage(session, newest.id, 5);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    session.close();
+    await assert.rejects(peeking);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(server.sessions.length, 1, 'no second connection');
+    assert.equal(session.connected, false);
+  });
+
   it('a small maildrop is listed in full by the login itself', async () => {
     const listing = heldListing();
     const server = await fake({ messages: messages.slice(0, NEWEST_FIRST), handlers: { LIST: listing.handler } });
@@ -220,6 +280,51 @@ describe('background header fill (asked for when the filter box is focused)', ()
     const filtered = await listMessages(session, { offset: 0, limit: 5, q: '(#42)' });
     assert.equal(filtered.total, 1);
     assert.equal(server.sessions[0]!.lines.filter((line) => line.startsWith('TOP ')).length, 1000, 'the filter needed no more TOPs');
+    session.close();
+  });
+
+  it('a connection lost in the middle of a chunk: the chunk is fetched again after the reconnect', async () => {
+    const many = smallMessages(600, { seed: 4 }).map((m) => ({ data: m.raw }));
+    let tops = 0;
+    const dropOnce: VerbHandler = (_args, session) => {
+      if (++tops === 250) {
+        session.destroy();
+        return;
+      }
+      return 'default';
+    };
+    const server = await fake({ messages: many, handlers: { TOP: dropOnce } });
+    const session = await open(server);
+    await listMessages(session, { offset: 0, limit: 10 });
+    startHeaderFill(session);
+    await whenFilled(session);
+    assert.equal(server.sessions.length, 2, 'one reconnect');
+    assert.deepEqual(fillState(session), { total: 600, cached: 600, filling: false });
+    session.close();
+  });
+
+  it('without TOP no fill starts (each header would be a whole RETR)', async () => {
+    const server = await fake({ capabilities: ['UIDL', 'USER', 'PIPELINING'], messages: smallMessages(120, { seed: 5 }).map((m) => ({ data: m.raw })) });
+    const session = await open(server);
+    startHeaderFill(session);
+    assert.equal(fillState(session).filling, false);
+    session.close();
+  });
+
+  it('a filtered page’s prefetch uses the numbers of the moment, after a commit renumbered the messages', async () => {
+    const many = smallMessages(300, { seed: 6 }).map((m) => ({ data: m.raw }));
+    const server = await fake({ messages: many });
+    const session = await open(server);
+    const newest = await listMessages(session, { offset: 0, limit: 50 });
+    await session.mark(newest.messages.map((m) => m.id));
+    const page = listMessages(session, { offset: 0, limit: 50, minSize: 1 });
+    const committed = session.commit();
+    await Promise.all([page, committed]);
+    await listMessages(session, { offset: 0, limit: 1 }); // queued behind the prefetch
+    for (const [id, summary] of session.summaries) {
+      const uid = Buffer.from(id.slice(1), 'base64url').toString('latin1');
+      assert.equal(`uid-${subjectNumber(summary.subject)}`, uid, `the headers cached for ${uid} are its own`);
+    }
     session.close();
   });
 });

@@ -2,7 +2,7 @@
  * The mail layer (`MailSession`) against the scriptable fake server, as the
  * app drives it: a fake maildrop per test, one login, every server closed after.
  */
-import { MailSession } from '../../lib/mail/mail-session';
+import { MailSession, type SessionDeps } from '../../lib/mail/mail-session';
 import { mailbox, startFakePop3, type FakePop3Server, type MailboxOptions } from './fake-pop3-server';
 
 export const FAKE_USER = 'alice';
@@ -17,12 +17,12 @@ export class FakeMaildrops {
     return server;
   }
 
-  open(server: FakePop3Server): Promise<MailSession> {
+  open(server: FakePop3Server, deps: SessionDeps = {}): Promise<MailSession> {
     return MailSession.open(
       'fake-session-token',
       { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
       { username: FAKE_USER, password: FAKE_PASSWORD, mechanism: 'auto', allowInsecure: true },
-      {},
+      deps,
     );
   }
 
