@@ -194,7 +194,7 @@ async function startProxyProcess(targetPort: number, delayMs: number): Promise<n
 // Other programs on the machine
 
 /** CPUs' worth of other programs' work, per phase: a busy machine makes every figure worse. */
-const phaseLoad = new Map<string, { seconds: number; foreignCpus: number }>();
+const phaseLoad = new Map<string, { seconds: number; foreignCpus: number; stolenCpus: number }>();
 let currentPhase: { name: string; meter: ReturnType<typeof foreignLoad> } | undefined;
 
 /**
@@ -1088,8 +1088,8 @@ async function main(): Promise<void> {
   console.log(`\nPostern benchmark, ${info.date}, ${info.machine.nproc} × ${info.machine.cpu}, Node ${process.version}, RTT ${rtt} ms\n`);
   console.log(lines.join('\n'));
   console.log(`\n${targetLines.join('\n')}\n`);
-  const loadLine = `other programs' CPU use while measuring: ${[...phaseLoad]
-    .map(([name, load]) => `${name} ${load.foreignCpus.toFixed(2)}${load.foreignCpus >= QUIET_CPUS ? ' (disturbed)' : ''}`)
+  const loadLine = `other programs' CPU use while measuring, the hypervisor's steal included: ${[...phaseLoad]
+    .map(([name, load]) => `${name} ${load.foreignCpus.toFixed(2)}${load.stolenCpus >= 0.01 ? ` (steal ${load.stolenCpus.toFixed(2)})` : ''}${load.foreignCpus >= QUIET_CPUS ? ' (disturbed)' : ''}`)
     .join(', ')} CPUs`;
   console.log(loadLine);
   const speedLine = `this process's SHA-256 speed at the start of each phase (the same machine can run faster or slower from one run to the next): ${[...phaseSpeed]
@@ -1207,7 +1207,7 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   rows. The target is checked on the pausing runs, people being what "concurrent sessions" are; the no-pause run is
   a stress test whose latency is bounded by CPU per request × ${options.sessions} (Little's law), shown as such. Each simulated person sends its own \`X-Forwarded-For\`, as the login throttle counts per client address.
 - **other programs' CPU use**: busy time of the machine's CPUs minus the benchmark's own processes (the app,
-  Dovecot, the proxy, Python, the clients), per phase. Above ${QUIET_CPUS} CPU a phase is marked disturbed: on ${m.nproc} CPUs
+  Dovecot, the proxy, Python, the clients), plus the time the hypervisor gave to other guests ("steal"), per phase. Above ${QUIET_CPUS} CPU a phase is marked disturbed: on ${m.nproc} CPUs
   anything else running slows every figure.
 `;
 }

@@ -163,10 +163,11 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Busy CPU seconds of the whole machine (all CPUs), from /proc/stat. */
-function machineBusySeconds(): number {
+/** Busy seconds of all CPUs, and the part of time the hypervisor gave to other guests ("steal"). */
+function machineSeconds(): { busy: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
-  return (user + nice + system + irq + softirq + steal) / TICKS;
+  return { busy: (user + nice + system + irq + softirq) / TICKS, steal: steal / TICKS };
 }
 
 /**
@@ -174,16 +175,19 @@ function machineBusySeconds(): number {
  * time of all CPUs minus what this process tree (the benchmark, the app,
  * Dovecot, the proxy, Python) used, children already reaped included.
  */
-export function foreignLoad(root: number): { stop(): { seconds: number; foreignCpus: number } } {
+export function foreignLoad(root: number): { stop(): { seconds: number; foreignCpus: number; stolenCpus: number } } {
   const ours = () => processTree(root).reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
-  const busy0 = machineBusySeconds();
+  const machine0 = machineSeconds();
   const ours0 = ours();
   const t0 = Date.now();
   return {
     stop() {
-      const seconds = (Date.now() - t0) / 1000;
-      const foreign = machineBusySeconds() - busy0 - (ours() - ours0);
-      return { seconds, foreignCpus: Math.max(0, foreign) / Math.max(seconds, 0.001) };
+      const seconds = Math.max((Date.now() - t0) / 1000, 0.001);
+      const machine = machineSeconds();
+      const foreign = machine.busy - machine0.busy - (ours() - ours0);
+      // Steal counts as disturbance too: CPUs this virtual machine was promised but did not get.
+      const stolen = machine.steal - machine0.steal;
+      return { seconds, foreignCpus: (Math.max(0, foreign) + stolen) / seconds, stolenCpus: stolen / seconds };
     },
   };
 }
