@@ -7,13 +7,8 @@ import { assertSameOrigin } from './request-guards';
 
 export const SESSION_COOKIE = 'postern_session';
 
-/**
- * API answers are never cached, and never compressed by Next: gzip of a small
- * JSON body cost more CPU per request than everything else Next does for it
- * (profiled under the benchmark's 200 sessions); `no-transform` is what makes
- * Next's compression step leave a response alone. Pages and scripts stay compressed.
- */
-const NO_STORE = { 'Cache-Control': 'no-store, no-transform' };
+/** API answers carry mail data: never cached (next.config.js turns Next's own gzip off). */
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function json(body: unknown, init: ResponseInit = {}): Response {
   const headers = new Headers(init.headers);

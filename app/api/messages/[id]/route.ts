@@ -47,7 +47,7 @@ function progressStream(work: (send: (line: object) => void) => Promise<unknown>
       controller.close();
     },
   });
-  return new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store, no-transform' } });
+  return new Response(body, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
 }
 
 function throttled<T>(fn: (value: T) => void, everyMs = 100): (value: T) => void {
