@@ -12,7 +12,7 @@ export async function fetchHeaderSections(
 ): Promise<Map<number, Buffer>> {
   const sections = new Map<number, Buffer>();
   const withoutTop: number[] = [];
-  if (client.capaKnown && !client.capabilities.top) {
+  if (client.lacksTop) {
     withoutTop.push(...entries.map((entry) => entry.number));
   } else {
     const results = await client.topMany(entries.map((entry) => entry.number), 0);

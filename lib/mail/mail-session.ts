@@ -139,7 +139,7 @@ export class MailSession {
 
   /** The server said (CAPA) it has no TOP: every header would cost a whole RETR. */
   get lacksTop(): boolean {
-    return this.client !== undefined && this.client.capaKnown && !this.client.capabilities.top;
+    return this.client?.lacksTop ?? false;
   }
 
   get connected(): boolean {
@@ -170,7 +170,7 @@ export class MailSession {
    * the newest messages before that. Undefined when the listing is needed.
    */
   newestEntries(offset: number, limit: number): MaildropEntry[] | undefined {
-    if (this.newest) return offset + limit <= this.newest.length || this.newest.length === this.stat.count ? this.newest.slice(offset, offset + limit) : undefined;
+    if (this.newest) return offset + limit <= this.newest.length ? this.newest.slice(offset, offset + limit) : undefined;
     const end = Math.max(0, this.entries.length - offset);
     return this.entries.slice(Math.max(0, end - limit), end).reverse();
   }
@@ -226,7 +226,6 @@ export class MailSession {
   private runLocked<T>(work: (client: Pop3Client) => Promise<T>, { listed, person }: { listed: boolean; person: boolean }): Promise<T> {
     if (person) this.lastUsed = Date.now();
     return this.mutex.run(async () => {
-      this.assertLive();
       this.lastActivity = Date.now();
       let used: Pop3Client | undefined;
       const attempt = async () => {

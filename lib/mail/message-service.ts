@@ -138,7 +138,7 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
   const { entry, bytes, complete } = await session.runNewest(async (client) => {
     const entry = await session.entryFor(id);
-    const useTop = !(client.capaKnown && !client.capabilities.top);
+    const useTop = !client.lacksTop;
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     return { entry, ...(await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close())) };
   });
@@ -219,13 +219,13 @@ export async function readMessage(
   id: string,
   options: { remoteImages: boolean; maxParseBytes: number; onProgress?: (progress: BodyProgress) => void },
 ): Promise<FullMessage> {
-  const entry = await session.find(id);
-  if (entry.size > options.maxParseBytes) {
-    throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
-  }
-  const parsed = await session.runNewest(async (client) => {
-    const stream = await client.retr((await session.entryFor(id)).number, { onProgress: options.onProgress });
-    return parseMessageStream(stream);
+  const { entry, parsed } = await session.runNewest(async (client) => {
+    const entry = await session.entryFor(id);
+    if (entry.size > options.maxParseBytes) {
+      throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
+    }
+    const stream = await client.retr(entry.number, { onProgress: options.onProgress });
+    return { entry, parsed: await parseMessageStream(stream) };
   });
   const byCid = new Map(parsed.attachments.filter((a) => a.cid).map((a) => [a.cid!, a.id]));
   const resolveCid = (cid: string) => {
@@ -259,13 +259,16 @@ export async function readMessage(
 
 /** The message exactly as the server holds it (after dot-unstuffing), as a stream. */
 export async function rawMessage(session: MailSession, id: string): Promise<{ size: number; stream: Readable }> {
-  const entry = await session.find(id);
-  const stream = await session.runStream(async (client) => client.retr((await session.entryFor(id)).number));
-  return { size: entry.size, stream };
+  let size = 0;
+  const stream = await session.runStream(async (client) => {
+    const entry = await session.entryFor(id);
+    size = entry.size;
+    return client.retr(entry.number);
+  });
+  return { size, stream };
 }
 
 export async function attachmentStream(session: MailSession, id: string, attachmentId: string): Promise<{ info: AttachmentInfo; stream: Readable }> {
-  await session.find(id);
   let found: { info: AttachmentInfo; stream: Readable } | null = null;
   const stream = await session.runStream(async (client) => {
     const body = await client.retr((await session.entryFor(id)).number);

@@ -167,6 +167,11 @@ export class Pop3Client {
     return this.closedPromise;
   }
 
+  /** The server listed its capabilities, without TOP (with no CAPA answer, TOP is simply tried). */
+  get lacksTop(): boolean {
+    return this.capaKnown && !this.capabilities.top;
+  }
+
   /** Whether commands are written ahead of replies right now. */
   get pipelining(): boolean {
     return this.capaKnown && this.capabilities.pipelining;
