@@ -1,34 +1,15 @@
-/** A FIFO lock: one command sequence per mail session at a time, in arrival order. */
-export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  private waiting = 0;
-
-  get queued(): number {
-    return this.waiting;
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    this.waiting++;
-    try {
-      await previous;
-      return await work();
-    } finally {
-      this.waiting--;
-      release();
-    }
-  }
-}
-
-/** At most `size` holders at a time; the others wait in arrival order. */
+/** At most `size` holders at a time; the others wait in arrival order (FIFO, no barging). */
 export class Semaphore {
   private free: number;
   private readonly waiters: Array<() => void> = [];
 
-  constructor(size: number) {
+  constructor(private readonly size: number) {
     this.free = size;
+  }
+
+  /** Holders and waiters. */
+  get queued(): number {
+    return this.size - this.free + this.waiters.length;
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
@@ -37,9 +18,17 @@ export class Semaphore {
     try {
       return await work();
     } finally {
+      // Handed straight to the next waiter, so nobody arriving meanwhile can slip in ahead.
       const next = this.waiters.shift();
       if (next) next();
       else this.free++;
     }
+  }
+}
+
+/** A FIFO lock: one command sequence per mail session at a time, in arrival order. */
+export class Mutex extends Semaphore {
+  constructor() {
+    super(1);
   }
 }
