@@ -3,7 +3,7 @@
  * Components never call fetch themselves: they get typed data or a typed ApiError.
  */
 
-import type { AppErrorCode } from '@/lib/http/app-error';
+import type { AppErrorCode } from '@/lib/errors';
 
 export type Security = 'tls' | 'starttls' | 'none';
 export type AuthMechanism = 'auto' | 'user' | 'apop' | 'sasl-plain';

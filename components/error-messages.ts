@@ -30,6 +30,12 @@ export function errorSentence(error: ApiError): string {
       return 'That message is no longer in the mailbox (it may have been deleted elsewhere). Refresh the inbox.';
     case 'ATTACHMENT_NOT_FOUND':
       return 'That attachment could not be found in the message.';
+    case 'REAUTH_REQUIRED':
+      return 'Your sign-in with the mail provider has expired or was withdrawn. Please sign in again.';
+    case 'OAUTH_FAILED':
+      return error.message || 'The sign-in with the mail provider did not complete. Try again.';
+    case 'MESSAGE_TOO_COMPLEX':
+      return error.message || 'This message is built in a way too complex to display. You can still read its source or download it.';
     case 'MESSAGE_TOO_LARGE':
       return 'This message is too large to display here. You can still download it whole with “Download .eml”.';
     case 'MAILBOX_IN_USE':

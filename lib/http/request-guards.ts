@@ -1,4 +1,4 @@
-import { AppError } from './app-error';
+import { AppError } from '../errors';
 
 /** Refuses state-changing requests from other origins (the cookie is SameSite too; this is the second lock). */
 export function assertSameOrigin(request: Request): void {

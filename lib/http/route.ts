@@ -2,7 +2,8 @@ import 'server-only';
 import { z } from 'zod';
 import { serverContext } from '../server/context';
 import type { MailSession } from '../mail/mail-session';
-import { AppError, toAppError } from './app-error';
+import { AppError, toAppError } from '../errors';
+import { STATUS_OF } from './status';
 import { assertSameOrigin } from './request-guards';
 
 export const SESSION_COOKIE = 'postern_session';
@@ -19,11 +20,12 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
 /** The one place an error becomes a response: typed code, a sentence for the person, status from the table. */
 export function errorResponse(error: unknown): Response {
   const appError = toAppError(error);
+  const status = STATUS_OF[appError.code];
   if (appError.code === 'INTERNAL_ERROR') console.error('[postern] internal error', error);
-  else if (appError.status >= 500) console.warn(`[postern] ${appError.code}: ${describeCause(error)}`);
+  else if (status >= 500) console.warn(`[postern] ${appError.code}: ${describeCause(error)}`);
   const headers: Record<string, string> = { ...NO_STORE };
   if (appError.retryAfter) headers['Retry-After'] = String(appError.retryAfter);
-  return Response.json({ error: { code: appError.code, message: appError.message } }, { status: appError.status, headers });
+  return Response.json({ error: { code: appError.code, message: appError.message } }, { status, headers });
 }
 
 function describeCause(error: unknown): string {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { AppError } from '../http/app-error';
+import { AppError } from '../errors';
 import {
   connectPop3,
   isPop3Error,

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
-import { AppError } from '../http/app-error';
+import { AppError } from '../errors';
 import type { BodyProgress, Pop3Client } from '../pop3';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { flattenAddresses, type MailAddress } from './addresses';

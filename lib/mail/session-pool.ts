@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../http/app-error';
+import { AppError } from '../errors';
 import type { MailSession } from './mail-session';
 
 export interface PoolOptions {

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { AppError } from '../http/app-error';
+import { AppError } from '../errors';
 
 /**
  * Which mail servers this deployment may connect to. The check applies to the

@@ -1,5 +1,5 @@
 import { pinnedServer } from '../config/env';
-import { AppError } from '../http/app-error';
+import { AppError } from '../errors';
 import { MailSession } from '../mail/mail-session';
 import { SessionPool } from '../mail/session-pool';
 import { isPop3Error, type AuthChoice, type Security } from '../pop3';

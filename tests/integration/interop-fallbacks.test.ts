@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { toAppError } from '../../lib/http/app-error';
+import { toAppError } from '../../lib/errors';
+import { STATUS_OF } from '../../lib/http/status';
 import { listMessages, previewMessage } from '../../lib/mail/message-service';
 import { isPop3Error } from '../../lib/pop3';
 import { FakeMaildrops } from '../support/fake-mail-session';
@@ -142,7 +143,7 @@ describe('interop fallbacks', () => {
     assert.ok(isPop3Error(error) && error.code === 'IN_USE');
     const appError = toAppError(error);
     assert.equal(appError.code, 'MAILBOX_IN_USE');
-    assert.equal(appError.status, 423);
+    assert.equal(STATUS_OF[appError.code], 423);
     assert.ok(server.sessions.length > 1, 'retried: our own previous connection may still hold the lock');
   });
 
@@ -153,7 +154,7 @@ describe('interop fallbacks', () => {
     const refusing = await fake({ capabilities: ['RESP-CODES', 'USER', 'UIDL', 'TOP'], messages: small, handlers: { PASS: delayed, APOP: delayed } });
     const error = toAppError(await open(refusing).then(() => assert.fail('the login succeeded'), (caught: unknown) => caught));
     assert.equal(error.code, 'LOGIN_DELAY');
-    assert.equal(error.status, 429);
+    assert.equal(STATUS_OF[error.code], 429);
     assert.ok((error.retryAfter ?? 0) > 0);
 
     const advertising = await fake({ capabilities: ['TOP', 'UIDL', 'USER', 'LOGIN-DELAY 900'], messages: small });

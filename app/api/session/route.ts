@@ -1,4 +1,4 @@
-import { AppError } from '@/lib/http/app-error';
+import { AppError } from '@/lib/errors';
 import { clientAddress, isHttps, readJson } from '@/lib/http/request-guards';
 import { clearedSessionCookie, json, parseInput, requireSession, route, sessionCookie, sessionToken } from '@/lib/http/route';
 import { sessionView } from '@/lib/http/session-view';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError } from '../../../lib/http/app-error';
+import { AppError } from '../../../lib/errors';
 import { canonicalAddress, checkServer, isPublicAddress, parseHostPolicy, parseLooseIPv4 } from '../../../lib/security/host-policy';
 
 const deny = parseHostPolicy('', '110,995');

@@ -1,5 +1,5 @@
 import { appEnv } from '@/lib/config/env';
-import { toAppError } from '@/lib/http/app-error';
+import { toAppError } from '@/lib/errors';
 import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
 import { readMessage } from '@/lib/mail/message-service';
 import { messageParams, messageQuery } from './schema';

@@ -1,15 +1,26 @@
-import { isPop3Error, type Pop3Error, type Pop3ErrorCode } from '../pop3';
+/**
+ * The app's typed errors, shared by every layer above the POP3 client
+ * (mail, server, security, http). Each code decides what the person sees;
+ * the HTTP status of each code lives in `lib/http/status.ts`.
+ */
+import { isPop3Error, type Pop3Error, type Pop3ErrorCode } from './pop3';
 
 export type AppErrorCode =
   | 'INVALID_INPUT'
   | 'NO_SESSION'
   | 'AUTH_FAILED'
+  /** An OAuth sign-in can no longer be renewed (refresh refused, grant revoked): sign in again. */
+  | 'REAUTH_REQUIRED'
+  /** The OAuth provider refused or failed the sign-in itself. */
+  | 'OAUTH_FAILED'
   | 'HOST_NOT_ALLOWED'
   | 'CSRF_REJECTED'
   | 'INSECURE_AUTH'
   | 'MESSAGE_NOT_FOUND'
   | 'ATTACHMENT_NOT_FOUND'
   | 'MESSAGE_TOO_LARGE'
+  /** A message whose MIME structure is beyond the parser's bounds (depth, width): the source view still works. */
+  | 'MESSAGE_TOO_COMPLEX'
   | 'PAYLOAD_TOO_LARGE'
   | 'MAILBOX_IN_USE'
   | 'LOGIN_DELAY'
@@ -23,31 +34,6 @@ export type AppErrorCode =
   | 'SERVICE_BUSY'
   | 'INTERNAL_ERROR';
 
-/** The one table from error code to HTTP status. */
-export const STATUS_OF: Record<AppErrorCode, number> = {
-  INVALID_INPUT: 400,
-  INSECURE_AUTH: 400,
-  NO_SESSION: 401,
-  AUTH_FAILED: 401,
-  HOST_NOT_ALLOWED: 403,
-  CSRF_REJECTED: 403,
-  MESSAGE_NOT_FOUND: 404,
-  ATTACHMENT_NOT_FOUND: 404,
-  MESSAGE_TOO_LARGE: 413,
-  PAYLOAD_TOO_LARGE: 413,
-  MAILBOX_IN_USE: 423,
-  LOGIN_DELAY: 429,
-  RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500,
-  UNSUPPORTED: 501,
-  CONNECT_FAILED: 502,
-  TLS_FAILED: 502,
-  PROTOCOL_ERROR: 502,
-  SERVER_ERROR: 502,
-  SERVICE_BUSY: 503,
-  TIMEOUT: 504,
-};
-
 export class AppError extends Error {
   readonly code: AppErrorCode;
   /** Seconds, for 429s. */
@@ -58,10 +44,6 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.code = code;
     this.retryAfter = options.retryAfter;
-  }
-
-  get status(): number {
-    return STATUS_OF[this.code];
   }
 }
 
