@@ -1,14 +1,17 @@
 /**
- * The production app (`next build` once, then `next start`) on a free loopback
- * port, for API and browser tests. Started and stopped by the tests.
+ * The production app (`next build` when the sources changed, then the app's
+ * own server, scripts/serve.mjs, exactly as `npm start` runs it) on a free
+ * loopback port, for API and browser tests. Started and stopped by the tests.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { recordBuild, sourceStamp, staleReason } from '../../scripts/build-stamp.mjs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+const SERVE = path.join(ROOT, 'scripts', 'serve.mjs');
 const READY_TIMEOUT_MS = 60_000;
 
 export interface RunningApp {
@@ -18,16 +21,6 @@ export interface RunningApp {
   /** Everything the app printed, for assertions that nothing secret was logged. */
   output(): string;
   stop(): Promise<void>;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-  }
-  return newest;
 }
 
 const BUILD_LOCK = path.join(ROOT, '.next-build.lock');
@@ -53,19 +46,14 @@ function withBuildLock(work: () => void): void {
   }
 }
 
-/** Builds unless a build newer than every source file exists (POSTERN_FORCE_BUILD=1 always builds). */
+/** Builds unless the build was made from today's sources (scripts/build-stamp.mjs); POSTERN_FORCE_BUILD=1 always builds. */
 export function ensureBuild(): void {
   withBuildLock(buildIfStale);
 }
 
 function buildIfStale(): void {
-  const buildId = path.join(ROOT, '.next', 'BUILD_ID');
-  const sources = ['app', 'components', 'lib', 'public'].map((d) => path.join(ROOT, d)).filter((d) => existsSync(d));
-  const fresh =
-    existsSync(buildId) &&
-    process.env.POSTERN_FORCE_BUILD !== '1' &&
-    statSync(buildId).mtimeMs > Math.max(...sources.map(newestMtime), statSync(path.join(ROOT, 'next.config.js')).mtimeMs);
-  if (fresh) return;
+  const stamp = sourceStamp(ROOT);
+  if (process.env.POSTERN_FORCE_BUILD !== '1' && staleReason(ROOT, stamp) === undefined) return;
   const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
     cwd: ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
@@ -73,6 +61,7 @@ function buildIfStale(): void {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
+  recordBuild(ROOT, stamp);
 }
 
 export function freePort(): Promise<number> {
@@ -91,7 +80,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
   ensureBuild();
   // A fixed PORT for the demo; a free one for tests.
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child: ChildProcess = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+  const child: ChildProcess = spawn(process.execPath, [SERVE, '--port', String(port), '--hostname', '127.0.0.1'], {
     cwd: ROOT,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +93,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the app server exited with ${child.exitCode}:\n${output}`);
     try {
       const response = await fetch(`${url}/api/config`);
       if (response.ok) break;
@@ -113,7 +102,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`next start did not answer within ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`the app server did not answer within ${READY_TIMEOUT_MS} ms:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
