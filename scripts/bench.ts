@@ -625,6 +625,8 @@ async function main(): Promise<void> {
 
   log('starting the app (next start)…');
   runningApp = await startApp({
+    // The bench's clients each name their own address, as a trusted proxy in front would.
+    POSTERN_TRUSTED_PROXY_HOPS: '1',
     POP3_ALLOWED_HOSTS: '127.0.0.1,localhost',
     POP3_ALLOWED_PORTS: '1024-65535',
     POSTERN_MAX_SESSIONS: String(options.sessions + 100),

@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { appEnv } from '../config/env';
 import { serverContext } from '../server/context';
 import type { MailSession } from '../mail/mail-session';
 import { AppError, toAppError } from '../errors';
@@ -43,7 +44,7 @@ type Handler<C> = (request: Request, context: C) => Promise<Response>;
 export function route<C>(handler: Handler<C>): Handler<C> {
   return async (request, context) => {
     try {
-      assertSameOrigin(request);
+      assertSameOrigin(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS);
       return await handler(request, context);
     } catch (error) {
       return errorResponse(error);

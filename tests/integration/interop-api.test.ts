@@ -57,7 +57,7 @@ let app: RunningApp;
 let tmp: string;
 const started = new Map<string, Started>();
 let lockedMailutils: { running: RunningServer; user: string } | undefined;
-/** Each API login comes from its own client address, so the per-address login throttle never trips. */
+/** Each API login comes from its own client address (the test acts as one trusted proxy), so the per-address login throttle never trips. */
 let loginCount = 0;
 
 function errorCode(response: { json<T>(): T }): string {
@@ -99,6 +99,7 @@ before(async () => {
   const servers = [...[...started.values()].map((s) => s.running), lockedMailutils.running];
   writeFileSync(caFile, servers.flatMap((running) => (running.certPem ? [running.certPem] : [])).join('\n'));
   app = await startApp({
+    POSTERN_TRUSTED_PROXY_HOPS: '1',
     POP3_ALLOWED_HOSTS: '127.0.0.1,localhost',
     POP3_ALLOWED_PORTS: '1024-65535',
     POP3_TLS_CA_FILE: caFile,
