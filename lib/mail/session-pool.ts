@@ -9,6 +9,10 @@ export interface PoolOptions {
   keepAliveMs: number;
 }
 
+export interface PoolSlot {
+  release(): void;
+}
+
 /**
  * Server-held sessions by random token. Bounded (max sessions, idle expiry).
  * Idle expiry closes the connection WITHOUT QUIT: the server forgets the
@@ -17,6 +21,8 @@ export interface PoolOptions {
 export class SessionPool {
   private readonly sessions = new Map<string, MailSession>();
   private readonly sweeper: NodeJS.Timeout;
+  /** Places taken by logins still connecting. */
+  private reserved = 0;
 
   constructor(private readonly options: PoolOptions) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(30_000, options.keepAliveMs));
@@ -31,15 +37,31 @@ export class SessionPool {
     return this.sessions.size;
   }
 
-  assertRoom(): void {
+  /**
+   * Takes a place for a session about to be opened, before any connection is
+   * made: a full pool answers SERVICE_BUSY without a byte sent to a mail
+   * server, and parallel logins cannot all pass one check. The place is given
+   * back with `release()` (failed login) or taken over by `add()`.
+   */
+  reserve(): PoolSlot {
     this.sweep();
-    if (this.sessions.size >= this.options.maxSessions) {
+    if (this.sessions.size + this.reserved >= this.options.maxSessions) {
       throw new AppError('SERVICE_BUSY', 'Too many people are signed in right now. Try again in a few minutes.');
     }
+    this.reserved++;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reserved--;
+      },
+    };
   }
 
-  add(session: MailSession): void {
-    this.assertRoom();
+  /** Keeps an opened session in the place `slot` reserved for it. */
+  add(session: MailSession, slot: PoolSlot): void {
+    slot.release();
     this.sessions.set(session.token, session);
   }
 

@@ -5,6 +5,8 @@
  */
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
+  /** Attempts reserved and not yet settled, by key: they count against the limit while in flight. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly max: number,
@@ -15,8 +17,12 @@ export class RateLimiter {
   /** Seconds to wait before `key` may try again, or 0 when it may go now. */
   retryAfter(key: string, now = Date.now()): number {
     const recent = this.recent(key, now);
-    if (recent.length < this.max) return 0;
-    return Math.max(1, Math.ceil((recent[0]! + this.windowMs - now) / 1000));
+    const pending = this.inFlight.get(key) ?? 0;
+    if (recent.length + pending < this.max) return 0;
+    // The hit whose expiry frees a place; none when attempts still in flight fill the quota (they settle within a login's time).
+    const freeing = recent[recent.length + pending - this.max];
+    if (freeing === undefined) return 1;
+    return Math.max(1, Math.ceil((freeing + this.windowMs - now) / 1000));
   }
 
   record(key: string, now = Date.now()): void {
@@ -35,9 +41,49 @@ export class RateLimiter {
     this.hits.delete(key);
   }
 
+  /**
+   * Takes one place under the limit for an attempt whose outcome is not known
+   * yet, in the same synchronous step as the check, so parallel attempts
+   * cannot all pass one check before any of them is counted. Returns the
+   * seconds to wait instead when there is no place.
+   */
+  reserve(key: string, now = Date.now()): Reservation | { retryAfter: number } {
+    const wait = this.retryAfter(key, now);
+    if (wait > 0) return { retryAfter: wait };
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    let settled = false;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(key, left);
+      else this.inFlight.delete(key);
+      outcome();
+    };
+    return {
+      fail: () => settle(() => this.record(key)),
+      succeed: () => settle(() => this.clear(key)),
+      release: () => settle(() => undefined),
+    };
+  }
+
   private recent(key: string, now: number): number[] {
     const list = (this.hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
     if (list.length === 0) this.hits.delete(key);
     return list;
   }
+}
+
+/** One reserved attempt; the first of its three outcomes counts, later calls do nothing. */
+export interface Reservation {
+  /** It failed in a way that counts (a wrong password): recorded in the window. */
+  fail(): void;
+  /** It succeeded: the key's failures are forgiven. */
+  succeed(): void;
+  /** It ended without saying anything about the guess (unreachable server, busy): not counted. */
+  release(): void;
+}
+
+export function isReservation(value: Reservation | { retryAfter: number }): value is Reservation {
+  return 'fail' in value;
 }

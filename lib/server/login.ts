@@ -4,6 +4,7 @@ import { MailSession } from '../mail/mail-session';
 import { SessionPool } from '../mail/session-pool';
 import { isPop3Error, type AuthChoice, type Security } from '../pop3';
 import { checkServer } from '../security/host-policy';
+import { isReservation, type Reservation } from '../security/rate-limit';
 import { serverContext } from './context';
 
 export interface LoginInput {
@@ -31,25 +32,43 @@ export async function login(input: LoginInput, client: string): Promise<MailSess
     throw new AppError('INSECURE_AUTH', 'Without TLS your password travels unencrypted. Tick the box to accept that, or choose TLS or STARTTLS.');
   }
 
-  const account = `${host.toLowerCase()}:${port}:${input.username}`;
-  const wait = Math.max(context.loginsPerClient.retryAfter(client), context.failuresPerAccount.retryAfter(account));
-  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many login attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
+  const clientWait = context.loginsPerClient.retryAfter(client);
+  if (clientWait > 0) throw rateLimited(clientWait);
   context.loginsPerClient.record(client);
-  context.pool.assertRoom();
 
-  const address = await checkServer(context.policy, host, port);
+  // A place in the pool before anything else: a full pool refuses before any connection is made.
+  const slot = context.pool.reserve();
+  let attempt: Reservation | undefined;
   try {
+    const address = await checkServer(context.policy, host, port);
+    // The account is the server actually reached, not its spelling (`localhost`, `127.1` and
+    // `2130706433` are one server); user names are compared as most servers do, ignoring case.
+    const reserved = context.failuresPerAccount.reserve(accountKey(address, port, input.username));
+    if (!isReservation(reserved)) throw rateLimited(reserved.retryAfter);
+    attempt = reserved;
     const session = await MailSession.open(
       SessionPool.newToken(),
       { host, port, security, address },
       { username: input.username, password: input.password, mechanism: input.auth, allowInsecure },
       context.sessionDeps,
     );
-    context.pool.add(session);
-    context.failuresPerAccount.clear(account);
+    context.pool.add(session, slot);
+    attempt.succeed();
     return session;
   } catch (error) {
-    if (isPop3Error(error) && error.code === 'AUTH_FAILED') context.failuresPerAccount.record(account);
+    slot.release();
+    // Only a refused password is a guess; an unreachable or broken server says nothing about one.
+    if (isPop3Error(error) && error.code === 'AUTH_FAILED') attempt?.fail();
+    else attempt?.release();
     throw error;
   }
+}
+
+/** The per-account throttle's key: resolved address, port and user name. */
+export function accountKey(address: string, port: number, username: string): string {
+  return `${address}|${port}|${username.toLowerCase()}`;
+}
+
+function rateLimited(wait: number): AppError {
+  return new AppError('RATE_LIMITED', `Too many login attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
 }
