@@ -250,8 +250,9 @@ export async function login(input: LoginRequest): Promise<SessionInfo> {
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 
-export function logout(): Promise<{ deleted: number }> {
-  return request<{ deleted: number }>('/api/session', { method: 'DELETE', expectNoSession: true });
+/** Always ends the session; `applied` is false (with a `warning`) when the server did not confirm QUIT. */
+export function logout(): Promise<{ deleted: number; applied: boolean; warning?: string }> {
+  return request<{ deleted: number; applied: boolean; warning?: string }>('/api/session', { method: 'DELETE', expectNoSession: true });
 }
 
 export function resetDeletions(): Promise<{ restored: number }> {

@@ -288,8 +288,9 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       setActionError(null);
       try {
         if (keepMarks) await resetDeletions();
-        const { deleted } = await logout();
-        onLoggedOut(deleted > 0 ? `You are logged out. ${plural(deleted, 'message')} deleted from the server.` : 'You are logged out.');
+        const { deleted, applied, warning } = await logout();
+        if (!applied) onLoggedOut(warning ?? 'You are logged out, but messages marked for deletion were not deleted.');
+        else onLoggedOut(deleted > 0 ? `You are logged out. ${plural(deleted, 'message')} deleted from the server.` : 'You are logged out.');
       } catch (cause) {
         const error = asApiError(cause);
         if (error.code === 'NO_SESSION') {

@@ -1,4 +1,4 @@
-import { AppError } from '@/lib/errors';
+import { AppError, toAppError } from '@/lib/errors';
 import { clientAddress, isHttps, readJson } from '@/lib/http/request-guards';
 import { clearedSessionCookie, json, parseInput, requireSession, route, sessionCookie, sessionToken } from '@/lib/http/route';
 import { sessionView } from '@/lib/http/session-view';
@@ -15,18 +15,42 @@ export const POST = route(async (request) => {
   if (!pinnedServer() && (!body.host || !body.security)) {
     throw new AppError('INVALID_INPUT', 'host and security are required.');
   }
+  const hops = appEnv().POSTERN_TRUSTED_PROXY_HOPS;
   // A new login replaces any session this browser had (and a new id is issued).
   const previous = sessionToken(request);
-  const session = await login(body, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS));
+  const session = await login(body, clientAddress(request, hops));
   if (previous) serverContext().pool.remove(previous);
-  return json({ session: sessionView(session) }, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request)) } });
+  return json({ session: sessionView(session) }, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request, hops)) } });
 });
 
 export const GET = route(async (request) => json({ session: sessionView(requireSession(request)) }));
 
+/**
+ * Log out. The session ends whatever the server does: it leaves the pool, its
+ * connection is closed and its credentials go with it, and the cookie is
+ * cleared. Whether QUIT applied the marks is said in the answer.
+ */
 export const DELETE = route(async (request) => {
   const session = requireSession(request);
-  const deleted = await session.logout();
-  serverContext().pool.remove(session.token);
-  return json({ deleted }, { headers: { 'Set-Cookie': clearedSessionCookie(isHttps(request)) } });
+  let deleted = 0;
+  let applied = true;
+  try {
+    deleted = await session.logout();
+  } catch (error) {
+    applied = false;
+    console.warn(`[postern] logout: QUIT failed, the session ends without applying its marks (${describeError(error)})`);
+  } finally {
+    serverContext().pool.remove(session.token);
+  }
+  const body: { deleted: number; applied: boolean; warning?: string } = { deleted, applied };
+  if (!applied) {
+    body.warning = 'You are logged out, but the mail server did not confirm it: messages marked for deletion were not deleted.';
+  }
+  return json(body, { headers: { 'Set-Cookie': clearedSessionCookie(isHttps(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS)) } });
 });
+
+function describeError(error: unknown): string {
+  // Pop3Error and AppError messages never carry credentials.
+  const appError = toAppError(error);
+  return `${appError.code}: ${error instanceof Error ? error.message : String(error)}`;
+}
