@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
+/** C0, DEL and C1 controls: no mail server needs them, and they must never reach one (refused before connecting). */
+const CONTROL = /\p{Cc}/u;
+const noControls = (value: string) => !CONTROL.test(value);
+const NO_CONTROLS = 'must not contain control characters';
+
 const host = z
   .string()
+  .refine(noControls, NO_CONTROLS)
   .trim()
   .min(1, 'is required')
   .max(253)
@@ -9,8 +15,8 @@ const host = z
   .transform((value) => value.replace(/^\[|\]$/g, ''));
 
 const credentials = {
-  username: z.string().min(1, 'is required').max(255),
-  password: z.string().min(1, 'is required').max(1024),
+  username: z.string().min(1, 'is required').max(255).refine(noControls, NO_CONTROLS),
+  password: z.string().min(1, 'is required').max(1024).refine(noControls, NO_CONTROLS),
 };
 
 export const loginBody = z.object({
