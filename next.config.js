@@ -1,25 +1,11 @@
 /** @type {import('next').NextConfig} */
 
-// The app shell needs Next's inline bootstrap scripts; email HTML never runs
-// as part of it: it is sanitized on the server and shown in a sandboxed frame
-// without scripts or same-origin rights. Images may come from https only when
-// the person asks for remote images (the sanitizer strips them otherwise).
-const csp = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: https: http:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join('; ');
+// Pages get their Content-Security-Policy, with a fresh script nonce each, from proxy.ts
+// (lib/http/content-security-policy.ts). API answers are data and downloads, never a document
+// that should run or load anything: they get a policy that allows nothing.
+const apiCsp = ["default-src 'none'", "frame-ancestors 'none'", "form-action 'none'", "base-uri 'none'", "object-src 'none'"].join('; ');
 
 const securityHeaders = [
-  { key: 'Content-Security-Policy', value: csp },
   { key: 'X-Content-Type-Options', value: 'nosniff' },
   { key: 'Referrer-Policy', value: 'no-referrer' },
   { key: 'X-Frame-Options', value: 'DENY' },
@@ -40,7 +26,10 @@ const nextConfig = {
   // doing it again inside every build only doubles the build time on two cores.
   typescript: { ignoreBuildErrors: true },
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [
+      { source: '/:path*', headers: securityHeaders },
+      { source: '/api/:path*', headers: [{ key: 'Content-Security-Policy', value: apiCsp }] },
+    ];
   },
 };
 
