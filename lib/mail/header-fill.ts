@@ -1,6 +1,7 @@
 import type { MailSession, MaildropEntry } from './mail-session';
 import { ensureSummaries } from './message-service';
 import { Semaphore } from './mutex';
+import { logBackgroundFailure } from '../log/background-failure';
 
 /** `TOP n 0` per turn of the session lock: a person's request waits for one chunk at most. */
 export const FILL_CHUNK = 200;
@@ -36,7 +37,7 @@ export function startHeaderFill(session: MailSession): void {
   // Without TOP a header costs a whole RETR: only a filter the person typed may ask for that.
   if (session.lacksTop) return;
   const run = fillAll(session)
-    .catch(() => undefined)
+    .catch((error: unknown) => logBackgroundFailure('background header fill', error))
     .finally(() => filling.delete(session));
   filling.set(session, run);
 }

@@ -59,6 +59,8 @@ export function summaryOrEmpty(section: Buffer | undefined): HeaderSummary {
   try {
     return summarizeHeaders(section);
   } catch {
+    // Silent on purpose: mailsplit refuses a section beyond its bound, and such a row shows as empty
+    // (the message itself still reads); a sender can cause this at will, so it is not worth a log line.
     return EMPTY_SUMMARY;
   }
 }
@@ -237,6 +239,7 @@ function decodeWords(value: string): string {
   try {
     return mime.decodeWords(value);
   } catch {
+    // Silent on purpose: a malformed encoded word is the sender's, and shown as written is the right answer.
     return value;
   }
 }

@@ -9,6 +9,7 @@ import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, type HeaderLine, type
 import type { MailSession, MaildropEntry } from './mail-session';
 import { extractAttachment, parseMessageStream, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
+import { logBackgroundFailure } from '../log/background-failure';
 
 /** What the inbox list shows of one message. */
 export interface MessageSummary extends HeaderSummary {
@@ -55,7 +56,7 @@ function prefetchSummaries(session: MailSession, select: () => readonly Maildrop
   prefetching.add(session);
   session
     .run((client) => ensureSummaries(session, client, select()))
-    .catch(() => undefined)
+    .catch((error: unknown) => logBackgroundFailure('header prefetch', error))
     .finally(() => prefetching.delete(session));
 }
 
