@@ -61,7 +61,7 @@ export class RateLimiter {
       outcome();
     };
     return {
-      fail: () => settle(() => this.record(key)),
+      fail: (at = Date.now()) => settle(() => this.record(key, at)),
       succeed: () => settle(() => this.clear(key)),
       release: () => settle(() => undefined),
     };
@@ -77,7 +77,7 @@ export class RateLimiter {
 /** One reserved attempt; the first of its three outcomes counts, later calls do nothing. */
 export interface Reservation {
   /** It failed in a way that counts (a wrong password): recorded in the window. */
-  fail(): void;
+  fail(at?: number): void;
   /** It succeeded: the key's failures are forgiven. */
   succeed(): void;
   /** It ended without saying anything about the guess (unreachable server, busy): not counted. */

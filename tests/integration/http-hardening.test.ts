@@ -1,0 +1,306 @@
+/**
+ * Issue 12's HTTP and server hardening, end to end against the production
+ * build served as `npm start` serves it (scripts/serve.mjs), with scripted
+ * POP3 servers on loopback that count every connection and login they see:
+ * bounded request bodies, honest login throttles, a logout that always ends,
+ * a full pool that sends no byte, whole-origin CSRF, script nonces, and
+ * control characters refused before connecting.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { startApp, type RunningApp } from '../support/app-server';
+import { startFakePop3, mailbox, type FakePop3Server, type FakeSession, type MailboxOptions } from '../support/fake-pop3-server';
+import { HttpClient, type ApiResponse } from '../support/http-client';
+
+const PASSWORD = 'correct horse';
+const MESSAGE = Buffer.from('From: a@example.test\nTo: b@example.test\nSubject: hello\n\nbody\n');
+const COMMON = { POP3_ALLOWED_HOSTS: '127.0.0.1,localhost', POP3_ALLOWED_PORTS: '1024-65535' };
+
+let app: RunningApp;
+let servers: FakePop3Server[] = [];
+
+before(async () => {
+  // Room for every login in this file from one address; the per-client limit has its own app below.
+  app = await startApp({ ...COMMON, POSTERN_LOGINS_PER_CLIENT: '1000' });
+});
+
+after(async () => {
+  await app?.stop();
+  for (const server of servers) await server.close();
+});
+
+async function fakeServer(options: MailboxOptions = {}): Promise<FakePop3Server> {
+  const server = await startFakePop3(mailbox({ user: 'alice', password: PASSWORD, messages: [{ data: MESSAGE }], ...options }));
+  servers.push(server);
+  return server;
+}
+
+/** Connections on which a credential was sent. */
+function loginsSeen(server: FakePop3Server): number {
+  return server.sessions.filter((session) => session.lines.some((line) => /^(PASS|APOP|AUTH) /i.test(line))).length;
+}
+
+function plainLogin(server: FakePop3Server, fields: Record<string, unknown> = {}) {
+  return { host: '127.0.0.1', port: server.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD, ...fields };
+}
+
+function errorCode(response: ApiResponse): string {
+  return response.json<{ error: { code: string } }>().error.code;
+}
+
+function rssKb(pid: number): number {
+  const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  assert.ok(match, 'no VmRSS for the app process');
+  return Number(match[1]);
+}
+
+/**
+ * POSTs a chunked body (no Content-Length) of up to `limit` bytes, writing only
+ * as fast as the app takes them, and stops writing as soon as an answer
+ * arrives. Resolves with the answer and how much was sent.
+ */
+function hostileUpload(url: string, path: string, limit: number): Promise<{ status: number; body: string; sent: number }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, url);
+    const request = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json' } });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    let answered = false;
+    request.on('response', (response) => {
+      answered = true;
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (text: string) => (body += text));
+      response.on('end', () => {
+        request.destroy();
+        resolve({ status: response.statusCode ?? 0, body, sent });
+      });
+    });
+    request.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const write = () => {
+      while (!answered && sent < limit) {
+        sent += chunk.length;
+        if (!request.write(chunk)) {
+          request.once('drain', write);
+          return;
+        }
+      }
+      if (!answered) request.end();
+    };
+    write();
+  });
+}
+
+describe('request bodies', () => {
+  test('a chunked body without Content-Length is refused with 413 at the bound, and the app does not grow', async () => {
+    const LIMIT = 200 * 1024 * 1024;
+    // Once first, so the route and its buffers are loaded before anything is measured.
+    const warm = await hostileUpload(app.url, '/api/session', LIMIT);
+    assert.equal(warm.status, 413, warm.body);
+    const before = rssKb(app.pid);
+    const upload = await hostileUpload(app.url, '/api/session', LIMIT);
+    const grown = rssKb(app.pid) - before;
+    assert.equal(upload.status, 413, upload.body);
+    assert.equal(JSON.parse(upload.body).error.code, 'PAYLOAD_TOO_LARGE');
+    assert.ok(upload.sent < LIMIT / 4, `the answer came only after ${upload.sent} bytes`);
+    assert.ok(grown < 2048, `the app grew by ${grown} kB for one hostile body`);
+    // The app still answers normally afterwards.
+    assert.equal((await fetch(`${app.url}/api/config`)).status, 200);
+  });
+
+  test('a declared Content-Length over the bound is refused before reading', async () => {
+    const response = await fetch(`${app.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'a', password: 'x'.repeat(70 * 1024) }),
+    });
+    assert.equal(response.status, 413);
+  });
+});
+
+describe('login throttles', () => {
+  test('20 parallel wrong passwords reach the server at most 8 times, the rest RATE_LIMITED', async () => {
+    const server = await fakeServer();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => new HttpClient(app.url).post('/api/session', plainLogin(server, { password: `guess-${n}` }))),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(server.sessions.length, 8, `connections: ${server.sessions.length}; statuses ${statuses.join(',')}`);
+    assert.equal(loginsSeen(server), 8);
+    assert.equal(statuses.filter((status) => status === 401).length, 8, statuses.join(','));
+    assert.equal(statuses.filter((status) => status === 429).length, 12, statuses.join(','));
+  });
+
+  test('the account is the server reached: localhost, 127.1 and 2130706433 share one lockout', async () => {
+    const server = await fakeServer();
+    for (let n = 0; n < 8; n++) {
+      const response = await new HttpClient(app.url).post('/api/session', plainLogin(server, { password: `guess-${n}` }));
+      assert.equal(response.status, 401, response.body.toString());
+    }
+    for (const host of ['localhost', '127.1', '2130706433', '127.0.0.1']) {
+      const response = await new HttpClient(app.url).post('/api/session', plainLogin(server, { host, password: 'another-guess' }));
+      assert.equal(response.status, 429, `${host}: ${response.body.toString()}`);
+      assert.equal(errorCode(response), 'RATE_LIMITED');
+      assert.ok(Number(response.headers.get('retry-after')) > 0);
+    }
+    // The user name too, in another case, is the same account.
+    const shouted = await new HttpClient(app.url).post('/api/session', plainLogin(server, { username: 'ALICE', password: 'x' }));
+    assert.equal(shouted.status, 429);
+    assert.equal(server.sessions.length, 8, 'a locked-out account got another guess at the server');
+  });
+
+  test('with no trusted proxy, a forged X-Forwarded-For gets no fresh guesses', async () => {
+    const limited = await startApp({ ...COMMON, POSTERN_LOGINS_PER_CLIENT: '3', POSTERN_TRUSTED_PROXY_HOPS: '0' });
+    try {
+      const server = await fakeServer();
+      const attempt = (n: number) =>
+        new HttpClient(limited.url).post('/api/session', plainLogin(server, { username: `user${n}`, password: 'wrong' }), {
+          'x-forwarded-for': `203.0.113.${n}`,
+          'x-postern-peer': `198.51.100.${n}`,
+        });
+      for (let n = 1; n <= 3; n++) assert.equal((await attempt(n)).status, 401);
+      for (let n = 4; n <= 6; n++) {
+        const response = await attempt(n);
+        assert.equal(response.status, 429, `forged address #${n} got a fresh guess: ${response.body.toString()}`);
+        assert.equal(errorCode(response), 'RATE_LIMITED');
+      }
+      assert.equal(server.sessions.length, 3);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
+describe('logout', () => {
+  for (const [fault, quit] of [
+    ['answers -ERR to QUIT', async (session: FakeSession) => void (await session.send('-ERR cannot commit\r\n'))],
+    ['dies at QUIT', (session: FakeSession) => session.destroy()],
+  ] as const) {
+    test(`a server that ${fault}: the session still ends, the cookie is cleared, and the answer says the marks were not applied`, async () => {
+      const server = await fakeServer({ handlers: { QUIT: (_args, session) => quit(session) } });
+      const client = new HttpClient(app.url);
+      assert.equal((await client.post('/api/session', plainLogin(server))).status, 200);
+      const page = (await client.get('/api/messages')).json<{ messages: Array<{ id: string }> }>();
+      assert.equal((await client.delete(`/api/messages/${page.messages[0]!.id}`)).status, 200);
+      const cookie = client.cookie;
+
+      const logout = await client.delete('/api/session');
+      assert.equal(logout.status, 200, logout.body.toString());
+      const body = logout.json<{ deleted: number; applied: boolean; warning?: string }>();
+      assert.equal(body.applied, false);
+      assert.equal(body.deleted, 0);
+      assert.match(body.warning ?? '', /not deleted/);
+      assert.match(logout.headers.get('set-cookie') ?? '', /Max-Age=0/);
+
+      client.cookie = cookie;
+      const again = await client.get('/api/session');
+      assert.equal(again.status, 401);
+      assert.equal(errorCode(again), 'NO_SESSION');
+      await Promise.all(server.sessions.map((session) => session.closed));
+      assert.equal(server.sessions.length, 1, 'the old cookie logged in again');
+    });
+  }
+});
+
+describe('session pool', () => {
+  test('a full pool answers SERVICE_BUSY before connecting: 10 parallel logins, 4 places, 4 POP3 logins', async () => {
+    const small = await startApp({ ...COMMON, POSTERN_LOGINS_PER_CLIENT: '1000', POSTERN_MAX_SESSIONS: '4' });
+    try {
+      const server = await fakeServer();
+      const clients = Array.from({ length: 10 }, () => new HttpClient(small.url));
+      const answers = await Promise.all(clients.map((client) => client.post('/api/session', plainLogin(server))));
+      const statuses = answers.map((answer) => answer.status);
+      assert.equal(statuses.filter((status) => status === 200).length, 4, statuses.join(','));
+      const busy = answers.filter((answer) => answer.status === 503);
+      assert.equal(busy.length, 6, statuses.join(','));
+      for (const answer of busy) assert.equal(errorCode(answer), 'SERVICE_BUSY');
+      assert.equal(server.sessions.length, 4, 'a refused login still connected');
+      assert.equal(loginsSeen(server), 4);
+      assert.equal(server.sessions.filter((session) => !session.isClosed).length, 4, 'connections left open beyond the live sessions');
+
+      // Each logout frees its place and its connection.
+      for (const [index, client] of clients.entries()) {
+        if (answers[index]!.status === 200) assert.equal((await client.delete('/api/session')).status, 200);
+      }
+      await Promise.all(server.sessions.map((session) => session.closed));
+      const later = await new HttpClient(small.url).post('/api/session', plainLogin(server));
+      assert.equal(later.status, 200, later.body.toString());
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
+describe('input refused before connecting', () => {
+  test('control characters in the password, user name or host never open a connection', async () => {
+    const server = await fakeServer();
+    const cases: Array<Record<string, unknown>> = [
+      { password: 'pass\u0001word' },
+      { password: 'pass\r\nDELE 1' },
+      { password: 'pass\u0000' },
+      { password: 'pass\u007f' },
+      { password: 'pass\u0085' },
+      { username: 'alice\tbob' },
+      { username: 'alice\r\nQUIT' },
+      { host: '127.0.0.1\u0000' },
+    ];
+    for (const fields of cases) {
+      const response = await new HttpClient(app.url).post('/api/session', plainLogin(server, fields));
+      assert.equal(response.status, 400, JSON.stringify(fields));
+      assert.equal(errorCode(response), 'INVALID_INPUT');
+    }
+    assert.equal(server.sessions.length, 0, 'a connection was made for input the schema should refuse');
+  });
+});
+
+describe('cross-site requests', () => {
+  test('the whole origin counts: another scheme or port is CSRF_REJECTED, the app\'s own origin passes', async () => {
+    const own = new URL(app.url);
+    const refused = [`https://${own.host}`, `http://${own.hostname}:${Number(own.port) + 1}`, 'http://evil.example', 'null'];
+    for (const origin of refused) {
+      const response = await new HttpClient(app.url).post('/api/session/reset', {}, { origin });
+      assert.equal(response.status, 403, origin);
+      assert.equal(errorCode(response), 'CSRF_REJECTED');
+    }
+    // With no trusted proxy, the client's own X-Forwarded-* headers change nothing.
+    const forged = await new HttpClient(app.url).post('/api/session/reset', {}, {
+      origin: `https://evil.example`,
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    });
+    assert.equal(forged.status, 403);
+    const same = await new HttpClient(app.url).post('/api/session/reset', {}, { origin: app.url });
+    assert.equal(errorCode(same), 'NO_SESSION'); // past the origin check
+  });
+});
+
+describe('content security policy', () => {
+  test('pages carry a fresh script nonce, on every script, and no unsafe-inline for scripts', async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${app.url}/`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      const script = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src')) ?? '';
+      assert.ok(script, csp);
+      assert.ok(!script.includes('unsafe-inline'), script);
+      const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(script)?.[1];
+      assert.ok(nonce, script);
+      nonces.add(nonce);
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.match(csp, /object-src 'none'/);
+      const html = await response.text();
+      const tags = html.match(/<script\b[^>]*>/g) ?? [];
+      assert.ok(tags.length > 0);
+      for (const tag of tags) assert.ok(tag.includes(`nonce="${nonce}"`), tag);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    }
+    assert.equal(nonces.size, 2, 'the nonce was reused');
+    const api = await fetch(`${app.url}/api/config`);
+    assert.match(api.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  });
+});
