@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTestDeps } from './ensure-test-deps.mjs';
+import { recordBuild, sourceStamp } from './build-stamp.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
@@ -86,10 +87,13 @@ nodeTests('unit', findTests('tests/unit', '.test.ts'));
 if (only === 'unit') finish();
 
 const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+// Stamped with what it was built from, so the tests' own ensureBuild (tests/support/app-server.ts) keeps it.
+const stamp = sourceStamp(root);
 if (run('production build', process.execPath, [next, 'build']) !== 0) {
   tally.failed += 1;
   finish();
 }
+recordBuild(root, stamp);
 // Servers are real processes; one integration file at a time keeps two cores responsive.
 nodeTests('integration', findTests('tests/integration', '.test.ts'), ['--test-concurrency=1']);
 
