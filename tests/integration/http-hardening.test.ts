@@ -96,7 +96,7 @@ function hostileUpload(url: string, path: string, limit: number): Promise<{ stat
 }
 
 describe('request bodies', () => {
-  test('a chunked body without Content-Length is refused with 413 at the bound, and the app does not grow', async () => {
+  test('a chunked body without Content-Length is refused with 413 at the bound, and the app does not grow', async (t) => {
     const LIMIT = 200 * 1024 * 1024;
     // Once first, so the route and its buffers are loaded before anything is measured.
     const warm = await hostileUpload(app.url, '/api/session', LIMIT);
@@ -104,6 +104,7 @@ describe('request bodies', () => {
     const before = rssKb(app.pid);
     const upload = await hostileUpload(app.url, '/api/session', LIMIT);
     const grown = rssKb(app.pid) - before;
+    t.diagnostic(`sent ${upload.sent} bytes before the answer; RSS ${before} kB before, grew ${grown} kB`);
     assert.equal(upload.status, 413, upload.body);
     assert.equal(JSON.parse(upload.body).error.code, 'PAYLOAD_TOO_LARGE');
     assert.ok(upload.sent < LIMIT / 4, `the answer came only after ${upload.sent} bytes`);
