@@ -22,6 +22,39 @@ export function stampConnection(req) {
   req.headers[PROTO_HEADER] = req.socket.encrypted ? 'https' : 'http';
 }
 
+/**
+ * Pages are only ever read. A request with a body to anything but the API would reach Next's proxy layer
+ * (proxy.ts), which keeps a copy of the body (up to 10 MB) and reads it to its end however long it is:
+ * refused here instead, before Next sees it. The API routes read their bodies themselves, bounded.
+ */
+export function refusedBeforeNext(req) {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  // The path as Next will route it: dot segments (`/api/../`, `/api/%2e%2e/`) resolved first.
+  let pathname;
+  try {
+    pathname = new URL(req.url ?? '/', 'http://app.invalid').pathname;
+  } catch {
+    return true; // not a path Next could route either
+  }
+  return !pathname.startsWith('/api/') || /%2e|\.\./i.test(pathname.slice(4));
+}
+
+function refuse(req, res) {
+  // Take the body as ours without reading it, so Node does not read it to its end to discard it:
+  // the connection stops being read, and a client that keeps sending fills only its own buffers.
+  req.pause();
+  req.read(0);
+  const body = JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'Pages can only be read.' } });
+  res.writeHead(405, {
+    Allow: 'GET, HEAD',
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(body);
+}
+
 /** Starts Next (production mode) behind node:http; resolves once listening. */
 export async function serve({ port = 3000, hostname, dir = ROOT } = {}) {
   process.env.NODE_ENV = 'production';
@@ -37,6 +70,10 @@ export async function serve({ port = 3000, hostname, dir = ROOT } = {}) {
     res.on('finish', () => {
       if (!req.complete) req.socket?.end();
     });
+    if (refusedBeforeNext(req)) {
+      refuse(req, res);
+      return;
+    }
     handle(req, res).catch((error) => {
       console.error('[postern] request failed', error);
       if (!res.headersSent) {
