@@ -61,6 +61,20 @@ export interface SessionInfo {
   pendingDeletion: string[];
 }
 
+/** `GET /api/discover`: settings for an address, from the provider table or the domain's SRV records. */
+export interface ServerDiscovery {
+  found: {
+    host: string;
+    port: number;
+    security: 'tls' | 'starttls';
+    source: 'table' | 'srv';
+    provider?: string;
+    note?: string;
+  } | null;
+  noPop3?: string;
+  refused?: string;
+}
+
 export interface ServerConfig {
   pinned: { host: string; port: number; security: Security } | null;
   defaults: { port: Record<Security, number> };
@@ -238,6 +252,10 @@ function messagePath(id: string): string {
 
 export function getConfig(signal?: AbortSignal): Promise<ServerConfig> {
   return request<ServerConfig>('/api/config', { signal, expectNoSession: true });
+}
+
+export function discoverServer(address: string, signal?: AbortSignal): Promise<ServerDiscovery> {
+  return request<ServerDiscovery>(`/api/discover?address=${encodeURIComponent(address)}`, { signal, expectNoSession: true });
 }
 
 export async function getSession(signal?: AbortSignal): Promise<SessionInfo> {
