@@ -47,8 +47,8 @@ export function ServerDiscoveryOffer({ state, applied, onUse }: ServerDiscoveryO
               </span>
             </p>
           ) : (
-            <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
-              <p className="min-w-0 flex-1">
+            <div className="flex flex-col items-start gap-2">
+              <p>
                 {origin(found, domain)}. Use <strong className="font-medium">{describeServer(found)}</strong>?
               </p>
               <button type="button" className="btn btn-secondary" onClick={() => onUse(found)}>

@@ -6,8 +6,8 @@
  * assert exactly which names the app asked about.
  */
 import { Resolver } from 'node:dns/promises';
-import { ensureTestDeps } from '../../../scripts/ensure-test-deps.mjs';
-import { freePort, sleep, startManagedProcess, type ManagedProcess } from './common';
+import { existsSync } from 'node:fs';
+import { ensureDebianPackages, freePort, sleep, startManagedProcess, type ManagedProcess } from './common';
 
 export const DNSMASQ = '/usr/sbin/dnsmasq';
 export const DNSMASQ_INSTALL_HINT = 'dnsmasq is missing: run `node scripts/ensure-test-deps.mjs` (as root) or `apt-get install dnsmasq-base`.';
@@ -47,7 +47,9 @@ function srvArgument(record: SrvRecord): string {
 }
 
 export async function startDnsmasq(options: DnsmasqOptions): Promise<DnsmasqServer> {
-  ensureTestDeps({ extra: [{ name: 'dnsmasq', apt: 'dnsmasq-base', paths: [DNSMASQ] }] });
+  // Also listed in scripts/ensure-test-deps.mjs, which `npm test` runs first.
+  await ensureDebianPackages('dnsmasq', ['dnsmasq-base']);
+  if (!existsSync(DNSMASQ)) throw new Error(DNSMASQ_INSTALL_HINT);
   let lastOutput = '';
   // The free TCP port may be taken for UDP (or grabbed meanwhile): try a few.
   for (let attempt = 0; attempt < 5; attempt += 1) {
