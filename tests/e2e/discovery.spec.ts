@@ -14,6 +14,7 @@ import { startDnsmasq, type DnsmasqServer } from '../support/servers/dnsmasq';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
 import { expect, test } from './fixtures';
 import { LoginPage } from './pages/login-page';
+import { seriousViolations } from './support/axe';
 
 const PASSWORD = 'Disc0very-in-Chromium';
 const ADDRESS = 'ann@mail.test';
@@ -62,6 +63,7 @@ test.describe('settings from the address', () => {
     await expect(offer).toContainText('Known settings for Gmail. Use pop.gmail.com, port 995, TLS?');
     await expect(offer).toContainText('app password');
     await snap('discovery-offer');
+    expect(await seriousViolations(page)).toEqual([]);
 
     await offer.getByRole('button', { name: 'Use these settings' }).click();
     await expect(login.host).toHaveValue('pop.gmail.com');
@@ -70,6 +72,9 @@ test.describe('settings from the address', () => {
     await expect(login.password).toBeFocused();
     await expect(offer).toContainText('Using pop.gmail.com, port 995, TLS (known settings for Gmail).');
     await snap('discovery-filled');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // A server typed by hand is the person's choice: no offer talks over it.
     await login.host.fill('mail.example.org');

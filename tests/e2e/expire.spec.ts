@@ -8,6 +8,7 @@
  */
 import type { Page, Request } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { seriousViolations } from './support/axe';
 import { sampleMessage } from './support/sample';
 import { USERS } from './support/users';
 
@@ -56,6 +57,10 @@ test.describe('a server that says EXPIRE', () => {
     await expect(consent).toContainText('as soon as they are downloaded (EXPIRE 0)');
     await expect(consent.getByRole('heading', { name: 'Download this message?' })).toBeFocused();
     await snap('expire-consent');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(retr).toHaveLength(0);
 
     // "Just peek" goes back to the peek, still without a download.
