@@ -1,3 +1,4 @@
+import 'server-only';
 import { appEnv, dnsServers, pinnedServer } from '../config/env';
 import { AppError } from '../errors';
 import { RateLimiter } from '../security/rate-limit';
@@ -12,10 +13,13 @@ import { discover, type Discovery } from './discover';
  */
 const PER_CLIENT = { max: 30, windowMs: 60_000 };
 const PER_PROCESS = { max: 600, windowMs: 60_000 };
+/** Look-ups waiting on DNS at once (each holds a resolver until its budget ends). */
+const MAX_IN_FLIGHT = 32;
 
 interface Limiters {
   perClient: RateLimiter;
   perProcess: RateLimiter;
+  inFlight: number;
 }
 
 const KEY = Symbol.for('postern.discovery-limiters');
@@ -26,13 +30,15 @@ function limiters(): Limiters {
   holder[KEY] ??= {
     perClient: new RateLimiter(PER_CLIENT.max, PER_CLIENT.windowMs),
     perProcess: new RateLimiter(PER_PROCESS.max, PER_PROCESS.windowMs),
+    inFlight: 0,
   };
   return holder[KEY];
 }
 
 export async function discoverForClient(address: string, client: string): Promise<Discovery> {
-  const { perClient, perProcess } = limiters();
-  const wait = Math.max(perClient.retryAfter(client), perProcess.retryAfter('all'));
+  const state = limiters();
+  const { perClient, perProcess } = state;
+  const wait = Math.max(perClient.retryAfter(client), perProcess.retryAfter('all'), state.inFlight >= MAX_IN_FLIGHT ? 1 : 0);
   if (wait > 0) {
     throw new AppError('RATE_LIMITED', `Too many look-ups of server settings. Try again in ${wait} seconds.`, { retryAfter: wait });
   }
@@ -40,8 +46,13 @@ export async function discoverForClient(address: string, client: string): Promis
   perProcess.record('all');
   // With POP3_SERVER set the form asks for no server: nothing to discover.
   if (pinnedServer()) return { found: null };
-  return discover(address, {
-    policy: serverContext().policy,
-    dns: { servers: dnsServers(), timeoutMs: appEnv().POSTERN_DISCOVERY_TIMEOUT_MS },
-  });
+  state.inFlight += 1;
+  try {
+    return await discover(address, {
+      policy: serverContext().policy,
+      dns: { servers: dnsServers(), timeoutMs: appEnv().POSTERN_DISCOVERY_TIMEOUT_MS },
+    });
+  } finally {
+    state.inFlight -= 1;
+  }
 }
