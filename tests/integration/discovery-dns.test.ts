@@ -116,6 +116,24 @@ describe('discovery through DNS SRV records (dnsmasq)', () => {
     assert.deepEqual([...new Set(asked)], ['_pop3._tcp.both.test', '_pop3s._tcp.both.test', 'pop.both.test']);
   });
 
+  test('a DNS server that answers garbage gives nothing, without waiting out the budget', async () => {
+    // A scripted fake: echoes the query id, then bytes that are no DNS message.
+    const liar = dgram.createSocket('udp4');
+    liar.on('message', (query, peer) => {
+      liar.send(Buffer.concat([query.subarray(0, 2), Buffer.from([0x81, 0x80, 0xff, 0xff, 0xff, 0xff, 0x00])]), peer.port, peer.address);
+    });
+    await new Promise<void>((resolve) => liar.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const started = Date.now();
+      const result = await discover('ann@both.test', { policy: publicOnly, dns: { servers: [`127.0.0.1:${liar.address().port}`], timeoutMs: 20_000 } });
+      assert.deepEqual(result, { found: null });
+      // Measured: about 30 ms; the budget is 20 s and one try 10 s.
+      assert.ok(Date.now() - started < 5_000, 'waited for the budget instead of giving up on a bad answer');
+    } finally {
+      liar.close();
+    }
+  });
+
   test('a DNS server that never answers costs the budget, not more, and gives nothing', async () => {
     // A UDP socket that reads and never replies: a black-holed resolver.
     const silent = dgram.createSocket('udp4');
