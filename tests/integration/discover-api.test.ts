@@ -130,6 +130,24 @@ describe('GET /api/discover', () => {
     }
   });
 
+  test('with POP3_SERVER pinned there is nothing to discover, and no DNS question is asked', async () => {
+    const pinned = await startApp({
+      POP3_ALLOWED_HOSTS: '127.0.0.1,localhost',
+      POP3_ALLOWED_PORTS: '110,995,1024-65535',
+      POP3_SERVER: `localhost:${dovecot.tlsPort}:tls`,
+      POSTERN_DNS_SERVERS: dns.address,
+    });
+    try {
+      const before = dns.queries().length;
+      const response = await new HttpClient(pinned.url).get('/api/discover?address=ann%40mail.test');
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json(), { found: null });
+      assert.equal(dns.queries().length, before);
+    } finally {
+      await pinned.stop();
+    }
+  });
+
   test('a client asking too often is throttled with Retry-After', async () => {
     const who = client();
     let limited: Awaited<ReturnType<HttpClient['get']>> | undefined;
