@@ -59,6 +59,31 @@ export interface SessionInfo {
   size: number;
   mechanism?: string;
   pendingDeletion: string[];
+  /**
+   * What the server said about its policies (RFC 2449 EXPIRE and LOGIN-DELAY), null where it said
+   * nothing or "never". Optional: older servers of this API do not send it (read it with expire-policy.ts).
+   */
+  policies?: SessionPolicies;
+}
+
+export interface SessionPolicies {
+  /** Days a downloaded message stays in the POP3 view; 0 = it may go as soon as it is downloaded. */
+  expireDays: number | null;
+  loginDelaySeconds: number | null;
+}
+
+/** `GET /api/discover`: settings for an address, from the provider table or the domain's SRV records. */
+export interface ServerDiscovery {
+  found: {
+    host: string;
+    port: number;
+    security: 'tls' | 'starttls';
+    source: 'table' | 'srv';
+    provider?: string;
+    note?: string;
+  } | null;
+  noPop3?: string;
+  refused?: string;
 }
 
 export interface ServerConfig {
@@ -238,6 +263,10 @@ function messagePath(id: string): string {
 
 export function getConfig(signal?: AbortSignal): Promise<ServerConfig> {
   return request<ServerConfig>('/api/config', { signal, expectNoSession: true });
+}
+
+export function discoverServer(address: string, signal?: AbortSignal): Promise<ServerDiscovery> {
+  return request<ServerDiscovery>(`/api/discover?address=${encodeURIComponent(address)}`, { signal, expectNoSession: true });
 }
 
 export async function getSession(signal?: AbortSignal): Promise<SessionInfo> {

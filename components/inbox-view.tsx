@@ -16,8 +16,11 @@ import {
   type SessionInfo,
 } from './api-client';
 import { AppHeader } from './app-header';
+import { DownloadConsent } from './download-consent';
 import { EmptyInbox } from './empty-inbox';
 import { ErrorBanner } from './error-banner';
+import { ExpireNotice } from './expire-notice';
+import { expireDays } from './expire-policy';
 import { InboxSkeleton } from './inbox-skeleton';
 import { InboxToolbar } from './inbox-toolbar';
 import { LogoutDialog } from './logout-dialog';
@@ -161,6 +164,12 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     },
     [total, cursor, pages, open],
   );
+
+  // --- the server's EXPIRE policy (RFC 2449): downloading is an explicit act, once per session --
+  // This view is keyed per login, so "once per session" is this state's lifetime.
+  const expire = expireDays(session);
+  const [downloadAllowed, setDownloadAllowed] = useState(false);
+  const [expireNoticeDismissed, setExpireNoticeDismissed] = useState(false);
 
   // --- notices and errors -------------------------------------------------------------------
   const [notice, setNotice] = useState('');
@@ -338,6 +347,18 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const paneContent = useMemo(() => {
     if (!open) return <PanePlaceholder />;
     const toSource = () => setOpen({ ...open, mode: 'source', previous: open.mode === 'source' ? open.previous : open.mode });
+    // Reading in full and the source both RETR the message; the peek (TOP) stays free.
+    if (expire !== null && !downloadAllowed && (open.mode === 'read' || open.mode === 'source')) {
+      return (
+        <DownloadConsent
+          key={open.summary.id}
+          days={expire}
+          message={open.summary}
+          onConfirm={() => setDownloadAllowed(true)}
+          onCancel={() => setOpen({ ...open, mode: 'peek', previous: 'peek' })}
+        />
+      );
+    }
     switch (open.mode) {
       case 'peek':
         return (
@@ -371,7 +392,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
           />
         );
     }
-  }, [open, openPending, deleteOne, closePane]);
+  }, [open, openPending, deleteOne, closePane, expire, downloadAllowed]);
 
   return (
     <div className="flex h-dvh flex-col">
@@ -385,6 +406,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         onLogout={requestLogout}
       />
       <PendingBar count={pending.size} busy={busy} onUndo={() => void undo()} onApply={() => void apply()} />
+      {expire !== null && !expireNoticeDismissed ? <ExpireNotice days={expire} onDismiss={() => setExpireNoticeDismissed(true)} /> : null}
       {actionError ? (
         <div className="border-b border-slate-200 px-3 py-2 sm:px-4 dark:border-slate-800">
           <ErrorBanner

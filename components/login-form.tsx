@@ -15,6 +15,8 @@ import { errorSentence, loginFieldFor, type LoginField } from './error-messages'
 import { FieldError } from './field-error';
 import { Icon } from './icon';
 import { InsecureWarning } from './insecure-warning';
+import { ServerDiscoveryOffer } from './server-discovery-offer';
+import { useServerDiscovery, type DiscoveredServer } from './use-server-discovery';
 
 type SecurityChoice = 'auto' | Security;
 
@@ -72,6 +74,25 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
 
   const pinned = config?.pinned ?? null;
   const defaults = config?.defaults.port ?? DEFAULT_PORTS;
+
+  // --- settings from the address (components/use-server-discovery.ts) -------------------------
+  // Offered while the server fields are empty, or still hold what an earlier offer filled in.
+  const [filledFrom, setFilledFrom] = useState<DiscoveredServer | null>(null);
+  const serverFieldsFromOffer =
+    filledFrom !== null && host === filledFrom.host && security === filledFrom.security && port === String(filledFrom.port);
+  const discovery = useServerDiscovery(username, config !== null && !pinned && (host.trim() === '' || serverFieldsFromOffer));
+  const offered = discovery.answer?.found ?? null;
+  const offerApplied =
+    serverFieldsFromOffer && offered !== null && offered.host === filledFrom.host && offered.port === filledFrom.port && offered.security === filledFrom.security;
+  const fillFromDiscovery = (server: DiscoveredServer) => {
+    setHost(server.host);
+    setSecurity(server.security);
+    setPort(String(server.port));
+    setAllowInsecure(false);
+    setFilledFrom(server);
+    if (error && (error.field === 'host' || error.field === 'port' || error.field === 'security')) setError(null);
+    fieldRefs.current.password?.focus();
+  };
   const errorFor = (field: LoginField): string | null => (error && error.field === field ? error.message : null);
   const describedBy = (field: LoginField, ...extra: string[]) =>
     [errorFor(field) ? `${field}-error` : '', ...extra].filter(Boolean).join(' ') || undefined;
@@ -322,6 +343,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
             className="field-input"
           />
           <FieldError id="username-error" message={errorFor('username')} />
+          {!pinned ? <ServerDiscoveryOffer state={discovery} applied={offerApplied} onUse={fillFromDiscovery} /> : null}
         </div>
 
         <div>

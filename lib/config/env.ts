@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { z } from 'zod';
 import type { Pop3Limits } from '../pop3';
 
@@ -23,9 +24,33 @@ const schema = z.object({
   POP3_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   POP3_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   POP3_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).optional(),
+  /** DNS servers for address discovery (`ip`, `ip:port`, `[v6]:port`, comma separated); empty: the system's. */
+  POSTERN_DNS_SERVERS: z
+    .string()
+    .default('')
+    .refine((value) => splitList(value).every(isDnsServer), 'POSTERN_DNS_SERVERS must be IP addresses, each with an optional :port'),
+  /** One budget for all DNS questions of one address discovery. */
+  POSTERN_DISCOVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   /** Transcripts of POP3 traffic (credentials redacted) on the server console. */
   POSTERN_POP3_TRACE: z.enum(['0', '1']).default('0'),
 });
+
+function splitList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function isDnsServer(entry: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  const plain = /^([^:]+)(?::(\d{1,5}))?$/.exec(entry);
+  const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : plain ? [plain[1], plain[2]] : [entry, undefined];
+  if (!host || net.isIP(host) === 0) return false;
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+}
+
+/** The DNS servers address discovery asks (empty: the system's resolvers). */
+export function dnsServers(): string[] {
+  return splitList(appEnv().POSTERN_DNS_SERVERS);
+}
 
 export type AppEnv = z.infer<typeof schema> & { pop3Limits: Partial<Pop3Limits>; tlsCa?: string };
 

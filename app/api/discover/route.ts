@@ -1,0 +1,14 @@
+import { appEnv } from '@/lib/config/env';
+import { discoverForClient } from '@/lib/discovery/discovery-service';
+import { clientAddress } from '@/lib/http/request-guards';
+import { json, parseInput, route, searchParams } from '@/lib/http/route';
+import { discoverQuery } from './schema';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** Server settings for an address: the provider table, then RFC 6186 SRV records (docs/API.md). */
+export const GET = route(async (request) => {
+  const { address } = parseInput(discoverQuery, searchParams(request));
+  return json(await discoverForClient(address, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS)));
+});
