@@ -15,7 +15,7 @@ export type AuthHint =
 
 export interface ProviderAnswer {
   message: string;
-  hint: AuthHint;
+  hint?: AuthHint;
   provider: 'google' | 'microsoft' | 'yahoo' | 'yandex' | 'unknown';
 }
 
@@ -77,13 +77,22 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    // Yandex: app passwords, and POP switched off in the mail settings.
-    test: /yandex.{0,120}(app(lication)? password|mail-clients)|please use application passwords/i,
+    // Yandex on the plain port: `-ERR [AUTH] Working without SSL/TLS encryption is not allowed. Please visit …`
+    test: /without SSL\/TLS encryption is not allowed/i,
+    answer: {
+      provider: 'yandex',
+      message: 'Yandex accepts logins only over an encrypted connection: choose TLS (port 995).',
+    },
+  },
+  {
+    // Yandex: `-ERR [AUTH] login failure or POP3 disabled, try later. sc=…` — a wrong password, an
+    // account password where an app password is needed, or POP switched off in the mail settings.
+    test: /login failure or POP3 disabled/i,
     answer: {
       provider: 'yandex',
       hint: 'app-password',
       message:
-        'Yandex wants an app password for mail programs, and POP must be allowed in Yandex Mail settings (Mail clients). Create an app password at id.yandex.com and use it here.',
+        'Yandex refused the login. Yandex wants an app password for mail programs (create one at id.yandex.com), and POP must be allowed in Yandex Mail settings under "Mail clients".',
     },
   },
 ];
