@@ -314,3 +314,25 @@ describe('authPlan', () => {
     assert.deepEqual(authPlan('xoauth2', ctx([], true), 'token').map((a) => a.mechanism), ['xoauth2', 'xoauth2']);
   });
 });
+
+describe('long tokens', () => {
+  test("a Microsoft-sized token (3,000 characters) goes in the two-line form even when one line was asked for", async () => {
+    const long = `eyJ0eXAiOiJKV1Qi.${'x'.repeat(3000)}.sig`;
+    const seen = newSeen();
+    await withServer({ capabilities: ['USER', 'SASL XOAUTH2'], handlers: { AUTH: saslAuth({ seen, mechanisms: ['XOAUTH2'], token: long }) } }, async (server) => {
+      const client = await open(server);
+      assert.equal(await client.login(tokenLogin({ accessToken: long, mechanism: 'xoauth2' })), 'xoauth2');
+      assert.deepEqual(seen.attempts, ['XOAUTH2 continuation'], 'an AUTH line over 2 KiB is never written');
+      client.close();
+    });
+  });
+
+  test('a token with a line break is refused before anything is sent', async () => {
+    await withServer(sasl({}), async (server) => {
+      const client = await open(server);
+      await assert.rejects(client.login(tokenLogin({ accessToken: 'abc\r\nQUIT', mechanism: 'xoauth2' })), (e: unknown) => isPop3Error(e) && e.code === 'INVALID_ARGUMENT');
+      assert.ok(!server.sessions[0]!.lines.some((l) => l.startsWith('AUTH') || l === 'QUIT'));
+      client.close();
+    });
+  });
+});
