@@ -163,6 +163,7 @@ describe('which -ERR is about the credentials', () => {
       'Invalid command in current state.',
       'AUTH mechanism not supported',
       'APOP not supported',
+      'APOP is disabled',
     ]) {
       assert.equal(errorCodeFor(undefined, true, text), 'UNSUPPORTED', text);
     }
@@ -171,6 +172,8 @@ describe('which -ERR is about the credentials', () => {
       'Authentication failure: unknown user name or bad password.',
       'Bad login',
       'Invalid credentials (Failure)',
+      'APOP authentication failed: password not correct',
+      'Unknown user',
       'Authentication failed.',
       '',
     ]) {
