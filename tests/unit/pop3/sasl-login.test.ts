@@ -164,6 +164,8 @@ describe('which -ERR is about the credentials', () => {
       'AUTH mechanism not supported',
       'APOP not supported',
       'APOP is disabled',
+      'Unrecognized authentication type.',
+      'Unknown AUTH mechanism',
     ]) {
       assert.equal(errorCodeFor(undefined, true, text), 'UNSUPPORTED', text);
     }
