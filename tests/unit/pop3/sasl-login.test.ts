@@ -211,6 +211,18 @@ describe('loginWithFallback', () => {
     });
   });
 
+  test('a protocol error followed by an unannounced hang-up: the retry finds the connection gone and reconnects', async () => {
+    const seen = newSeen();
+    await withServer(sasl({ seen, initialResponse: 'protocol-error-hangup' }), async (server) => {
+      const result = await fallback(server, { ...password, mechanism: 'sasl-plain' });
+      assert.deepEqual(result.attempt, { mechanism: 'sasl-plain', initialResponse: false });
+      assert.ok(server.sessions.length >= 2, 'a fresh connection');
+      assert.deepEqual(seen.attempts.at(-1), 'PLAIN continuation');
+      await result.client.stat();
+      result.client.close();
+    });
+  });
+
   test('the same refusal without a hang-up retries on the same connection', async () => {
     const seen = newSeen();
     await withServer(sasl({ seen, initialResponse: 'protocol-error' }), async (server) => {
