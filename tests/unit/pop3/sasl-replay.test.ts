@@ -109,4 +109,26 @@ describe('OAuth SASL transcripts', () => {
       );
     });
   }
+
+  test('a server that hangs up after the error challenge was answered: still AUTH_FAILED with the reason', async () => {
+    await replay(
+      [
+        { server: GREETING },
+        { client: `AUTH XOAUTH2 ${xoauth2Response(USER, TOKEN)}\r\n` },
+        { server: `+ ${CHALLENGE}\r\n` },
+        { client: '\r\n' },
+        { close: true },
+      ],
+      { kind: 'whole' },
+      async (client) => {
+        const error = await client.login({ username: USER, accessToken: TOKEN, mechanism: 'xoauth2' }).then(
+          () => assert.fail('logged in'),
+          (caught: unknown) => caught,
+        );
+        assert.ok(isPop3Error(error) && error.code === 'AUTH_FAILED', String(error));
+        assert.equal(error.oauth?.status, '400');
+        assert.ok(client.closed);
+      },
+    );
+  });
 });
