@@ -24,18 +24,25 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'PAYLOAD_TOO_LARGE', 'SERVICE_BUSY', 'NETWORK_ERROR', 'BAD_RESPONSE',
 ]);
 
+/** `error.hint` of a refused login (docs/API.md). */
+export type LoginHint = 'app-password' | 'web-login' | 'oauth-required';
+const LOGIN_HINTS: ReadonlySet<string> = new Set<LoginHint>(['app-password', 'web-login', 'oauth-required']);
+
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly status: number;
   /** Seconds, from `Retry-After`, when the server sent one. */
   readonly retryAfter: number | null;
+  /** What to do next after a refused login, when the provider said (e.g. show "Sign in with Microsoft"). */
+  readonly hint: LoginHint | null;
 
-  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null) {
+  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null, hint: LoginHint | null = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
     this.retryAfter = retryAfter;
+    this.hint = hint;
   }
 }
 
@@ -195,7 +202,9 @@ export function errorFromBody(body: unknown, status: number, retryAfter: number 
     const message = typeof body.error.message === 'string' ? body.error.message : 'The request failed.';
     const code: ApiErrorCode =
       typeof rawCode === 'string' && KNOWN_CODES.has(rawCode) ? (rawCode as ApiErrorCode) : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE';
-    return new ApiError(code, message, status, retryAfter);
+    const rawHint = body.error.hint;
+    const hint = typeof rawHint === 'string' && LOGIN_HINTS.has(rawHint) ? (rawHint as LoginHint) : null;
+    return new ApiError(code, message, status, retryAfter, hint);
   }
   return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);
 }
@@ -288,8 +297,18 @@ export function resetDeletions(): Promise<{ restored: number }> {
   return request<{ restored: number }>('/api/session/reset', { method: 'POST', body: {} });
 }
 
-export function commitDeletions(): Promise<{ deleted: number; count: number; size: number }> {
-  return request<{ deleted: number; count: number; size: number }>('/api/session/commit', { method: 'POST', body: {} });
+/** What Apply did: the deletions stand even when the login after QUIT was refused (`reconnected: false`). */
+export interface CommitResult {
+  deleted: number;
+  count: number;
+  size: number;
+  reconnected: boolean;
+  /** Seconds the server asked to wait before the next login. */
+  retryAfter?: number;
+}
+
+export function commitDeletions(): Promise<CommitResult> {
+  return request<CommitResult>('/api/session/commit', { method: 'POST', body: {} });
 }
 
 // --- messages ---------------------------------------------------------------------------------
