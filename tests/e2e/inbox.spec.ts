@@ -43,6 +43,7 @@ test.describe('the inbox', () => {
 
     const expected = SAMPLE.filter((message) => listedSize(message) > 100 * 1024).length;
     await inbox.minSize.selectOption({ label: '100 KB' });
+    await inbox.waitForSettled();
     if (expected === 0) await expect(inbox.emptyState).toBeVisible();
     else await expect(inbox.rows).toHaveCount(expected);
   });
@@ -62,6 +63,7 @@ test.describe('the inbox', () => {
     });
     await logInAs(USERS.many);
     await expect(inbox.stats).toContainText('10,000 messages');
+    await inbox.waitForSettled();
     const rendered = await inbox.rows.count();
     expect(rendered).toBeLessThan(60);
     // Newest first: the newest small message is number 10,000.
