@@ -72,7 +72,7 @@ test.describe('the inbox', () => {
     await scroller.evaluate((element) => {
       element.scrollTop = element.scrollHeight;
     });
-    await expect(inbox.row('(#1)')).toBeVisible({ timeout: 20_000 });
+    await expect(inbox.row('(#1)')).toBeVisible({ timeout: 40_000 });
     expect(await inbox.rows.count()).toBeLessThan(60);
     // Only the pages around what was on screen were fetched, never all 100.
     expect(listCalls.length).toBeLessThan(6);
@@ -90,7 +90,7 @@ test.describe('the inbox', () => {
     await inbox.filter.blur();
     await inbox.filter.focus();
     await inbox.filterBy('(#4242)');
-    await expect(inbox.rows).toHaveCount(1, { timeout: 20_000 });
+    await expect(inbox.rows).toHaveCount(1, { timeout: 40_000 });
     await expect(inbox.rows.first()).toContainText('(#4242)');
     expect(warms).toEqual([202]);
     await snap('inbox-10000-filtered');

@@ -44,7 +44,7 @@ export class MessagePane {
 
   async waitForRead(): Promise<void> {
     await expect(this.read).toBeVisible();
-    await expect(this.textBody.or(this.htmlFrameElement)).toBeVisible({ timeout: 30_000 });
+    await expect(this.textBody.or(this.htmlFrameElement)).toBeVisible({ timeout: 60_000 });
   }
 
   /**
