@@ -51,7 +51,8 @@ export function errorSentence(error: ApiError): string {
     case 'TLS_FAILED':
       return 'A secure connection could not be set up: the certificate was not trusted or the server refused TLS.';
     case 'PROTOCOL_ERROR':
-      return 'That does not look like a POP3 server. Check the port.';
+      // The server's sentence tells what it did (sent garbage, hung up at login); the hint is the same.
+      return error.message ? `${error.message} Check the port and the security mode.` : 'That does not look like a POP3 server. Check the port.';
     case 'SERVER_ERROR':
       return 'The mail server reported an error. Try again in a little while.';
     case 'TIMEOUT':

@@ -101,6 +101,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     setGeneration(generationCounter.current);
   }, []);
   const refreshing = refreshGeneration === generation && pages.loading;
+  const listSettled = pages.settled && query.trim() === filter.q && minSize === filter.minSize;
 
   // --- cursor and pane ----------------------------------------------------------------------
   const [cursor, setCursor] = useState(0);
@@ -431,6 +432,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       <main className="flex min-h-0 flex-1">
         <section
           aria-labelledby="inbox-heading"
+          // Busy while the filter typed is not yet the one applied, or its first page is not in:
+          // assistive technology (and the tests) wait for the settled list rather than a stale one.
+          aria-busy={listSettled ? undefined : true}
+          data-state={listSettled ? 'settled' : 'loading'}
           className={`${open ? 'hidden md:flex' : 'flex'} min-h-0 w-full shrink-0 flex-col border-slate-200 md:w-[25rem] md:border-r lg:w-[30rem] xl:w-[34rem] dark:border-slate-800`}
         >
           <h1 id="inbox-heading" className="sr-only">

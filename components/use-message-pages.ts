@@ -16,6 +16,9 @@ export interface MessagePagesState {
   pages: ReadonlyMap<number, MessageSummary[]>;
   error: ApiError | null;
   loading: boolean;
+  /** The filter and generation these pages belong to: until they are the current ones, the list is stale. */
+  filter: MessageFilter | null;
+  generation: number | null;
 }
 
 interface UseMessagePagesOptions {
@@ -27,7 +30,7 @@ interface UseMessagePagesOptions {
   onPage: (page: MessagePage, unfiltered: boolean) => void;
 }
 
-const EMPTY: MessagePagesState = { total: null, size: 0, count: null, pages: new Map(), error: null, loading: true };
+const EMPTY: MessagePagesState = { total: null, size: 0, count: null, pages: new Map(), error: null, loading: true, filter: null, generation: null };
 
 /**
  * A sparse cache of inbox pages. Rows are fetched a page at a time, only for the part of the
@@ -44,6 +47,8 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
   filterRef.current = filter;
   const refreshRef = useRef(refreshGeneration);
   refreshRef.current = refreshGeneration;
+  const generationRef = useRef(generation);
+  generationRef.current = generation;
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -51,6 +56,7 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     if (inFlight.current.has(pageIndex)) return;
     inFlight.current.add(pageIndex);
     const currentFilter = filterRef.current;
+    const currentGeneration = generationRef.current;
     listMessages({ offset: pageIndex * PAGE_SIZE, limit: PAGE_SIZE, refresh }, currentFilter)
       .then((page) => {
         if (token.current !== myToken) return;
@@ -59,7 +65,16 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
         setState((previous) => {
           const pages = new Map(previous.pages);
           pages.set(pageIndex, page.messages);
-          return { total: page.total, size: page.size, count: page.count, pages, error: null, loading: false };
+          return {
+            total: page.total,
+            size: page.size,
+            count: page.count,
+            pages,
+            error: null,
+            loading: false,
+            filter: currentFilter,
+            generation: currentGeneration,
+          };
         });
       })
       .catch((cause: unknown) => {
@@ -115,6 +130,12 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
   );
 
   /**
+   * The first page for the current filter and generation is in: what the list shows is what was
+   * asked for. (Right after a change, one render still shows the previous pages.)
+   */
+  const settled = !state.loading && state.error === null && state.filter === filter && state.generation === generation;
+
+  /**
    * Drops rows the server no longer has (deleted by Apply) without asking it for the list again:
    * for when Apply's new login was refused and the list must show what is known until it succeeds.
    * Loaded pages from the top are kept, without those rows; pages after a gap are fetched again later.
@@ -136,5 +157,5 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     });
   }, []);
 
-  return { ...state, rowAt, ensureRange, retry, forget };
+  return { ...state, settled, rowAt, ensureRange, retry, forget };
 }

@@ -69,6 +69,8 @@ const FROM_POP3: Record<Pop3ErrorCode, { code: AppErrorCode; message: string }> 
   LIMIT_EXCEEDED: { code: 'PROTOCOL_ERROR', message: 'The mail server sent more than this app accepts.' },
   TIMEOUT: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' },
   CLOSED: { code: 'CONNECT_FAILED', message: 'The connection to the mail server was lost.' },
+  // Reached, then dropped before the login was done: what the server did, not a failure to reach it.
+  CLOSED_DURING_LOGIN: { code: 'PROTOCOL_ERROR', message: 'The mail server closed the connection before the login was complete.' },
 };
 
 /** Maps anything thrown to an AppError. Pop3 messages are written for people already; keep theirs when specific. */

@@ -22,6 +22,8 @@ const schema = z.object({
   /** Messages larger than this are not parsed (they can still be downloaded raw). */
   POSTERN_MAX_PARSE_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
   POP3_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+  /** The whole login (connect, greeting, STLS, authentication) in one budget. */
+  POP3_LOGIN_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   POP3_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
   POP3_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).optional(),
   /** DNS servers for address discovery (`ip`, `ip:port`, `[v6]:port`, comma separated); empty: the system's. */
@@ -66,6 +68,7 @@ export function appEnv(): AppEnv {
   const env = parsed.data;
   const pop3Limits: Partial<Pop3Limits> = {};
   if (env.POP3_CONNECT_TIMEOUT_MS) pop3Limits.connectTimeoutMs = env.POP3_CONNECT_TIMEOUT_MS;
+  if (env.POP3_LOGIN_TIMEOUT_MS) pop3Limits.loginTimeoutMs = env.POP3_LOGIN_TIMEOUT_MS;
   if (env.POP3_COMMAND_TIMEOUT_MS) pop3Limits.commandTimeoutMs = env.POP3_COMMAND_TIMEOUT_MS;
   if (env.POP3_MAX_MESSAGE_BYTES) pop3Limits.maxMessageBytes = env.POP3_MAX_MESSAGE_BYTES;
   const tlsCa = env.POP3_TLS_CA_FILE ? readFileSync(env.POP3_TLS_CA_FILE, 'utf8') : undefined;

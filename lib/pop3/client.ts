@@ -48,6 +48,11 @@ export interface Pop3ClientOptions {
   startTls?: (transport: Duplex) => Promise<Duplex>;
   /** A protocol transcript with credentials redacted and bodies summarised. */
   onTranscript?: (entry: TranscriptEntry) => void;
+  /**
+   * When (epoch ms) the login must be complete, so the connect that came before can share the
+   * budget (`connectPop3`); default: `limits.loginTimeoutMs` from now. Past it, still unauthenticated: TIMEOUT.
+   */
+  loginDeadline?: number;
 }
 
 export interface LoginOptions {
@@ -163,10 +168,11 @@ export class Pop3Client {
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
 
+  private loginTimer: NodeJS.Timeout | undefined;
+
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
-  private readonly onEnd = () => this.fail(new Pop3Error('CLOSED', 'The server closed the connection.'));
-  private readonly onSocketError = (error: Error) =>
-    this.fail(new Pop3Error('CLOSED', 'The connection to the server failed.', { cause: error }));
+  private readonly onEnd = () => this.fail(this.closedError('The server closed the connection'));
+  private readonly onSocketError = (error: Error) => this.fail(this.closedError('The connection to the server broke', error));
 
   private constructor(transport: Duplex, options: Pop3ClientOptions) {
     this.transport = transport;
@@ -175,6 +181,7 @@ export class Pop3Client {
     this.secure = options.secure ?? false;
     this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
     this.attach(transport);
+    this.armLoginDeadline(options.loginDeadline ?? Date.now() + this.limits.loginTimeoutMs);
   }
 
   /** Wraps a connected transport and reads the greeting. */
@@ -249,8 +256,10 @@ export class Pop3Client {
       this.capaKnown = false;
       this.pump();
     } catch (cause) {
+      // Closed meanwhile (the login deadline passed): that is the reason, not the handshake it cut short.
       const error =
-        cause instanceof Pop3Error ? cause : new Pop3Error('TLS_FAILED', 'The TLS handshake with the server failed.', { cause });
+        this.closeError ??
+        (cause instanceof Pop3Error ? cause : new Pop3Error('TLS_FAILED', 'The TLS handshake with the server failed.', { cause }));
       this.fail(error);
       throw error;
     }
@@ -656,6 +665,24 @@ export class Pop3Client {
     this.apopTimestamp = extractApopTimestamp(this.greeting);
   }
 
+  /**
+   * The whole login shares one budget: a server that stalls anywhere between the greeting and the
+   * end of authentication (or drips its replies to stretch each command's own deadline) fails in time.
+   */
+  private armLoginDeadline(at: number): void {
+    this.loginTimer = setTimeout(() => {
+      this.loginTimer = undefined;
+      if (this.state === 'authorization') this.fail(new Pop3Error('TIMEOUT', 'The server did not complete the login in time.'));
+    }, Math.max(0, at - Date.now()));
+    this.loginTimer.unref?.();
+  }
+
+  /** A lost connection before the login is complete is the server's doing at login, not a session to reconnect. */
+  private closedError(what: string, cause?: Error): Pop3Error {
+    if (this.state === 'authorization') return new Pop3Error('CLOSED_DURING_LOGIN', `${what} before the login was complete.`, { cause });
+    return new Pop3Error('CLOSED', `${what}.`, { cause });
+  }
+
   private attach(transport: Duplex): void {
     transport.on('data', this.onData);
     transport.on('end', this.onEnd);
@@ -836,6 +863,8 @@ export class Pop3Client {
     if (this.closed) return;
     this.state = 'closed';
     this.closeError = error;
+    clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
     this.deadline?.clear();
     this.deadline = undefined;
     this.detach(this.transport);

@@ -28,18 +28,22 @@ export interface ConnectOptions extends Omit<Pop3ClientOptions, 'secure' | 'star
 /**
  * Opens a connection and returns a client that has read the greeting and,
  * for STARTTLS, upgraded (fail closed: no STLS, no session) and read CAPA.
- * DNS, TCP and TLS share one connect deadline.
+ * DNS, TCP and TLS share one connect deadline; everything up to the end of
+ * the caller's `login()` shares one login deadline, which the client enforces
+ * once it exists. Each step gets what is left, never a fresh budget.
  */
 export async function connectPop3(options: ConnectOptions): Promise<Pop3Client> {
   const limits = resolveLimits(options.limits);
   const started = Date.now();
-  const remaining = () => Math.max(1, limits.connectTimeoutMs - (Date.now() - started));
+  const loginDeadline = started + limits.loginTimeoutMs;
+  const connectDeadline = Math.min(started + limits.connectTimeoutMs, loginDeadline);
+  const left = (deadline: number) => Math.max(1, deadline - Date.now());
 
-  const address = options.address ?? (await withTimeout(resolveHost(options.host), remaining(), 'looking up the server'));
-  const raw = await openSocket(address, options.port, remaining());
+  const address = options.address ?? (await withTimeout(resolveHost(options.host), left(connectDeadline), 'looking up the server'));
+  const raw = await openSocket(address, options.port, left(connectDeadline));
   let transport: Duplex = raw;
   try {
-    if (options.security === 'tls') transport = await secureSocket(raw, options, remaining());
+    if (options.security === 'tls') transport = await secureSocket(raw, options, left(connectDeadline));
   } catch (error) {
     raw.destroy();
     throw error;
@@ -49,7 +53,9 @@ export async function connectPop3(options: ConnectOptions): Promise<Pop3Client> 
     limits: options.limits,
     onTranscript: options.onTranscript,
     secure: options.security === 'tls',
-    startTls: (socket) => secureSocket(socket, options, limits.connectTimeoutMs),
+    // The STLS handshake spends what is left of the login, not a connect budget of its own.
+    startTls: (socket) => secureSocket(socket, options, left(loginDeadline)),
+    loginDeadline,
   });
   try {
     await client.capa();
@@ -144,6 +150,7 @@ function tlsMessage(cause: Error): string {
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/.test(code) || /certificate/i.test(cause.message)) {
     return "The server's certificate could not be verified.";
   }
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'The server closed the connection during the TLS handshake.';
   return 'The TLS handshake with the server failed.';
 }
 

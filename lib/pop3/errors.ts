@@ -36,7 +36,13 @@ export type Pop3ErrorCode =
   /** A deadline passed. */
   | 'TIMEOUT'
   /** The connection is closed (by either side) . */
-  | 'CLOSED';
+  | 'CLOSED'
+  /**
+   * The server closed (or broke) the connection after it was made but before the login was
+   * complete: greeting, CAPA, STLS or authentication. The server was reached, so this is not
+   * CONNECT_FAILED; and there is no session yet to reconnect, unlike CLOSED.
+   */
+  | 'CLOSED_DURING_LOGIN';
 
 const FATAL: Record<Pop3ErrorCode, boolean> = {
   COMMAND_FAILED: false,
@@ -54,6 +60,7 @@ const FATAL: Record<Pop3ErrorCode, boolean> = {
   LIMIT_EXCEEDED: true,
   TIMEOUT: true,
   CLOSED: true,
+  CLOSED_DURING_LOGIN: true,
 };
 
 export interface Pop3ErrorDetails {

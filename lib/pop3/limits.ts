@@ -3,9 +3,15 @@
  * place so the app can override them from its validated environment.
  */
 export interface Pop3Limits {
-  /** One budget for DNS + TCP + TLS handshake. */
+  /** One budget for DNS + TCP + TLS handshake (implicit TLS): how long reaching the server may take. */
   connectTimeoutMs: number;
-  /** From connected to a complete greeting line. */
+  /**
+   * One budget for the whole login, counted from the first DNS lookup: connect, greeting, CAPA,
+   * STLS and its handshake, CAPA again and authentication. Each step spends what the steps before
+   * left; none starts a fresh budget, so a server that stalls half-way fails within this time.
+   */
+  loginTimeoutMs: number;
+  /** From connected to a complete greeting line (within the login budget). */
   greetingTimeoutMs: number;
   /** Overall deadline for a single-line reply, and the base for multi-line ones. */
   commandTimeoutMs: number;
@@ -29,6 +35,7 @@ export interface Pop3Limits {
 
 export const DEFAULT_LIMITS: Readonly<Pop3Limits> = Object.freeze({
   connectTimeoutMs: 15_000,
+  loginTimeoutMs: 20_000,
   greetingTimeoutMs: 15_000,
   commandTimeoutMs: 30_000,
   minBytesPerSecond: 32 * 1024,

@@ -67,8 +67,10 @@ test.describe('multi-select', () => {
     const before = await harness.storedCount(USERS.applier);
     // Matches the sender address of one sample message (Françoise, example.fr).
     await inbox.filterBy('example.fr');
-    const matching = await inbox.rows.count();
+    // Counted once the filter has settled (not from the rows of the unfiltered list still on screen).
+    const matching = await inbox.matchingCount();
     expect(matching).toBeGreaterThan(0);
+    await expect(inbox.rows).toHaveCount(matching);
     await page.getByRole('button', { name: new RegExp(`^Select all ${matching} matching$`) }).click();
     await expect(inbox.listSummary).toContainText(`${matching} selected`);
     await page.getByRole('button', { name: `Delete ${matching} selected` }).click();

@@ -43,6 +43,7 @@ test.describe('the inbox', () => {
 
     const expected = SAMPLE.filter((message) => listedSize(message) > 100 * 1024).length;
     await inbox.minSize.selectOption({ label: '100 KB' });
+    await inbox.waitForSettled();
     if (expected === 0) await expect(inbox.emptyState).toBeVisible();
     else await expect(inbox.rows).toHaveCount(expected);
   });
@@ -62,6 +63,7 @@ test.describe('the inbox', () => {
     });
     await logInAs(USERS.many);
     await expect(inbox.stats).toContainText('10,000 messages');
+    await inbox.waitForSettled();
     const rendered = await inbox.rows.count();
     expect(rendered).toBeLessThan(60);
     // Newest first: the newest small message is number 10,000.
@@ -70,7 +72,7 @@ test.describe('the inbox', () => {
     await scroller.evaluate((element) => {
       element.scrollTop = element.scrollHeight;
     });
-    await expect(inbox.row('(#1)')).toBeVisible({ timeout: 20_000 });
+    await expect(inbox.row('(#1)')).toBeVisible({ timeout: 40_000 });
     expect(await inbox.rows.count()).toBeLessThan(60);
     // Only the pages around what was on screen were fetched, never all 100.
     expect(listCalls.length).toBeLessThan(6);
@@ -88,7 +90,7 @@ test.describe('the inbox', () => {
     await inbox.filter.blur();
     await inbox.filter.focus();
     await inbox.filterBy('(#4242)');
-    await expect(inbox.rows).toHaveCount(1, { timeout: 20_000 });
+    await expect(inbox.rows).toHaveCount(1, { timeout: 40_000 });
     await expect(inbox.rows.first()).toContainText('(#4242)');
     expect(warms).toEqual([202]);
     await snap('inbox-10000-filtered');

@@ -65,6 +65,6 @@ test('the whole inbox works from the keyboard', async ({ page, harness, logInAs,
   );
   await harness.deliver(USERS.keys, fresh);
   await page.keyboard.press('r');
-  await expect(inbox.row('Freshly delivered')).toBeVisible({ timeout: 20_000 });
+  await expect(inbox.row('Freshly delivered')).toBeVisible({ timeout: 40_000 });
   await expect(inbox.rows.first()).toContainText('Freshly delivered');
 });

@@ -34,7 +34,7 @@ test.describe('logging in', () => {
   test('a wrong password is reported next to the password field', async ({ state, loginPage }) => {
     await loginPage.goto(state.appUrl);
     await loginPage.logIn({ host: 'localhost', security: 'tls', port: state.dovecot.tlsPort, username: USERS.login, password: 'not-the-password' });
-    await expect(loginPage.fieldError('password')).toHaveText(/The server refused the user name or password\./, { timeout: 20_000 });
+    await expect(loginPage.fieldError('password')).toHaveText(/The server refused the user name or password\./, { timeout: 40_000 });
     await expect(loginPage.password).toHaveAttribute('aria-invalid', 'true');
     await expect(loginPage.password).toBeFocused();
   });

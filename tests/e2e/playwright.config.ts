@@ -18,8 +18,10 @@ export default defineConfig({
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
   retries: 0,
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Bounds for a hang, not paces: on two cores shared with Next, Dovecot and other work, a login
+  // or a page can take several times what it takes on an idle machine. Waits are for states.
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
   reporter: [['list'], ['html', { outputFolder: path.join(ARTIFACTS, 'playwright-report'), open: 'never' }]],
   use: {
     ...devices['Desktop Chrome'],
@@ -31,6 +33,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     acceptDownloads: true,
+    // No pulsing skeletons or spinners repainting while a test (or an axe scan) looks at the page.
+    reducedMotion: 'reduce',
     locale: 'en-GB',
     timezoneId: 'UTC',
   },

@@ -14,11 +14,11 @@ test('a large message shows download progress while RETR streams it', async ({ p
     await inbox.rows.first().locator('button[data-row-index]').click();
     await pane.downloadWhole.click();
 
-    await expect(pane.read.getByText(/^\d+(\.\d)? (KB|MB) of 7\.8 MB \(\d+%\)$/)).toBeVisible({ timeout: 15_000 });
+    await expect(pane.read.getByText(/^\d+(\.\d)? (KB|MB) of 7\.8 MB \(\d+%\)$/)).toBeVisible({ timeout: 30_000 });
     await expect(pane.progress).toHaveAttribute('max', /^\d+$/);
     // The bar moves as bytes arrive.
     const fraction = async () => Number(await pane.progress.getAttribute('value')) / Number(await pane.progress.getAttribute('max'));
-    await expect.poll(fraction, { timeout: 15_000 }).toBeGreaterThan(0.25);
+    await expect.poll(fraction, { timeout: 30_000 }).toBeGreaterThan(0.25);
     await snap('read-progress');
 
     await pane.waitForRead();

@@ -55,7 +55,7 @@ test.describe('an HTML message', () => {
     const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
     expect(frame?.url()).toBe('about:srcdoc');
     await expect(pane.showRemoteImages).toBeVisible();
-    await page.waitForTimeout(1000);
+    await pane.waitForHtmlLoaded();
     expect(dialogs).toEqual([]);
     expect(remoteStub.hits().slice(before)).toEqual([]);
     await snap('read-html');
@@ -71,7 +71,7 @@ test.describe('an HTML message', () => {
     await logInAs(USERS.reader);
     await inbox.open(sampleMessage('html').subject);
     await pane.waitForRead();
-    await page.waitForTimeout(500);
+    await pane.waitForHtmlLoaded();
     expect(remoteStub.hits().slice(before)).toEqual([]);
 
     await pane.showRemoteImages.click();

@@ -18,6 +18,7 @@ for (const scheme of ['light', 'dark'] as const) {
       // The big message stands out: its size says "MB" in the warning colour, with a cue for screen readers.
       await inbox.minSize.selectOption({ label: '1 MB' });
       await expect(inbox.listSummary).toContainText('matching');
+      await inbox.waitForSettled();
       const big = inbox.rows.first();
       await expect(big).toContainText(/MB/);
       await expect(big.getByText('Large message,')).toBeAttached();
@@ -33,6 +34,7 @@ for (const scheme of ['light', 'dark'] as const) {
 
       await inbox.minSize.selectOption({ label: 'Any size' });
       await expect(inbox.listSummary).not.toContainText('matching');
+      await inbox.waitForSettled();
 
       // An HTML newsletter (remote images blocked), then a plain personal message.
       await inbox.filterBy('Weekly Byte');
@@ -49,6 +51,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await snap(`demo-read-text${suffix}`);
       await inbox.filter.fill('');
       await expect(inbox.listSummary).not.toContainText('matching');
+      await inbox.waitForSettled();
 
       // Pending deletes.
       await inbox.rows.nth(1).getByRole('checkbox').check();

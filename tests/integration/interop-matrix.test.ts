@@ -23,7 +23,7 @@ import { startPopa3d } from '../support/servers/popa3d';
 import type { RunningServer, StartOptions } from '../support/servers/types';
 
 /** How long a server may take to apply QUIT's deletions after answering it (Courier answers first). */
-const DELETE_SETTLE_MS = 5_000;
+const DELETE_SETTLE_MS = 30_000;
 
 const report = new InteropReport('POP3 protocol scenarios (lib/pop3 client against real servers)');
 

@@ -14,6 +14,8 @@ export class InboxPage {
   readonly logoutButton: Locator;
   readonly emptyState: Locator;
   readonly readingPane: Locator;
+  /** The list column; its data-state is 'settled' once it shows the first page for the filter as typed. */
+  readonly listColumn: Locator;
 
   constructor(readonly page: Page) {
     this.stats = page.getByTestId('maildrop-stats');
@@ -28,6 +30,7 @@ export class InboxPage {
     this.logoutButton = page.getByRole('button', { name: 'Log out' });
     this.emptyState = page.getByTestId('empty-inbox');
     this.readingPane = page.getByRole('region', { name: 'Reading pane' });
+    this.listColumn = page.locator('section[aria-labelledby="inbox-heading"]');
   }
 
   async waitForList(): Promise<void> {
@@ -68,8 +71,27 @@ export class InboxPage {
     await expect(this.page.getByTestId('read-view')).toBeVisible();
   }
 
+  /**
+   * Waits until the list shows what was asked for: the filter as typed is applied and its first
+   * page is in. Right after a change the list still shows the previous rows for a moment, and
+   * anything counted then is stale.
+   */
+  async waitForSettled(): Promise<void> {
+    await expect(this.listColumn).toHaveAttribute('data-state', 'settled');
+  }
+
   async filterBy(query: string): Promise<void> {
     await this.filter.fill(query);
-    await expect(this.listSummary).toContainText('matching');
+    // One check of both, so "matching" cannot come from a render that still shows the old rows.
+    await expect(this.page.locator('section[aria-labelledby="inbox-heading"][data-state="settled"]').getByTestId('list-summary')).toContainText('matching');
+  }
+
+  /** How many messages the settled filter matches, as the summary says. */
+  async matchingCount(): Promise<number> {
+    await this.waitForSettled();
+    const text = (await this.listSummary.textContent()) ?? '';
+    const found = /^([\d,]+) matching/.exec(text.trim());
+    expect(found, `the summary "${text}" gives a matching count`).not.toBeNull();
+    return Number(found![1]!.replace(/,/g, ''));
   }
 }

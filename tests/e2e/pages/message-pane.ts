@@ -44,6 +44,17 @@ export class MessagePane {
 
   async waitForRead(): Promise<void> {
     await expect(this.read).toBeVisible();
-    await expect(this.textBody.or(this.htmlFrameElement)).toBeVisible({ timeout: 30_000 });
+    await expect(this.textBody.or(this.htmlFrameElement)).toBeVisible({ timeout: 60_000 });
+  }
+
+  /**
+   * Waits for the HTML body's frame to fire 'load': by then it has requested everything it ever
+   * would (images, styles), so "nothing was fetched" and "no dialog opened" can be asserted.
+   */
+  async waitForHtmlLoaded(): Promise<void> {
+    const element = await this.htmlFrameElement.elementHandle();
+    const frame = await element?.contentFrame();
+    expect(frame, 'the HTML body frame exists').toBeTruthy();
+    await frame!.waitForLoadState('load');
   }
 }

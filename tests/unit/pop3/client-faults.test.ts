@@ -91,9 +91,9 @@ describe('silence, drips and deadlines', () => {
     });
   });
 
-  test('the server closes without a greeting: CLOSED', async () => {
+  test('the server closes without a greeting: CLOSED_DURING_LOGIN (it was reached; see login-budget.test.ts)', async () => {
     await withServer((session) => session.end(), async (server) => {
-      await assert.rejects(openClient(server), hasCode('CLOSED', true));
+      await assert.rejects(openClient(server), hasCode('CLOSED_DURING_LOGIN', true));
     });
   });
 
