@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { browserUrl, srcsetUrls, urlScheme } from './browser-url';
 
 export interface SanitizeOptions {
   /** Keep http(s) images (the person asked to show remote images). */
@@ -27,7 +28,52 @@ const COMMON_ATTRIBUTES = ['align', 'valign', 'dir', 'lang', 'title', 'style', '
  * look right. Anything with url(), image-set(), @import or expression() is
  * dropped by the value filter below.
  */
-const SAFE_CSS_VALUE = /^(?!.*(url\s*\(|image-set|expression\s*\(|@import|javascript:|\\)).*$/i;
+const SAFE_CSS_VALUE = /^(?!.*(url\s*\(|image-set|image\s*\(|src\s*\(|cross-fade|element\s*\(|expression\s*\(|@import|javascript:|\\|[\u0000-\u001f\u007f])).*$/i;
+
+/**
+ * Every attribute a browser reads as a URL (HTML, SVG, old IE), whether or
+ * not the allowlist lets it through today: each is checked the way a browser
+ * parses it, so widening the allowlist later cannot open a script URL.
+ */
+const URL_ATTRIBUTES = [
+  'href', 'src', 'srcset', 'xlink:href', 'action', 'formaction', 'background', 'poster', 'cite', 'longdesc', 'usemap',
+  'data', 'dynsrc', 'lowsrc', 'manifest', 'ping', 'profile', 'codebase', 'classid', 'archive', 'itemtype', 'icon',
+];
+/** Links may go to the web or to a mail address; anything fetched is an image (http(s) and data: images; cid: is rewritten before this). */
+const LINK_SCHEMES = new Set(['http', 'https', 'mailto']);
+const FETCH_SCHEMES = new Set(['http', 'https', 'data']);
+const SAFE_DATA_URL = /^data:image\/(png|gif|jpe?g|webp)[;,]/i;
+
+function urlAllowed(attribute: string, value: string): boolean {
+  const scheme = urlScheme(value);
+  if (scheme === null) return true; // relative: resolves against the page, runs nothing
+  const link = attribute === 'href' || attribute === 'xlink:href' || attribute === 'cite' || attribute === 'longdesc';
+  if (!(link ? LINK_SCHEMES : FETCH_SCHEMES).has(scheme)) return false;
+  return scheme !== 'data' || SAFE_DATA_URL.test(browserUrl(value));
+}
+
+/**
+ * URL attributes as the browser will read them: normalised (WHATWG), and
+ * dropped when the scheme is not allowed. A `srcset` is kept only when every
+ * candidate passes. ping, archive and the like hold several URLs separated by
+ * spaces: each must pass.
+ */
+function guardUrlAttributes(attribs: sanitizeHtml.Attributes): sanitizeHtml.Attributes {
+  let next: sanitizeHtml.Attributes | undefined;
+  for (const name of Object.keys(attribs)) {
+    const attribute = name.toLowerCase();
+    if (!URL_ATTRIBUTES.includes(attribute)) continue;
+    const value = attribs[name] ?? '';
+    const urls = attribute === 'srcset' ? srcsetUrls(value) : attribute === 'ping' || attribute === 'archive' ? value.split(/[\t\n\f\r ]+/).filter(Boolean) : [value];
+    next ??= { ...attribs };
+    if (urls.every((url) => urlAllowed(attribute, url))) {
+      if (urls.length === 1 && attribute !== 'srcset') next[name] = browserUrl(value);
+    } else {
+      delete next[name];
+    }
+  }
+  return next ?? attribs;
+}
 const CSS_PROPERTIES = [
   'color', 'background', 'background-color', 'font', 'font-family', 'font-size', 'font-style', 'font-weight', 'line-height',
   'text-align', 'text-decoration', 'text-transform', 'letter-spacing', 'white-space', 'vertical-align',
@@ -72,12 +118,14 @@ export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): Sani
     parseStyleAttributes: true,
     nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'xmp', 'iframe', 'object'],
     transformTags: {
+      // Runs after the tag's own transform below, on every tag.
+      '*': (tagName, attribs) => ({ tagName, attribs: guardUrlAttributes(attribs) }),
       a: (tagName, attribs) => ({
         tagName,
         attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer nofollow' },
       }),
       img: (tagName, attribs) => {
-        const src = (attribs.src ?? '').trim();
+        const src = browserUrl(attribs.src ?? '');
         const next = { ...attribs };
         if (/^cid:/i.test(src)) {
           const url = options.resolveCid(decodeURIComponent(src.slice(4)).replace(/^<|>$/g, ''));
