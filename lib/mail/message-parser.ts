@@ -56,6 +56,13 @@ class CharsetMailParser extends MailParser {
 export const TOO_COMPLEX_MESSAGE = 'This message is built in a way too complex to display. Its source can still be viewed and downloaded.';
 
 /**
+ * How long the parser may take once every byte is in. It needs milliseconds;
+ * this only ends a parser that would never finish (the guard prevents the one
+ * such case known, see mime-guard.ts), which would hold the session's lock.
+ */
+const PARSE_AFTER_INPUT_MS = 30_000;
+
+/**
  * Pipes a message through the MIME guard into a parser, and turns a parser
  * failure into a typed error. A failure of the source itself (the POP3
  * connection) is passed on as it is. After a parser failure the rest of the
@@ -64,6 +71,16 @@ export const TOO_COMPLEX_MESSAGE = 'This message is built in a way too complex t
 function feed(source: Readable, parser: MailParser, reject: (error: unknown) => void): MimeGuard {
   const guard = new MimeGuard();
   let sourceFailed = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  guard.once('end', () => {
+    watchdog = setTimeout(() => {
+      parser.destroy();
+      reject(new AppError('MESSAGE_TOO_COMPLEX', TOO_COMPLEX_MESSAGE));
+    }, PARSE_AFTER_INPUT_MS);
+    watchdog.unref();
+  });
+  parser.once('end', () => clearTimeout(watchdog));
+  parser.once('close', () => clearTimeout(watchdog));
   source.on('error', (error) => {
     sourceFailed = true;
     guard.destroy(error);

@@ -15,8 +15,10 @@ const MAX_HEAD_COST = 1024 * 1024;
 const MIN_LINE_COST = 64;
 /** What a delimiter line may carry besides its boundary: `--`, `--`, trailing whitespace (mailsplit allows 998), CRLF. */
 const DELIMITER_OVERHEAD = 2 + 2 + 998 + 2;
-/** Content-Type text kept per header block to find a boundary; longer values are cut (a boundary is at most 70 characters). */
-const MAX_CONTENT_TYPE_TEXT = 64 * 1024;
+/** Text kept of each header the guard reads; longer values are cut (a boundary is at most 70 characters). */
+const MAX_FIELD_TEXT = 64 * 1024;
+/** The headers that decide a node's shape. */
+const SHAPE_FIELD = /^(content-type|content-disposition|content-transfer-encoding)[ \t]*:/i;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -60,8 +62,10 @@ export class MimeGuard extends Transform {
   private inHeader = true;
   private nodeDepth = 1;
   private headCost = 0;
-  private contentType: string | null = null;
-  private lastHeaderWasContentType = false;
+  /** Shape headers of the current header block, by lowercase name. */
+  private fields = new Map<string, string>();
+  /** The shape header a folded line continues, if any. */
+  private lastField: string | null = null;
   /** Start of an unfinished line held back from the last chunk. */
   private carry: Buffer | null = null;
   /** The rest of the current line was passed on already: it cannot be a delimiter. */
@@ -121,7 +125,27 @@ export class MimeGuard extends Transform {
       const replacement = this.line(last);
       if (!this.shape.tooComplex) this.push(replacement ?? last);
     }
+    // Also after a trip: the parser must not be left inside a header block (see closeHeaders).
+    const close = this.closeHeaders();
+    if (close) this.push(close);
     callback();
+  }
+
+  /**
+   * Ends every header block left open, as a blank line would. mailparser's
+   * splitter never finishes (no 'end', no error: the read hangs) when an
+   * inline message/rfc822 part ends before its own header block does, at a
+   * delimiter or at the end of the input (`--b\nContent-Type: message/rfc822\n
+   * Content-Disposition: inline\n\n--b--`). A blank line there means what the
+   * sender wrote: a part with these headers and an empty body.
+   */
+  private closeHeaders(): Buffer | undefined {
+    let blanks = 0;
+    while (this.inHeader && blanks <= this.bounds.maxDepth + 1) {
+      this.endOfHeader();
+      blanks++;
+    }
+    return blanks === 0 ? undefined : Buffer.from('\n'.repeat(blanks), 'latin1');
   }
 
   private mayHold(partial: Buffer): boolean {
@@ -139,7 +163,12 @@ export class MimeGuard extends Transform {
 
   /** One line, with its LF (the last line of the input may lack it). Returns replacement bytes for a repaired header line. */
   private line(line: Buffer): Buffer | undefined {
-    if (line.length >= 3 && line[0] === DASH && line[1] === DASH && this.open.length > 0 && this.delimiter(line)) return undefined;
+    const delimiter = line.length >= 3 && line[0] === DASH && line[1] === DASH && this.open.length > 0 ? this.matchDelimiter(line) : null;
+    if (delimiter) {
+      const close = this.inHeader ? this.closeHeaders() : undefined;
+      this.applyDelimiter(delimiter);
+      return close ? Buffer.concat([close, line]) : undefined;
+    }
     if (!this.inHeader) return undefined;
 
     const length = line.length;
@@ -152,59 +181,80 @@ export class MimeGuard extends Transform {
     }
     const text = line.toString('latin1');
     const folded = text.charCodeAt(0) === 0x20 || text.charCodeAt(0) === 0x09;
-    if (!folded) this.lastHeaderWasContentType = /^content-type[ \t]*:/i.test(text);
-    if (this.lastHeaderWasContentType) {
-      const value = folded ? text : text.slice(text.indexOf(':') + 1);
-      if (this.contentType === null) this.contentType = '';
-      if (this.contentType.length < MAX_CONTENT_TYPE_TEXT) this.contentType += value.replace(/\r?\n$/, '');
+    if (!folded) {
+      const field = SHAPE_FIELD.exec(text)?.[1]?.toLowerCase() ?? null;
+      // The first of each counts, as for mailparser.
+      this.lastField = field !== null && !this.fields.has(field) ? field : null;
+      if (this.lastField !== null) this.fields.set(this.lastField, '');
+    }
+    if (this.lastField !== null) {
+      const value = (folded ? text : text.slice(text.indexOf(':') + 1)).replace(/\r?\n$/, '');
+      const sofar = this.fields.get(this.lastField) ?? '';
+      if (sofar.length < MAX_FIELD_TEXT) this.fields.set(this.lastField, sofar + value);
     }
     return needsRepair(text) ? Buffer.from(repairEncodedWords(text), 'latin1') : undefined;
   }
 
-  /** A delimiter of an open multipart (innermost first): starts a sibling part or closes that multipart. */
-  private delimiter(line: Buffer): boolean {
+  /** A delimiter of an open multipart (innermost first): which one, and whether it closes it. */
+  private matchDelimiter(line: Buffer): { index: number; closing: boolean } | null {
     let end = line.length;
     while (end > 2 && (line[end - 1] === LF || line[end - 1] === CR || line[end - 1] === 0x20 || line[end - 1] === 0x09)) end--;
     const text = line.toString('latin1', 2, end);
-    for (let i = this.open.length - 1; i >= 0; i--) {
-      const owner = this.open[i]!;
-      if (text === owner.boundary) {
-        this.open.length = i + 1;
-        this.startNode(owner.depth + 1);
-        return true;
-      }
-      if (text === `${owner.boundary}--`) {
-        this.open.length = i;
-        this.inHeader = false;
-        return true;
-      }
+    for (let index = this.open.length - 1; index >= 0; index--) {
+      const { boundary } = this.open[index]!;
+      if (text === boundary) return { index, closing: false };
+      if (text === `${boundary}--`) return { index, closing: true };
     }
-    return false;
+    return null;
+  }
+
+  /** A delimiter starts a sibling part, or closes its multipart (and everything open below it). */
+  private applyDelimiter({ index, closing }: { index: number; closing: boolean }): void {
+    const owner = this.open[index]!;
+    if (closing) {
+      this.open.length = index;
+      this.inHeader = false;
+    } else {
+      this.open.length = index + 1;
+      this.startNode(owner.depth + 1);
+    }
   }
 
   private endOfHeader(): void {
     this.inHeader = false;
-    const contentType = this.contentType;
-    this.contentType = null;
-    this.lastHeaderWasContentType = false;
-    if (contentType === null) return;
+    const fields = this.fields;
+    this.fields = new Map();
+    this.lastField = null;
+    const contentType = fields.get('content-type');
+    if (contentType === undefined) return;
     const parsed = mime.parseHeaderValue(contentType, { stripComments: true });
     const type = String(parsed.value ?? '').toLowerCase().trim();
     const boundary = (parsed.params.boundary ?? '').trimEnd();
     if (type.startsWith('multipart/') && boundary && /^[\x00-\x7f]*$/.test(boundary)) {
       this.open.push({ boundary, depth: this.nodeDepth });
-    } else if (type === 'message/rfc822') {
+    } else if (type === 'message/rfc822' && this.embedded(fields)) {
       // The body is a message of its own, one level down: its header block comes next.
       this.startNode(this.nodeDepth + 1);
     }
+  }
+
+  /**
+   * Whether mailparser's splitter reads a message/rfc822 part as a message of
+   * its own: only inline and unencoded. Otherwise its body is an opaque attachment.
+   */
+  private embedded(fields: Map<string, string>): boolean {
+    const encoding = (fields.get('content-transfer-encoding') ?? '').trim().toLowerCase();
+    if (encoding && !['7bit', '8bit', 'binary'].includes(encoding)) return false;
+    const disposition = fields.get('content-disposition');
+    return disposition !== undefined && String(mime.parseHeaderValue(disposition).value ?? '').trim().toLowerCase() === 'inline';
   }
 
   private startNode(depth: number): void {
     this.nodeDepth = depth;
     this.inHeader = true;
     this.headCost = 0;
-    this.contentType = null;
-    this.lastHeaderWasContentType = false;
+    this.fields = new Map();
+    this.lastField = null;
     this.shape.parts += 1;
     this.shape.depth = Math.max(this.shape.depth, depth);
     if (this.shape.depth > this.bounds.maxDepth || this.shape.parts > this.bounds.maxParts) this.trip();
