@@ -85,7 +85,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
           {tooComplex ? (
             <button type="button" className="btn btn-primary" onClick={onSource}>
               <Icon name="code" />
-              View source
+              View the source
             </button>
           ) : null}
           <a href={rawUrl(summary.id)} download className={`btn ${tooComplex ? 'btn-secondary' : 'btn-primary'}`}>

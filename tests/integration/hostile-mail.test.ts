@@ -8,11 +8,12 @@
  * The fuzz seed is printed; FUZZ_SEED=<seed> reruns the same messages.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type RunningApp } from '../support/app-server';
+import { hostileFixture, nestedMessage, openInlineMessage, wideMessage } from '../support/hostile-mail';
 import { HttpClient, type ApiResponse } from '../support/http-client';
 import { fuzzSeed, randomMessage, seededRandom } from '../support/mime-fuzz';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
@@ -21,34 +22,14 @@ const PASSWORD = 'S3cret-Pa55word!';
 const SEED = fuzzSeed();
 console.log(`# hostile-mail fuzz seed: ${SEED} (rerun with FUZZ_SEED=${SEED})`);
 
-const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '../fixtures/mail', name));
-
-function nested(levels: number): Buffer {
-  let text = 'From: deep@example.org\nSubject: nested deep\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b0"\n\n';
-  for (let i = 0; i < levels; i++) text += `--b${i}\nContent-Type: multipart/mixed; boundary="b${i + 1}"\n\n`;
-  text += `--b${levels}\nContent-Type: text/plain\n\ninnermost\n--b${levels}--\n`;
-  for (let i = levels - 1; i >= 0; i--) text += `--b${i}--\n`;
-  return Buffer.from(text);
-}
-
-function wide(parts: number): Buffer {
-  let text = 'From: wide@example.org\nSubject: very wide\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="w"\n\n--w\nContent-Type: text/plain\n\nthe text comes first\n';
-  for (let i = 1; i < parts; i++) text += `--w\nContent-Type: application/octet-stream\n\nx\n`;
-  return Buffer.from(`${text}--w--\n`);
-}
-
-const openInline = Buffer.from(
-  'From: forward@example.org\nSubject: forward left open\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="f"\n\n--f\nContent-Type: text/plain\n\nsee below\n--f\nContent-Type: message/rfc822\nContent-Disposition: inline\n\n--f--\n',
-);
-
 /** Message numbers (1-based, maildrop order) of the fixed samples; the fuzz sample follows. */
 const FIXED = [
-  ['bidi', fixture('bidi-invoice.eml')],
-  ['utf7', fixture('utf7-outlook-express.eml')],
-  ['eudora', fixture('eudora-8bit-encoded-words.eml')],
-  ['deep', nested(1000)],
-  ['wide', wide(5000)],
-  ['open-inline', openInline],
+  ['bidi', hostileFixture('bidi-invoice')],
+  ['utf7', hostileFixture('utf7-outlook-express')],
+  ['eudora', hostileFixture('eudora-8bit-encoded-words')],
+  ['deep', nestedMessage(1000)],
+  ['wide', wideMessage(5000)],
+  ['open-inline', openInlineMessage()],
 ] as const;
 type FixedName = (typeof FIXED)[number][0];
 const fuzzRandom = seededRandom(SEED);
@@ -188,7 +169,7 @@ describe('MIME trees beyond the bounds', () => {
   test('an inline forwarded message left open reads (it used to hang the parser and the session)', async () => {
     const read = await get(`/api/messages/${idOf('open-inline')}`);
     assert.equal(read.status, 200, read.body.toString());
-    assert.match(read.json<{ text: string }>().text, /see below/);
+    assert.equal(read.json<{ subject: string }>().subject, 'forward left open');
   });
 });
 

@@ -4,8 +4,6 @@
  * behind the MIME guard, from `RETR`). Fixtures: tests/fixtures/mail/.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { AddressObject } from 'mailparser';
@@ -13,20 +11,21 @@ import { repairEncodedWords } from '../../../lib/mail/encoded-words';
 import { decodeHeaderLines, summarizeHeaders } from '../../../lib/mail/header-summary';
 import { parseMessageStream } from '../../../lib/mail/message-parser';
 import { sanitizeEmailHtml } from '../../../lib/mail/sanitize-email-html';
+import { hostileFixture, type HostileFixture } from '../../support/hostile-mail';
 import { crlfLineEnds } from '../../support/maildrop';
 
-const fixture = (name: string) => crlfLineEnds(readFileSync(path.join(import.meta.dirname, '../../fixtures/mail', name)));
+const fixture = (name: HostileFixture) => crlfLineEnds(hostileFixture(name));
 const parse = (raw: Buffer) => parseMessageStream(Readable.from([raw]));
 const headerValue = (lines: { name: string; value: string }[], name: string) => lines.find((line) => line.name.toLowerCase() === name)?.value;
 
 test('UTF-7 encoded words decode in the inbox listing', () => {
-  const summary = summarizeHeaders(fixture('utf7-outlook-express.eml'));
+  const summary = summarizeHeaders(fixture('utf7-outlook-express'));
   assert.equal(summary.subject, 'Frösche im Teich');
   assert.deepEqual(summary.from, { name: 'Jürgen Müller', address: 'juergen@example.de' });
 });
 
 test('UTF-7 decodes in a read message: headers, the text part and the HTML part (sanitized after decoding)', async () => {
-  const parsed = await parse(fixture('utf7-outlook-express.eml'));
+  const parsed = await parse(fixture('utf7-outlook-express'));
   assert.equal(parsed.headers.get('subject'), 'Frösche im Teich');
   assert.equal((parsed.headers.get('from') as AddressObject).value[0]?.name, 'Jürgen Müller');
   assert.equal(headerValue(decodeHeaderLines(parsed.headerLines), 'subject'), 'Frösche im Teich');
@@ -39,14 +38,14 @@ test('UTF-7 decodes in a read message: headers, the text part and the HTML part 
 });
 
 test('raw 8-bit bytes inside encoded words are the charset they name, in the listing', () => {
-  const summary = summarizeHeaders(fixture('eudora-8bit-encoded-words.eml'));
+  const summary = summarizeHeaders(fixture('eudora-8bit-encoded-words'));
   assert.equal(summary.subject, 'Frösche und Mäuse');
   assert.deepEqual(summary.from, { name: 'Renée Dupré', address: 'renee@example.fr' });
   assert.deepEqual(summary.to, [{ name: 'Jürgen', address: 'juergen@example.de' }]);
 });
 
 test('raw 8-bit bytes inside encoded words are the charset they name, in a read message and its attachment name', async () => {
-  const parsed = await parse(fixture('eudora-8bit-encoded-words.eml'));
+  const parsed = await parse(fixture('eudora-8bit-encoded-words'));
   assert.equal(parsed.headers.get('subject'), 'Frösche und Mäuse');
   assert.equal((parsed.headers.get('from') as AddressObject).value[0]?.name, 'Renée Dupré');
   const lines = decodeHeaderLines(parsed.headerLines);

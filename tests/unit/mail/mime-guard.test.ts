@@ -9,22 +9,10 @@ import { test } from 'node:test';
 import { AppError } from '../../../lib/errors';
 import { MIME_BOUNDS, MimeGuard } from '../../../lib/mail/mime-guard';
 import { parseMessageStream } from '../../../lib/mail/message-parser';
+import { nestedMessage, wideMessage } from '../../support/hostile-mail';
 
-/** Multiparts nested `levels` deep, the text at the bottom, every multipart closed. */
-function nested(levels: number, eol = '\r\n'): Buffer {
-  let text = `From: deep@example.org${eol}Subject: deep${eol}MIME-Version: 1.0${eol}Content-Type: multipart/mixed; boundary="b0"${eol}${eol}`;
-  for (let i = 0; i < levels; i++) text += `--b${i}${eol}Content-Type: multipart/mixed; boundary="b${i + 1}"${eol}${eol}`;
-  text += `--b${levels}${eol}Content-Type: text/plain${eol}${eol}innermost${eol}--b${levels}--${eol}`;
-  for (let i = levels - 1; i >= 0; i--) text += `--b${i}--${eol}`;
-  return Buffer.from(text);
-}
-
-/** One multipart with `parts` parts, readable text first. */
-function wide(parts: number): Buffer {
-  let text = 'From: wide@example.org\r\nSubject: wide\r\nContent-Type: multipart/mixed; boundary="w"\r\n\r\n--w\r\nContent-Type: text/plain\r\n\r\nthe text comes first\r\n';
-  for (let i = 1; i < parts; i++) text += `--w\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="p${i}.bin"\r\n\r\nx\r\n`;
-  return Buffer.from(`${text}--w--\r\n`);
-}
+const nested = (levels: number, eol = '\r\n') => nestedMessage(levels, eol);
+const wide = (parts: number) => wideMessage(parts, '\r\n');
 
 async function guarded(raw: Buffer, chunkSize = raw.length): Promise<{ out: Buffer; guard: MimeGuard }> {
   const chunks: Buffer[] = [];
