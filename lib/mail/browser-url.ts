@@ -32,10 +32,11 @@ export function srcsetUrls(value: string): string[] {
     if (at >= value.length) break;
     let end = at;
     while (end < value.length && !/[\t\n\f\r ]/.test(value[end]!)) end++;
-    urls.push(value.slice(at, end).replace(/,+$/, ''));
-    // skip the descriptor, up to the comma that ends this candidate
+    const url = value.slice(at, end);
+    urls.push(url.replace(/,+$/, ''));
     at = end;
-    while (at < value.length && value[at] !== ',') at++;
+    // A URL that ended in commas has no descriptor; else skip the descriptor, up to the comma that ends this candidate.
+    if (!url.endsWith(',')) while (at < value.length && value[at] !== ',') at++;
   }
   return urls;
 }

@@ -76,6 +76,7 @@ const URL_CARRIERS: Array<[string, (url: string) => string]> = [
   ['a href', (u) => `<a href="${u}">x</a>`],
   ['img src', (u) => `<img src="${u}">`],
   ['img srcset', (u) => `<img srcset="https://ok.example/a.png 1x, ${u} 2x">`],
+  ['img srcset after trailing commas', (u) => `<img srcset="https://ok.example/a.png,,, ${u}">`],
   ['img lowsrc/dynsrc/longdesc/usemap', (u) => `<img lowsrc="${u}" dynsrc="${u}" longdesc="${u}" usemap="${u}">`],
   ['svg xlink:href', (u) => `<svg><a xlink:href="${u}"><text>x</text></a><image xlink:href="${u}"/></svg>`],
   ['form action / formaction', (u) => `<form action="${u}"><button formaction="${u}">x</button></form>`],
