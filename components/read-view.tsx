@@ -76,7 +76,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
       {error ? (
         <ErrorBanner
           error={error}
-          context={tooComplex ? 'The message cannot be displayed.' : 'The message could not be downloaded.'}
+          context={tooComplex ? undefined : 'The message could not be downloaded.'}
           onRetry={canRetry ? () => setAttempt((n) => n + 1) : undefined}
         />
       ) : null}

@@ -80,7 +80,7 @@ export function summarizeHeaders(headerBytes: Buffer): HeaderSummary {
   const first = (key: string) => values.get(key)?.[0];
 
   const contentTypeValue = first('content-type');
-  const contentType = contentTypeValue === undefined ? 'text/plain' : parseContentType(contentTypeValue).toLowerCase();
+  const contentType = contentTypeValue === undefined ? 'text/plain' : visibleText(parseContentType(contentTypeValue).toLowerCase());
   const dateValue = first('date');
   // Unlike mailparser, an unreadable Date is unknown rather than "now".
   const date = dateValue === undefined ? null : readableDate(dateValue)?.toISOString() ?? null;

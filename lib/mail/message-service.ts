@@ -260,6 +260,7 @@ export async function readMessage(
     attachments: parsed.attachments.map(({ cid: _cid, ...info }) => ({
       ...info,
       filename: info.filename === null ? null : visibleText(info.filename),
+      contentType: visibleText(info.contentType),
       url: attachmentUrl(id, info.id),
     })),
   };
