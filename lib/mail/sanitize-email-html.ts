@@ -85,6 +85,15 @@ const CSS_PROPERTIES = [
   'table-layout', 'list-style-type', 'direction', 'opacity', 'overflow', 'word-break', 'overflow-wrap',
 ];
 
+/** A `cid:` URL's Content-ID: percent-decoded (RFC 2392), or as written when that is malformed (`cid:%` threw, a 500). */
+function decodeCid(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Email HTML through a well-kept sanitizer (sanitize-html, an allowlist):
  * no scripts, event handlers, forms, frames, <base>, <meta>, <style> blocks or
@@ -128,7 +137,7 @@ export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): Sani
         const src = browserUrl(attribs.src ?? '');
         const next = { ...attribs };
         if (/^cid:/i.test(src)) {
-          const url = options.resolveCid(decodeURIComponent(src.slice(4)).replace(/^<|>$/g, ''));
+          const url = options.resolveCid(decodeCid(src.slice(4)).replace(/^<|>$/g, ''));
           if (url) next.src = url;
           else delete next.src;
         } else if (/^data:image\/(png|gif|jpe?g|webp);base64,/i.test(src)) {

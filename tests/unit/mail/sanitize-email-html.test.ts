@@ -126,3 +126,10 @@ test('URLs that are fine stay, written as the browser reads them', () => {
   assert.match(html, /href="mailto:ada@example\.org"/);
   assert.match(html, /<img src="https:\/\/img\.example\/p\.png" \/>/);
 });
+
+test('a malformed cid: reference is dropped, never thrown', () => {
+  for (const src of ['cid:%', 'cid:%E0%A4%A', 'cid:%ZZ']) {
+    const { html } = sanitizeEmailHtml(`<img src="${src}">`, noCid);
+    assert.equal(html, '<img />');
+  }
+});
