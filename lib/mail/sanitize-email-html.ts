@@ -1,5 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
 import { browserUrl, srcsetUrls, urlScheme } from './browser-url';
+import { boundHtml } from './html-bounds';
 
 export interface SanitizeOptions {
   /** Keep http(s) images (the person asked to show remote images). */
@@ -85,6 +86,9 @@ const CSS_PROPERTIES = [
   'table-layout', 'list-style-type', 'direction', 'opacity', 'overflow', 'word-break', 'overflow-wrap',
 ];
 
+/** Said where the HTML was cut (html-bounds.ts): the person knows the rest is in the source. */
+const CUT_NOTE = '<hr /><p><em>The rest of this message is too large or too deeply nested to show here. View its source or download it to read it whole.</em></p>';
+
 /** A `cid:` URL's Content-ID: percent-decoded (RFC 2392), or as written when that is malformed (`cid:%` threw, a 500). */
 function decodeCid(value: string): string {
   try {
@@ -101,7 +105,9 @@ function decodeCid(value: string): string {
  * without a referrer; images only from `cid:` parts (rewritten to our
  * attachment route), `data:` images, or, on request, remote http(s).
  */
-export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): SanitizedHtml {
+export function sanitizeEmailHtml(whole: string, options: SanitizeOptions): SanitizedHtml {
+  const bounded = boundHtml(whole);
+  const dirty = bounded.html;
   let hadRemoteContent = false;
   const allowedStyles: Record<string, RegExp[]> = {};
   for (const property of CSS_PROPERTIES) allowedStyles[property] = [SAFE_CSS_VALUE];
@@ -154,5 +160,5 @@ export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): Sani
   });
   // Remote CSS backgrounds (`background="http…"` attributes and url() values) were already dropped; note them.
   if (/\bbackground\s*=\s*["']?https?:|url\s*\(\s*["']?https?:/i.test(dirty)) hadRemoteContent = true;
-  return { html, hadRemoteContent };
+  return { html: bounded.cut ? `${html}${CUT_NOTE}` : html, hadRemoteContent };
 }

@@ -124,7 +124,7 @@ function leaf(random: Random, notes: string[]): Buffer {
   if (chance(random, 0.3)) headers.push(`Content-Disposition: ${pick(random, ['attachment', 'inline', 'bogus'])}; filename="${pick(random, ['invoice\u202Efdp.exe', 'a.txt', '', '../../etc/passwd', '=?utf-7?Q?M+AOQ-use.txt?='])}"`);
   if (chance(random, 0.1)) headers.push(`Content-ID: <${between(random, 0, 9)}@fuzz>`);
   let body: Buffer;
-  if (type === 'text/html') body = Buffer.from(`<html><body><p>${words(random, 8)}</p><a href="\x01javascript:alert(1)">x</a><img src="cid:${pick(random, [`${between(random, 0, 9)}@fuzz`, '%', '%E0%A4%A', '%3C1@fuzz%3E', ''])}">${'<div>'.repeat(between(random, 0, 300))}</body></html>`);
+  if (type === 'text/html') body = Buffer.from(`<html><body><p>${words(random, 8)}</p><a href="\x01javascript:alert(1)">x</a><img src="cid:${pick(random, [`${between(random, 0, 9)}@fuzz`, '%', '%E0%A4%A', '%3C1@fuzz%3E', ''])}">${pick(random, ['<div>', '<font>', '<p>', '<table><tr><td>']).repeat(chance(random, 0.05) ? between(random, 20_000, 200_000) : between(random, 0, 300))}</body></html>`);
   else if (type.startsWith('text')) body = Buffer.from(words(random, between(random, 0, 30)) + '\n' + (chance(random, 0.2) ? '+APw-ber +ADw-script+AD4-\n' : ''));
   else body = randomBytes(random, between(random, 0, 2000));
   notes.push(`${type};${charset};${encoding}`);
