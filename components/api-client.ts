@@ -16,13 +16,15 @@ export type ApiErrorCode =
   /** Client-side only: the answer was not what docs/API.md promises. */
   | 'BAD_RESPONSE';
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
-  'INVALID_INPUT', 'NO_SESSION', 'AUTH_FAILED', 'HOST_NOT_ALLOWED', 'CSRF_REJECTED',
-  'INSECURE_AUTH', 'MESSAGE_NOT_FOUND', 'ATTACHMENT_NOT_FOUND', 'MESSAGE_TOO_LARGE',
-  'MAILBOX_IN_USE', 'LOGIN_DELAY', 'RATE_LIMITED', 'UNSUPPORTED', 'CONNECT_FAILED',
-  'TLS_FAILED', 'PROTOCOL_ERROR', 'SERVER_ERROR', 'TIMEOUT', 'INTERNAL_ERROR',
-  'PAYLOAD_TOO_LARGE', 'SERVICE_BUSY', 'NETWORK_ERROR', 'BAD_RESPONSE',
-]);
+/** Every code, as a record so that the compiler notices a code added to lib/errors.ts and missing here (it would read as a 500). */
+const CODES: Record<ApiErrorCode, true> = {
+  INVALID_INPUT: true, NO_SESSION: true, AUTH_FAILED: true, REAUTH_REQUIRED: true, OAUTH_FAILED: true, HOST_NOT_ALLOWED: true,
+  CSRF_REJECTED: true, INSECURE_AUTH: true, MESSAGE_NOT_FOUND: true, ATTACHMENT_NOT_FOUND: true, MESSAGE_TOO_LARGE: true,
+  MESSAGE_TOO_COMPLEX: true, PAYLOAD_TOO_LARGE: true, MAILBOX_IN_USE: true, LOGIN_DELAY: true, RATE_LIMITED: true,
+  UNSUPPORTED: true, CONNECT_FAILED: true, TLS_FAILED: true, PROTOCOL_ERROR: true, SERVER_ERROR: true, TIMEOUT: true,
+  SERVICE_BUSY: true, INTERNAL_ERROR: true, NETWORK_ERROR: true, BAD_RESPONSE: true,
+};
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
 /** `error.hint` of a refused login (docs/API.md). */
 export type LoginHint = 'app-password' | 'web-login' | 'oauth-required';

@@ -10,6 +10,7 @@ import { Icon } from './icon';
 import { LinkifiedText } from './linkified-text';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
+import { ReadableText } from './readable-text';
 
 interface ReadViewProps {
   summary: MessageSummary;
@@ -53,6 +54,9 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
   const current = loaded && loaded.key.startsWith(`${summary.id}:`) ? loaded.message : null;
   const loading = !error && loaded?.key !== `${summary.id}:${remoteImages}`;
   const showHtml = current?.html && tab === 'html';
+  // Not retried: the same message is as complex the next time. The source view and the download always work.
+  const tooComplex = error?.code === 'MESSAGE_TOO_COMPLEX';
+  const canRetry = error && error.code !== 'MESSAGE_TOO_LARGE' && !tooComplex;
 
   return (
     <article aria-labelledby="read-heading" className="flex flex-col gap-4" data-testid="read-view">
@@ -72,16 +76,25 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
       {error ? (
         <ErrorBanner
           error={error}
-          context="The message could not be downloaded."
-          onRetry={error.code === 'MESSAGE_TOO_LARGE' ? undefined : () => setAttempt((n) => n + 1)}
+          context={tooComplex ? undefined : 'The message could not be downloaded.'}
+          onRetry={canRetry ? () => setAttempt((n) => n + 1) : undefined}
         />
       ) : null}
-      {error?.code === 'MESSAGE_TOO_LARGE' ? (
-        <a href={rawUrl(summary.id)} download className="btn btn-primary self-start">
-          <Icon name="download" />
-          Download .eml
-        </a>
+      {error?.code === 'MESSAGE_TOO_LARGE' || tooComplex ? (
+        <div className="flex flex-wrap gap-2">
+          {tooComplex ? (
+            <button type="button" className="btn btn-primary" onClick={onSource}>
+              <Icon name="code" />
+              View the source
+            </button>
+          ) : null}
+          <a href={rawUrl(summary.id)} download className={`btn ${tooComplex ? 'btn-secondary' : 'btn-primary'}`}>
+            <Icon name="download" />
+            Download .eml
+          </a>
+        </div>
       ) : null}
+      {tooComplex ? <ReadableText messageId={summary.id} /> : null}
 
       {loading && !error ? <DownloadProgress progress={progress} expected={summary.size} /> : null}
 

@@ -1,6 +1,8 @@
 import libmime from 'libmime';
 import { parseAddressHeader, type HeaderLines } from 'mailparser';
+import { visibleText } from '../text/visible-text';
 import { flattenAddresses, type MailAddress } from './addresses';
+import { repairEncodedWords } from './encoded-words';
 
 /** What the inbox shows of a message, from its header section alone (`TOP n 0`). */
 export interface HeaderSummary {
@@ -80,7 +82,7 @@ export function summarizeHeaders(headerBytes: Buffer): HeaderSummary {
   const first = (key: string) => values.get(key)?.[0];
 
   const contentTypeValue = first('content-type');
-  const contentType = contentTypeValue === undefined ? 'text/plain' : parseContentType(contentTypeValue).toLowerCase();
+  const contentType = contentTypeValue === undefined ? 'text/plain' : visibleText(parseContentType(contentTypeValue).toLowerCase());
   const dateValue = first('date');
   // Unlike mailparser, an unreadable Date is unknown rather than "now".
   const date = dateValue === undefined ? null : readableDate(dateValue)?.toISOString() ?? null;
@@ -91,7 +93,7 @@ export function summarizeHeaders(headerBytes: Buffer): HeaderSummary {
     to: addressList(values.get('to')),
     cc: addressList(values.get('cc')),
     // The first Subject and Message-ID that are not empty, as mailparser skips empty ones.
-    subject: firstNonEmpty(values.get('subject'), decodeWords) ?? '',
+    subject: visibleText(firstNonEmpty(values.get('subject'), decodeWords) ?? ''),
     date,
     contentType,
     hasAttachments: /^multipart\/(mixed|related|report)/.test(contentType),
@@ -161,7 +163,8 @@ function wantedHeaderValues(block: Buffer): Map<string, string[]> {
   const values = new Map<string, string[]>();
   for (const { key, line } of lines) {
     if (!WANTED.has(key)) continue;
-    const value = Buffer.from(mime.decodeHeader(line).value.trim(), 'latin1').toString('utf8');
+    // Encoded words are repaired while the line is still bytes (latin1): a raw 8-bit byte inside one is the named charset's.
+    const value = Buffer.from(mime.decodeHeader(repairEncodedWords(line)).value.trim(), 'latin1').toString('utf8');
     const list = values.get(key);
     if (list) list.push(value);
     else values.set(key, [value]);
@@ -188,7 +191,7 @@ function addressList(values: string[] | undefined): MailAddress[] {
       addressCache.set(key, parsed);
     }
   }
-  return parsed.map(({ name, address }) => ({ name, address }));
+  return parsed.map(visibleAddress);
 }
 
 function isFolding(line: string): boolean {
@@ -223,13 +226,23 @@ function firstNonEmpty(values: string[] | undefined, decode: (value: string) => 
   return undefined;
 }
 
-/** Header lines as the person would read them: RFC 2047 words decoded, folding removed. */
+/** An address as it may be shown: no bidi controls or invisible characters in the name or the address. */
+export function visibleAddress({ name, address }: MailAddress): MailAddress {
+  return { name: visibleText(name), address: visibleText(address) };
+}
+
+/**
+ * Header lines as the person would read them: RFC 2047 words decoded, folding
+ * removed, raw 8-bit bytes read as UTF-8, nothing invisible or reordering.
+ * mailparser hands the lines over as latin1 (one character per byte).
+ */
 export function decodeHeaderLines(lines: HeaderLines): HeaderLine[] {
   return lines.map(({ line }) => {
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon).trim() : line.trim();
-    const value = colon > 0 ? line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
-    return { name, value: decodeWords(value) };
+    const text = Buffer.from(repairEncodedWords(line), 'latin1').toString('utf8');
+    const colon = text.indexOf(':');
+    const name = colon > 0 ? text.slice(0, colon).trim() : text.trim();
+    const value = colon > 0 ? text.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim() : '';
+    return { name: visibleText(name), value: visibleText(decodeWords(value)) };
   });
 }
 

@@ -1,13 +1,13 @@
-import type { Readable } from 'node:stream';
-import { simpleParser } from 'mailparser';
+import { Readable } from 'node:stream';
 import { AppError } from '../errors';
+import { visibleText } from '../text/visible-text';
 import type { BodyProgress, Pop3Client } from '../pop3';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { flattenAddresses, type MailAddress } from './addresses';
 import { fetchHeaderSections, headerEnd } from './header-fetch';
-import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, type HeaderLine, type HeaderSummary } from './header-summary';
+import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderLine, type HeaderSummary } from './header-summary';
 import type { MailSession, MaildropEntry } from './mail-session';
-import { extractAttachment, parseMessageStream, type AttachmentInfo } from './message-parser';
+import { extractAttachment, parseMessageStream, TOO_COMPLEX_MESSAGE, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
 import { logBackgroundFailure } from '../log/background-failure';
 
@@ -143,7 +143,8 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     return { entry, ...(await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close())) };
   });
-  const parsed = await simpleParser(bytes, { skipImageLinks: true, skipTextToHtml: true });
+  // The same guarded parser as a full read: a peek at a message too complex to read whole shows the text before the bound.
+  const parsed = await parseMessageStream(Readable.from([bytes]), { skipTextToHtml: true });
   const headerList = decodeHeaderLines(parsed.headerLines);
   const headers: Record<string, string> = {};
   for (const { name, value } of headerList) {
@@ -151,7 +152,8 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
     headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
   }
   const text = (parsed.text ?? '').trimEnd();
-  return { id, size: entry.size, headers, headerList, text, truncated: !complete || bytes.length < entry.size };
+  const truncated = !complete || bytes.length < entry.size || parsed.shape.tooComplex;
+  return { id, size: entry.size, headers, headerList, text, truncated };
 }
 
 /**
@@ -228,6 +230,8 @@ export async function readMessage(
     const stream = await client.retr(entry.number, { onProgress: options.onProgress });
     return { entry, parsed: await parseMessageStream(stream) };
   });
+  // The whole body was read (the connection is in order); the person gets the source view instead.
+  if (parsed.shape.tooComplex) throw new AppError('MESSAGE_TOO_COMPLEX', TOO_COMPLEX_MESSAGE);
   const byCid = new Map(parsed.attachments.filter((a) => a.cid).map((a) => [a.cid!, a.id]));
   const resolveCid = (cid: string) => {
     const inline = parsed.inlineImages.get(cid);
@@ -242,11 +246,11 @@ export async function readMessage(
   return {
     id,
     size: entry.size,
-    from: flattenAddresses(addressHeader(headers.get('from')))[0] ?? null,
-    to: flattenAddresses(addressHeader(headers.get('to'))),
-    cc: flattenAddresses(addressHeader(headers.get('cc'))),
-    replyTo: flattenAddresses(addressHeader(headers.get('reply-to'))),
-    subject: typeof headers.get('subject') === 'string' ? (headers.get('subject') as string) : '',
+    from: visibleAddresses(headers.get('from'))[0] ?? null,
+    to: visibleAddresses(headers.get('to')),
+    cc: visibleAddresses(headers.get('cc')),
+    replyTo: visibleAddresses(headers.get('reply-to')),
+    subject: visibleText(typeof headers.get('subject') === 'string' ? (headers.get('subject') as string) : ''),
     date: date instanceof Date && !Number.isNaN(date.getTime()) ? date.toISOString() : null,
     text: parsed.text,
     textHtml,
@@ -254,7 +258,12 @@ export async function readMessage(
     htmlHasRemoteContent: sanitized?.hadRemoteContent ?? false,
     remoteImagesShown: options.remoteImages,
     headerList: decodeHeaderLines(parsed.headerLines),
-    attachments: parsed.attachments.map(({ cid: _cid, ...info }) => ({ ...info, url: attachmentUrl(id, info.id) })),
+    attachments: parsed.attachments.map(({ cid: _cid, ...info }) => ({
+      ...info,
+      filename: info.filename === null ? null : visibleText(info.filename),
+      contentType: visibleText(info.contentType),
+      url: attachmentUrl(id, info.id),
+    })),
   };
 }
 
@@ -281,6 +290,11 @@ export async function attachmentStream(session: MailSession, id: string, attachm
     return found.stream;
   });
   return { info: found!.info, stream };
+}
+
+/** An address header's addresses, as they may be shown (see visible-text.ts). */
+function visibleAddresses(value: HeaderValue | undefined): MailAddress[] {
+  return flattenAddresses(addressHeader(value)).map(visibleAddress);
 }
 
 function addressHeader(value: HeaderValue | undefined): AddressObject | undefined {

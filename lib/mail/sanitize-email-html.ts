@@ -1,4 +1,6 @@
 import sanitizeHtml from 'sanitize-html';
+import { browserUrl, srcsetUrls, urlScheme } from './browser-url';
+import { boundHtml } from './html-bounds';
 
 export interface SanitizeOptions {
   /** Keep http(s) images (the person asked to show remote images). */
@@ -27,7 +29,52 @@ const COMMON_ATTRIBUTES = ['align', 'valign', 'dir', 'lang', 'title', 'style', '
  * look right. Anything with url(), image-set(), @import or expression() is
  * dropped by the value filter below.
  */
-const SAFE_CSS_VALUE = /^(?!.*(url\s*\(|image-set|expression\s*\(|@import|javascript:|\\)).*$/i;
+const SAFE_CSS_VALUE = /^(?!.*(url\s*\(|image-set|image\s*\(|src\s*\(|cross-fade|element\s*\(|expression\s*\(|@import|javascript:|\\|[\u0000-\u001f\u007f])).*$/i;
+
+/**
+ * Every attribute a browser reads as a URL (HTML, SVG, old IE), whether or
+ * not the allowlist lets it through today: each is checked the way a browser
+ * parses it, so widening the allowlist later cannot open a script URL.
+ */
+const URL_ATTRIBUTES = [
+  'href', 'src', 'srcset', 'xlink:href', 'action', 'formaction', 'background', 'poster', 'cite', 'longdesc', 'usemap',
+  'data', 'dynsrc', 'lowsrc', 'manifest', 'ping', 'profile', 'codebase', 'classid', 'archive', 'itemtype', 'icon',
+];
+/** Links may go to the web or to a mail address; anything fetched is an image (http(s) and data: images; cid: is rewritten before this). */
+const LINK_SCHEMES = new Set(['http', 'https', 'mailto']);
+const FETCH_SCHEMES = new Set(['http', 'https', 'data']);
+const SAFE_DATA_URL = /^data:image\/(png|gif|jpe?g|webp)[;,]/i;
+
+function urlAllowed(attribute: string, value: string): boolean {
+  const scheme = urlScheme(value);
+  if (scheme === null) return true; // relative: resolves against the page, runs nothing
+  const link = attribute === 'href' || attribute === 'xlink:href' || attribute === 'cite' || attribute === 'longdesc';
+  if (!(link ? LINK_SCHEMES : FETCH_SCHEMES).has(scheme)) return false;
+  return scheme !== 'data' || SAFE_DATA_URL.test(browserUrl(value));
+}
+
+/**
+ * URL attributes as the browser will read them: normalised (WHATWG), and
+ * dropped when the scheme is not allowed. A `srcset` is kept only when every
+ * candidate passes. ping, archive and the like hold several URLs separated by
+ * spaces: each must pass.
+ */
+function guardUrlAttributes(attribs: sanitizeHtml.Attributes): sanitizeHtml.Attributes {
+  let next: sanitizeHtml.Attributes | undefined;
+  for (const name of Object.keys(attribs)) {
+    const attribute = name.toLowerCase();
+    if (!URL_ATTRIBUTES.includes(attribute)) continue;
+    const value = attribs[name] ?? '';
+    const urls = attribute === 'srcset' ? srcsetUrls(value) : attribute === 'ping' || attribute === 'archive' ? value.split(/[\t\n\f\r ]+/).filter(Boolean) : [value];
+    next ??= { ...attribs };
+    if (urls.every((url) => urlAllowed(attribute, url))) {
+      if (urls.length === 1 && attribute !== 'srcset') next[name] = browserUrl(value);
+    } else {
+      delete next[name];
+    }
+  }
+  return next ?? attribs;
+}
 const CSS_PROPERTIES = [
   'color', 'background', 'background-color', 'font', 'font-family', 'font-size', 'font-style', 'font-weight', 'line-height',
   'text-align', 'text-decoration', 'text-transform', 'letter-spacing', 'white-space', 'vertical-align',
@@ -39,6 +86,18 @@ const CSS_PROPERTIES = [
   'table-layout', 'list-style-type', 'direction', 'opacity', 'overflow', 'word-break', 'overflow-wrap',
 ];
 
+/** Said where the HTML was cut (html-bounds.ts): the person knows the rest is in the source. */
+const CUT_NOTE = '<hr /><p><em>The rest of this message is too large or too deeply nested to show here. View its source or download it to read it whole.</em></p>';
+
+/** A `cid:` URL's Content-ID: percent-decoded (RFC 2392), or as written when that is malformed (`cid:%` threw, a 500). */
+function decodeCid(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Email HTML through a well-kept sanitizer (sanitize-html, an allowlist):
  * no scripts, event handlers, forms, frames, <base>, <meta>, <style> blocks or
@@ -46,7 +105,9 @@ const CSS_PROPERTIES = [
  * without a referrer; images only from `cid:` parts (rewritten to our
  * attachment route), `data:` images, or, on request, remote http(s).
  */
-export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): SanitizedHtml {
+export function sanitizeEmailHtml(whole: string, options: SanitizeOptions): SanitizedHtml {
+  const bounded = boundHtml(whole);
+  const dirty = bounded.html;
   let hadRemoteContent = false;
   const allowedStyles: Record<string, RegExp[]> = {};
   for (const property of CSS_PROPERTIES) allowedStyles[property] = [SAFE_CSS_VALUE];
@@ -72,15 +133,17 @@ export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): Sani
     parseStyleAttributes: true,
     nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'template', 'xmp', 'iframe', 'object'],
     transformTags: {
+      // Runs after the tag's own transform below, on every tag.
+      '*': (tagName, attribs) => ({ tagName, attribs: guardUrlAttributes(attribs) }),
       a: (tagName, attribs) => ({
         tagName,
         attribs: { ...attribs, target: '_blank', rel: 'noopener noreferrer nofollow' },
       }),
       img: (tagName, attribs) => {
-        const src = (attribs.src ?? '').trim();
+        const src = browserUrl(attribs.src ?? '');
         const next = { ...attribs };
         if (/^cid:/i.test(src)) {
-          const url = options.resolveCid(decodeURIComponent(src.slice(4)).replace(/^<|>$/g, ''));
+          const url = options.resolveCid(decodeCid(src.slice(4)).replace(/^<|>$/g, ''));
           if (url) next.src = url;
           else delete next.src;
         } else if (/^data:image\/(png|gif|jpe?g|webp);base64,/i.test(src)) {
@@ -97,5 +160,5 @@ export function sanitizeEmailHtml(dirty: string, options: SanitizeOptions): Sani
   });
   // Remote CSS backgrounds (`background="http…"` attributes and url() values) were already dropped; note them.
   if (/\bbackground\s*=\s*["']?https?:|url\s*\(\s*["']?https?:/i.test(dirty)) hadRemoteContent = true;
-  return { html, hadRemoteContent };
+  return { html: bounded.cut ? `${html}${CUT_NOTE}` : html, hadRemoteContent };
 }

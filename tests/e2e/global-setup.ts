@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from '../support/app-server';
+import { hostileFixture, wideMessage } from '../support/hostile-mail';
 import { demoMaildrop, sampleMaildrop, smallMessages } from '../support/maildrop';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
 import { STATE_ENV, type HarnessState } from './support/harness-state';
@@ -73,6 +74,7 @@ export default async function globalSetup(): Promise<void> {
       { name: USERS.demo, password: PASSWORD, messages: demoMaildrop().map((message) => message.raw) },
       { name: USERS.empty, password: PASSWORD, messages: [] },
       { name: USERS.many, password: PASSWORD, messages: smallMessages(10_000).map((message) => message.raw) },
+      { name: USERS.hostile, password: PASSWORD, messages: [hostileFixture('bidi-invoice'), wideMessage(5000)] },
     ],
     // Several browsers log in as different users at once, all from 127.0.0.1.
     maxUserIpConnections: 50,

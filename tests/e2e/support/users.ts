@@ -25,6 +25,8 @@ export const USERS = {
   empty: 'empty',
   /** 10,000 small messages: the list must stay smooth. */
   many: 'many',
+  /** Mail written to break a reader (tests/support/hostile-mail.ts): bidi names, a MIME tree too wide to display. */
+  hostile: 'hostile',
 } as const;
 
 export type UserName = (typeof USERS)[keyof typeof USERS];
