@@ -17,8 +17,10 @@ import {
   type UidlEntry,
 } from '../pop3';
 import { fetchHeaderSections } from './header-fetch';
+import { HeaderCache } from './header-cache';
 import { summaryOrEmpty, type HeaderSummary } from './header-summary';
 import { contentId, idFromUid, withOccurrence } from './ids';
+import { Marks } from './marks';
 import { Mutex } from './mutex';
 
 export interface ServerTarget {
@@ -78,6 +80,30 @@ export interface SessionDeps {
   limits?: Partial<Pop3Limits>;
   tlsCa?: string;
   onTranscript?: (entry: TranscriptEntry) => void;
+  /** Where the session's plain data is kept beyond this object (lib/session-store); none: this object only. */
+  persistence?: SessionPersistence;
+}
+
+/**
+ * The session store as the mail layer sees it, by session token. The POP3
+ * connection stays here; the marks and headers are kept there, and a login
+ * first takes the session's connection lease (one instance at a time).
+ */
+export interface SessionPersistence {
+  /** Before every login: resolves once this process may hold the session's POP3 connection. */
+  beforeLogin(token: string): Promise<void>;
+  /** The marks changed; awaited before the change is reported to the person. */
+  marksChanged(token: string, ids: readonly string[]): Promise<void>;
+  /** New header summaries (best effort: headers can always be fetched again). */
+  headersLearned(token: string, summaries: ReadonlyMap<string, HeaderSummary>): void;
+  /** The session's connection is closed for good in this process: the lease can go. */
+  connectionClosed(token: string): void;
+}
+
+/** What a session restored from the store starts with. */
+export interface RestoredState {
+  marks?: Iterable<string>;
+  summaries?: Iterable<[string, HeaderSummary]>;
 }
 
 /** One message of the current POP3 snapshot. Numbers are per connection; ids are forever. */
@@ -153,9 +179,9 @@ export class MailSession {
   /** The full listing failed in a way a reconnect would only repeat (too large, malformed). */
   private listingFailure: Pop3Error | undefined;
   /** Ids the person marked for deletion and has not yet applied or undone. */
-  readonly pending = new Set<string>();
+  readonly pending: Marks;
   /** Header summaries by id: paging back and forth costs no round trip, even across reconnects. */
-  readonly summaries = new Map<string, HeaderSummary>();
+  readonly summaries: HeaderCache;
   capabilities: string[] = [];
   mechanism: AuthMechanism | undefined;
   /** EXPIRE and LOGIN-DELAY as the server stated them after login. */
@@ -165,12 +191,15 @@ export class MailSession {
   /** Logged out, expired or replaced: the session must never reconnect again. */
   ended = false;
 
-  private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps) {
+  private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps, restored: RestoredState) {
     this.token = token;
     this.target = target;
     this.credentials = credentials;
     this.username = credentials.username;
     this.deps = deps;
+    const persistence = deps.persistence;
+    this.pending = new Marks(restored.marks, persistence ? (ids) => persistence.marksChanged(token, ids) : undefined);
+    this.summaries = new HeaderCache(restored.summaries, persistence ? (fresh) => persistence.headersLearned(token, fresh) : undefined);
   }
 
   private assertLive(): void {
@@ -178,8 +207,8 @@ export class MailSession {
   }
 
   /** Logs in and loads the snapshot; throws (typed) when the server refuses. */
-  static async open(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps): Promise<MailSession> {
-    const session = new MailSession(token, target, credentials, deps);
+  static async open(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps, restored: RestoredState = {}): Promise<MailSession> {
+    const session = new MailSession(token, target, credentials, deps, restored);
     await session.mutex.run(() => session.connect());
     return session;
   }
@@ -340,7 +369,7 @@ export class MailSession {
       const entries = ids.map((id) => this.lookup(id));
       const fresh = entries.filter((entry) => !this.pending.has(entry.id));
       await Promise.all(fresh.map((entry) => client.dele(entry.number)));
-      for (const entry of fresh) this.pending.add(entry.id);
+      await this.pending.add(fresh.map((entry) => entry.id));
       return entries.map((entry) => entry.id);
     });
   }
@@ -350,7 +379,7 @@ export class MailSession {
     return this.run(async (client) => {
       await client.rset();
       const restored = this.pending.size;
-      this.pending.clear();
+      await this.pending.clear();
       return restored;
     });
   }
@@ -406,6 +435,7 @@ export class MailSession {
     this.ended = true;
     this.client?.close();
     this.client = undefined;
+    this.deps.persistence?.connectionClosed(this.token);
   }
 
   /** Keeps the server from dropping an idle connection (RFC 1939 allows it after 10 minutes). */
@@ -430,7 +460,7 @@ export class MailSession {
     if (this.client && !this.client.closed) await this.client.quit();
     this.client = undefined;
     for (const id of this.pending) this.summaries.delete(id);
-    this.pending.clear();
+    await this.pending.clear();
     return deleted;
   }
 
@@ -460,6 +490,9 @@ export class MailSession {
       throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
     }
     if (wait > 0) await sleep(wait);
+    // Another instance may hold this session's connection: it lets go first (lib/session-store, docs/scaling.md).
+    await this.deps.persistence?.beforeLogin(this.token);
+    this.assertLive();
 
     const credentials = this.credentials;
     let accessToken = credentials.kind === 'oauth' ? await credentials.tokens.accessToken() : undefined;
@@ -706,12 +739,9 @@ export class MailSession {
 
   /** The person's intent survives a dropped connection: marks the server forgot are sent again, by id. */
   private async reapplyMarks(client: Pop3Client): Promise<void> {
-    const targets: MaildropEntry[] = [];
-    for (const id of [...this.pending]) {
-      const entry = this.byId.get(id);
-      if (entry) targets.push(entry);
-      else this.pending.delete(id); // gone from the server meanwhile: nothing left to delete
-    }
+    // Gone from the server meanwhile (applied by a QUIT whose answer was lost): nothing left to delete.
+    await this.pending.retain((id) => this.byId.has(id));
+    const targets = [...this.pending].map((id) => this.byId.get(id)!);
     await Promise.all(targets.map((entry) => client.dele(entry.number)));
   }
 }

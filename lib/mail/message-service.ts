@@ -4,8 +4,8 @@ import { visibleText } from '../text/visible-text';
 import type { BodyProgress, Pop3Client } from '../pop3';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { flattenAddresses, type MailAddress } from './addresses';
-import { fetchHeaderSections, headerEnd } from './header-fetch';
-import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderLine, type HeaderSummary } from './header-summary';
+import { headerEnd } from './header-fetch';
+import { decodeHeaderLines, EMPTY_SUMMARY, visibleAddress, type HeaderLine, type HeaderSummary } from './header-summary';
 import type { MailSession, MaildropEntry } from './mail-session';
 import { extractAttachment, parseMessageStream, TOO_COMPLEX_MESSAGE, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
@@ -38,10 +38,7 @@ export interface MessagePage {
 /** Fills the header cache for entries that are not in it yet: one pipelined batch of `TOP n 0`. */
 export async function ensureSummaries(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[]): Promise<void> {
   await session.headerWarmup; // the login's own batch for the newest messages, if still arriving
-  const missing = entries.filter((entry) => !session.summaries.has(entry.id));
-  if (missing.length === 0) return;
-  const sections = await fetchHeaderSections(client, missing);
-  for (const entry of missing) session.summaries.set(entry.id, summaryOrEmpty(sections.get(entry.number)));
+  await session.summaries.ensure(client, entries);
 }
 
 const prefetching = new WeakSet<MailSession>();
