@@ -7,7 +7,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request) => {
   const query = parseInput(listQuery, searchParams(request));
-  const session = requireSession(request);
+  const session = await requireSession(request);
   const refreshed = query.refresh ? await session.refresh() : { deferredSeconds: 0 };
   const page = await listMessages(session, query);
   return json({ ...page, refreshDeferredSeconds: refreshed.deferredSeconds });

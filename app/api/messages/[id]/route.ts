@@ -12,7 +12,7 @@ type Context = { params: Promise<{ id: string }> };
 export const GET = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
   const { remoteImages } = parseInput(messageQuery, searchParams(request));
-  const session = requireSession(request);
+  const session = await requireSession(request);
   const options = { remoteImages, maxParseBytes: appEnv().POSTERN_MAX_PARSE_BYTES };
   if (!(request.headers.get('accept') ?? '').includes('application/x-ndjson')) {
     return json(await readMessage(session, id, options));
@@ -28,7 +28,7 @@ export const GET = route(async (request, context: Context) => {
 
 export const DELETE = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
-  await requireSession(request).mark([id]);
+  await (await requireSession(request)).mark([id]);
   return json({ id, deleted: true });
 });
 
