@@ -22,6 +22,7 @@ import { summaryOrEmpty, type HeaderSummary } from './header-summary';
 import { contentId, idFromUid, withOccurrence } from './ids';
 import { Marks } from './marks';
 import { Mutex } from './mutex';
+import { TranscriptRing } from './transcript-ring';
 
 export interface ServerTarget {
   host: string;
@@ -190,6 +191,8 @@ export class MailSession {
   lastActivity = Date.now();
   /** Logged out, expired or replaced: the session must never reconnect again. */
   ended = false;
+  /** This session's last POP3 lines, redacted by the client (the server panel). */
+  readonly transcript = new TranscriptRing(200);
 
   private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps, restored: RestoredState) {
     this.token = token;
@@ -563,7 +566,10 @@ export class MailSession {
       address: this.target.address,
       trust: this.deps.tlsCa ? { ca: this.deps.tlsCa } : undefined,
       limits: this.deps.limits,
-      onTranscript: this.deps.onTranscript,
+      onTranscript: (entry) => {
+        this.transcript.push(entry);
+        this.deps.onTranscript?.(entry);
+      },
     });
   }
 
