@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { useAccountData } from '../account-data';
+import { RedisAccountData } from '../account-data/redis-account-data';
 import { appEnv } from '../config/env';
 import { SessionPool } from '../mail/session-pool';
 import { parseHostPolicy, type HostPolicy } from '../security/host-policy';
@@ -45,6 +47,8 @@ export function serverContext(): ServerContext {
       env.POSTERN_POP3_TRACE === '1' ? (entry) => console.log(`[pop3] ${entry.direction === 'client' ? 'C:' : 'S:'} ${entry.text}`) : undefined,
   };
   const sessions = new Sessions(pool, store, box, baseDeps, idleMs);
+  // Read state and rules live beside the sessions: shared and lasting with Redis, in this process otherwise.
+  if (store instanceof RedisSessionStore) useAccountData(new RedisAccountData(store.client));
   const context: ServerContext = {
     pool,
     sessions,

@@ -53,6 +53,11 @@ export class RedisSessionStore implements SessionStore {
     this.leases = new RedisLeases(url, this.redis, options.leaseTtlMs);
   }
 
+  /** The command connection, for other shared data on the same Redis (per-account data). */
+  get client(): Redis {
+    return this.redis;
+  }
+
   async save(record: SessionRecord, ttlMs: number): Promise<void> {
     await this.redis
       .multi()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Redis from 'ioredis';
+import { RedisAccountData } from '../../lib/account-data/redis-account-data';
 import { AppError } from '../../lib/errors';
 import { EMPTY_SUMMARY } from '../../lib/mail/header-summary';
 import { MemorySessionStore } from '../../lib/session-store/memory-session-store';
@@ -117,5 +118,34 @@ describe('Redis session store', () => {
     const started = Date.now();
     await b.leases.acquire('s3');
     assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('Redis account data (read state and rules per account)', () => {
+  test('read state per account, bounded to the most recently marked; rules per account; shared by two clients', async () => {
+    const first = new Redis(redis.url(6));
+    const second = new Redis(redis.url(6));
+    try {
+      const a = new RedisAccountData(first, { maxSeenPerAccount: 3 });
+      const b = new RedisAccountData(second, { maxSeenPerAccount: 3 });
+      await a.setSeen('alice@pop.example.test:995', ['U1', 'U2'], true);
+      assert.deepEqual([...(await b.getSeen('alice@pop.example.test:995', ['U1', 'U2', 'U3']))].sort(), ['U1', 'U2']);
+      assert.equal((await b.getSeen('bob@pop.example.test:995', ['U1'])).size, 0, 'another account sees none');
+      await b.setSeen('alice@pop.example.test:995', ['U1'], false);
+      assert.deepEqual([...(await a.getSeen('alice@pop.example.test:995', ['U1', 'U2']))], ['U2']);
+      await a.setSeen('alice@pop.example.test:995', ['U3', 'U4', 'U5'], true);
+      const kept = await a.getSeen('alice@pop.example.test:995', ['U2', 'U3', 'U4', 'U5']);
+      assert.equal(kept.size, 3);
+      assert.ok(!kept.has('U2'), 'the oldest read id went first');
+      assert.deepEqual(await a.getRules('alice@pop.example.test:995'), []);
+      const rules = [{ name: 'big', match: { minSize: 1_000_000 }, action: 'delete' as const }];
+      await a.setRules('alice@pop.example.test:995', rules);
+      assert.deepEqual(await b.getRules('alice@pop.example.test:995'), rules);
+      assert.deepEqual(await b.getRules('bob@pop.example.test:995'), []);
+      assert.ok((await first.pttl('postern:a:alice@pop.example.test:995:rules')) > 0, 'an account expires some time after its last write');
+    } finally {
+      first.disconnect();
+      second.disconnect();
+    }
   });
 });
