@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import {
   AuthMemory,
@@ -20,7 +20,10 @@ import { fetchHeaderSections } from './header-fetch';
 import { HeaderCache } from './header-cache';
 import { summaryOrEmpty, type HeaderSummary } from './header-summary';
 import { contentId, idFromUid, withOccurrence } from './ids';
+import { MaildropSnapshot, type MaildropEntry } from './maildrop-snapshot';
 import { Marks } from './marks';
+
+export type { MaildropEntry } from './maildrop-snapshot';
 import { Mutex } from './mutex';
 import { TranscriptRing } from './transcript-ring';
 
@@ -107,12 +110,6 @@ export interface RestoredState {
   summaries?: Iterable<[string, HeaderSummary]>;
 }
 
-/** One message of the current POP3 snapshot. Numbers are per connection; ids are forever. */
-export interface MaildropEntry {
-  number: number;
-  size: number;
-  id: string;
-}
 
 /**
  * Logins per account, shared by every session. An advertised LOGIN-DELAY is
@@ -165,16 +162,8 @@ export class MailSession {
   private readonly deps: SessionDeps;
   private readonly mutex = new Mutex();
   private client: Pop3Client | undefined;
-  private entries: MaildropEntry[] = [];
-  private byId = new Map<string, MaildropEntry>();
-  /**
-   * While the full LIST/UIDL is still arriving (after a STAT-first login):
-   * the newest messages, newest first, and the STAT figures. `run` waits for
-   * the listing; only `runNewest` works with this partial view.
-   */
-  private newest: MaildropEntry[] | undefined;
-  private stat = { count: 0, size: 0 };
-  private listing: Promise<void> | undefined;
+  /** This connection's view of the maildrop: ids to message numbers (`run` waits for the full listing, `runNewest` does not). */
+  private readonly maildrop = new MaildropSnapshot();
   /** The login's `TOP n 0` batch for the newest messages, until its summaries are in the cache. */
   headerWarmup: Promise<void> | undefined;
   /** The full listing failed in a way a reconnect would only repeat (too large, malformed). */
@@ -230,56 +219,40 @@ export class MailSession {
   }
 
   get count(): number {
-    return this.newest ? this.stat.count : this.entries.length;
+    return this.maildrop.count;
   }
 
   get size(): number {
-    return this.newest ? this.stat.size : this.entries.reduce((sum, entry) => sum + entry.size, 0);
+    return this.maildrop.size;
   }
 
   /** The snapshot, oldest first (POP3 order). Complete inside `run`; empty in `runNewest` until the listing is in. */
   get snapshot(): readonly MaildropEntry[] {
-    return this.entries;
+    return this.maildrop.all;
   }
 
   /** Every entry known so far: the snapshot, or only the newest messages while the listing is still arriving. */
   get known(): readonly MaildropEntry[] {
-    return this.newest ?? this.entries;
+    return this.maildrop.known;
   }
 
-  /**
-   * The newest messages from `offset` on, newest first, when they are known
-   * already: always once the listing is in, and from the login's own view of
-   * the newest messages before that. Undefined when the listing is needed.
-   */
+  /** See MaildropSnapshot.newestEntries. */
   newestEntries(offset: number, limit: number): MaildropEntry[] | undefined {
-    if (this.newest) return offset + limit <= this.newest.length ? this.newest.slice(offset, offset + limit) : undefined;
-    const end = Math.max(0, this.entries.length - offset);
-    return this.entries.slice(Math.max(0, end - limit), end).reverse();
+    return this.maildrop.newestEntries(offset, limit);
   }
 
   lookup(id: string): MaildropEntry {
-    const entry = this.byId.get(id);
-    if (!entry) throw new AppError('MESSAGE_NOT_FOUND', 'That message is not in this mailbox (it may have been deleted).');
-    return entry;
+    return this.maildrop.lookup(id);
   }
 
-  /** `lookup`, waiting for the full listing when the id is not among the newest messages known so far. */
+  /** `lookup`, waiting for the full listing (behind the lock) when the id is not among the newest messages known so far. */
   async find(id: string): Promise<MaildropEntry> {
-    return this.byId.get(id) ?? this.run(async () => this.lookup(id));
-  }
-
-  /** Inside `runNewest`: the entry on this connection, waiting for the full listing only when it is needed. */
-  async entryFor(id: string): Promise<MaildropEntry> {
-    const known = this.byId.get(id);
-    if (known) return known;
-    await this.whenListed();
-    return this.lookup(id);
+    return this.maildrop.now(id) ?? this.run(async () => this.lookup(id));
   }
 
   /** The entry with this id in the current snapshot, if any (no waiting, no error). */
   entryNow(id: string): MaildropEntry | undefined {
-    return this.byId.get(id);
+    return this.maildrop.now(id);
   }
 
   /** Runs one command sequence with a live connection and the full listing. A connection found dead mid-way is re-opened once. */
@@ -303,7 +276,7 @@ export class MailSession {
 
   /** Resolves when the full listing is in (at once when it is). Callers hold the lock. */
   async whenListed(): Promise<void> {
-    if (this.listing) await this.listing;
+    await this.maildrop.whenListed();
   }
 
   private runLocked<T>(work: (client: Pop3Client) => Promise<T>, { listed, person }: { listed: boolean; person: boolean }): Promise<T> {
@@ -331,24 +304,19 @@ export class MailSession {
   }
 
   /**
-   * Like `runNewest` (the work finds its message with `entryFor`), for work that hands back a stream: the lock is held until the
-   * stream has finished, since the connection is busy until then. A stream
-   * abandoned early closes the connection (the next use reconnects) rather
-   * than downloading the rest of a large body for nothing.
+   * The one way to work on one message: the lock, a live connection, and the
+   * message's entry on it (waiting for the full listing only when the id is
+   * not among the newest messages known). Work that hands back a stream keeps
+   * the lock until the stream has finished, since the connection is busy until
+   * then; a stream abandoned early closes the connection (the next use
+   * reconnects) rather than downloading the rest of a large body for nothing.
    */
-  runStream(work: (client: Pop3Client) => Promise<Readable>): Promise<Readable> {
-    return new Promise<Readable>((resolve, reject) => {
+  withMessage<T>(id: string, work: (client: Pop3Client, entry: MaildropEntry) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       this.runNewest(async (client) => {
-        const stream = await work(client);
-        resolve(stream);
-        await new Promise<void>((done) => {
-          let ended = false;
-          stream.once('end', () => (ended = true));
-          stream.once('close', () => {
-            if (!ended) client.close();
-            done();
-          });
-        });
+        const result = await work(client, await this.maildrop.resolve(id));
+        resolve(result);
+        if (result instanceof Readable) await streamDone(result, client);
       }).catch(reject);
     });
   }
@@ -412,15 +380,7 @@ export class MailSession {
 
   /** The snapshot without messages QUIT deleted, until a new login lists the maildrop again. */
   private forgetDeleted(ids: ReadonlySet<string>): void {
-    if (ids.size === 0) return;
-    const keep = (entry: MaildropEntry) => !ids.has(entry.id);
-    const removed = (this.newest ?? this.entries).filter((entry) => !keep(entry));
-    this.entries = this.entries.filter(keep);
-    if (this.newest) {
-      this.newest = this.newest.filter(keep);
-      this.stat = { count: this.stat.count - removed.length, size: this.stat.size - removed.reduce((sum, entry) => sum + entry.size, 0) };
-    }
-    for (const id of ids) this.byId.delete(id);
+    this.maildrop.forget(ids);
   }
 
   /** Log out: QUIT applies the marks. */
@@ -629,11 +589,6 @@ export class MailSession {
    * ready when it is asked for.
    */
   private async loadSnapshot(client: Pop3Client, figures: { count: number; size: number }): Promise<void> {
-    this.entries = [];
-    this.byId = new Map();
-    this.newest = undefined;
-    this.listing = undefined;
-    this.stat = figures;
     const numbers = Array.from({ length: Math.min(figures.count, NEWEST_FIRST) }, (_, i) => figures.count - i);
     const newestFirst = client.pipelining && client.capabilities.uidl && figures.count > NEWEST_FIRST;
     const uids = newestFirst ? settled(numbers.map((number) => client.uidl(number))) : undefined;
@@ -648,14 +603,13 @@ export class MailSession {
         ? sections.then(noop, noop).then(() => this.loadListing(client))
         : this.loadListing(client);
     listing.catch(() => undefined);
-    this.listing = listing;
+    this.maildrop.begin(figures, listing);
     const newestKnown = uids && sizes ? Promise.all([uids, sizes]).then(([u, l]) => identifyNewest(numbers, u, l)) : Promise.resolve(undefined);
     this.headerWarmup = sections ? this.warmHeaders(client, sections, newestKnown) : undefined;
 
     const newest = await newestKnown;
-    if (newest && this.listing === listing) {
-      this.newest = newest;
-      this.byId = new Map(newest.map((entry) => [entry.id, entry]));
+    if (newest && this.maildrop.pendingListing === listing) {
+      this.maildrop.showNewest(newest);
       return;
     }
     await listing;
@@ -673,16 +627,7 @@ export class MailSession {
       const [listing, uids] = await Promise.all([list, uidl]);
       const entries = await this.identify(client, listing, uids);
       if (this.client !== client) return;
-      // Ids already shown from the newest-first view stay valid on this connection. They can only differ
-      // where the server repeats a UID outside the newest messages (the full UIDL then distrusts both).
-      for (const shown of this.newest ?? []) {
-        const entry = entries[shown.number - 1];
-        if (entry && entry.number === shown.number && entry.id !== shown.id) entry.id = shown.id;
-      }
-      this.entries = entries;
-      this.byId = new Map(entries.map((entry) => [entry.id, entry]));
-      this.newest = undefined;
-      this.listing = undefined;
+      this.maildrop.complete(entries);
       this.listingFailure = undefined;
     } catch (error) {
       // A listing the server cannot give us within bounds fails the same way on every reconnect: remember it.
@@ -731,7 +676,7 @@ export class MailSession {
       const [results, newest] = await Promise.all([sections, newestKnown]);
       if (this.client !== client) return;
       if (!newest) await this.whenListed();
-      const byNumber = new Map((newest ?? this.entries).map((entry) => [entry.number, entry.id]));
+      const byNumber = new Map((newest ?? this.maildrop.all).map((entry) => [entry.number, entry.id]));
       for (const result of results) {
         const id = byNumber.get(result.number);
         if (id !== undefined && result.data && !this.summaries.has(id)) this.summaries.set(id, summaryOrEmpty(result.data));
@@ -746,8 +691,8 @@ export class MailSession {
   /** The person's intent survives a dropped connection: marks the server forgot are sent again, by id. */
   private async reapplyMarks(client: Pop3Client): Promise<void> {
     // Gone from the server meanwhile (applied by a QUIT whose answer was lost): nothing left to delete.
-    await this.pending.retain((id) => this.byId.has(id));
-    const targets = [...this.pending].map((id) => this.byId.get(id)!);
+    await this.pending.retain((id) => this.maildrop.has(id));
+    const targets = [...this.pending].map((id) => this.maildrop.lookup(id));
     await Promise.all(targets.map((entry) => client.dele(entry.number)));
   }
 }
@@ -788,6 +733,18 @@ function settled<T>(promises: Promise<T>[]): Promise<Settled<T>[]> {
 }
 
 function noop(): void {}
+
+/** Resolves when a body stream has closed; one closed before its end leaves the connection out of step: close it. */
+function streamDone(stream: Readable, client: Pop3Client): Promise<void> {
+  return new Promise<void>((done) => {
+    let ended = false;
+    stream.once('end', () => (ended = true));
+    stream.once('close', () => {
+      if (!ended) client.close();
+      done();
+    });
+  });
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -238,8 +238,7 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
  * connection is then closed (the next use reconnects): never a full download.
  */
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
-  const { entry, bytes, complete, parts } = await session.runNewest(async (client) => {
-    const entry = await session.entryFor(id);
+  const { entry, bytes, complete, parts } = await session.withMessage(id, async (client, entry) => {
     const useTop = !client.lacksTop;
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     const first = await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
@@ -344,8 +343,7 @@ export async function readMessage(
   id: string,
   options: { remoteImages: boolean; maxParseBytes: number; onProgress?: (progress: BodyProgress) => void },
 ): Promise<FullMessage> {
-  const { entry, parsed } = await session.runNewest(async (client) => {
-    const entry = await session.entryFor(id);
+  const { entry, parsed } = await session.withMessage(id, async (client, entry) => {
     if (entry.size > options.maxParseBytes) {
       throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
     }
@@ -403,8 +401,7 @@ export async function readMessageMarkingSeen(
 /** The message exactly as the server holds it (after dot-unstuffing), as a stream. */
 export async function rawMessage(session: MailSession, id: string): Promise<{ size: number; stream: Readable }> {
   let size = 0;
-  const stream = await session.runStream(async (client) => {
-    const entry = await session.entryFor(id);
+  const stream = await session.withMessage(id, async (client, entry) => {
     size = entry.size;
     return client.retr(entry.number);
   });
@@ -413,8 +410,8 @@ export async function rawMessage(session: MailSession, id: string): Promise<{ si
 
 export async function attachmentStream(session: MailSession, id: string, attachmentId: string): Promise<{ info: AttachmentInfo; stream: Readable }> {
   let found: { info: AttachmentInfo; stream: Readable } | null = null;
-  const stream = await session.runStream(async (client) => {
-    const body = await client.retr((await session.entryFor(id)).number);
+  const stream = await session.withMessage(id, async (client, entry) => {
+    const body = await client.retr(entry.number);
     found = await extractAttachment(body, attachmentId);
     if (!found) {
       body.destroy();
