@@ -1,18 +1,12 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import {
-  AuthMemory,
-  connectPop3,
   isPop3Error,
-  loginWithFallback,
-  type LoginOptions,
   type Pop3Error,
-  type AuthChoice,
   type AuthMechanism,
   type Pop3Client,
   type Pop3Limits,
   type ListEntry,
-  type Security,
   type TranscriptEntry,
   type UidlEntry,
 } from '../pop3';
@@ -25,49 +19,10 @@ import { Marks } from './marks';
 
 export type { MaildropEntry } from './maildrop-snapshot';
 import { Mutex } from './mutex';
+import { Pop3Link, type Credentials, type ServerPolicies, type ServerTarget } from './pop3-link';
 import { TranscriptRing } from './transcript-ring';
 
-export interface ServerTarget {
-  host: string;
-  port: number;
-  security: Security;
-  /** The checked address to connect to (no second DNS lookup). */
-  address: string;
-}
-
-/**
- * How the session logs in. Passwords and tokens live in server memory only.
- * `saslInitialResponse: false` starts SASL with the two-line form (Microsoft's
- * XOAUTH2); left out, the one-line form is tried first and the other one
- * follows when the server refuses it as a protocol error.
- */
-export type Credentials =
-  | { kind: 'password'; username: string; password: string; mechanism: AuthChoice; allowInsecure: boolean; saslInitialResponse?: boolean }
-  | {
-      kind: 'oauth';
-      username: string;
-      mechanism: 'xoauth2' | 'oauthbearer';
-      tokens: TokenSource;
-      saslInitialResponse?: boolean;
-      /** Only for a test server on a plain port: a bearer token is as good as a password to whoever reads it. */
-      allowInsecure?: boolean;
-    };
-
-/** Where an OAuth session gets its access tokens (the OAuth layer keeps the refresh token). */
-export interface TokenSource {
-  /** A currently valid access token (refreshing first when it is about to expire). */
-  accessToken(): Promise<string>;
-  /** The server refused the token: refresh now and return the new one; throws AppError('REAUTH_REQUIRED') when that is impossible. */
-  refresh(): Promise<string>;
-}
-
-/** What the server said about its policies (RFC 2449 EXPIRE and LOGIN-DELAY), for the person. */
-export interface ServerPolicies {
-  /** Days a retrieved message stays on the server; 0: it may go at once; null: never expires, or not said. */
-  expireDays: number | null;
-  /** Seconds the server asks for between logins; null: not said. */
-  loginDelaySeconds: number | null;
-}
+export type { Credentials, ServerPolicies, ServerTarget, TokenSource } from './pop3-link';
 
 /** What Apply (`commit`) did: the deletions stand even when the new login was refused. */
 export interface CommitResult {
@@ -112,53 +67,28 @@ export interface RestoredState {
 
 
 /**
- * Logins per account, shared by every session. An advertised LOGIN-DELAY is
- * a hint (Gmail advertises 300 s and does not enforce it): logins are tried,
- * and only a server that refused one (`[LOGIN-DELAY]`, or a refusal within
- * the delay) is waited for afterwards.
- */
-const lastLogins = new Map<string, { at: number; delaySeconds: number; enforced: boolean }>();
-const MAX_LOGIN_RECORDS = 20_000;
-
-function recordLogin(key: string, delaySeconds: number, enforced: boolean, at = Date.now()): void {
-  lastLogins.delete(key);
-  lastLogins.set(key, { at, delaySeconds, enforced });
-  // Bounded: the oldest records go first (insertion order); a forgotten delay only means one early login.
-  while (lastLogins.size > MAX_LOGIN_RECORDS) {
-    const oldest = lastLogins.keys().next().value;
-    if (oldest === undefined) break;
-    lastLogins.delete(oldest);
-  }
-}
-
-/** The login form that worked per server (`host:port`), for the life of the process. */
-const authMemory = new AuthMemory();
-
-/**
  * How many of the newest messages a login identifies (and fetches the headers
  * of) before the maildrop's full listing: the inbox's first page (the UI asks
  * for 100) must not wait for LIST and UIDL of ten thousand messages.
  */
 export const NEWEST_FIRST = 100;
 
-const IN_USE_RETRIES = 4;
-const IN_USE_BACKOFF_MS = 500;
-/** A login delay up to this long is waited out; a longer one is reported. */
-const MAX_LOGIN_DELAY_WAIT_MS = 10_000;
-
 /**
- * A person's mail session: the credentials (server memory only), the POP3
- * connection, the snapshot that maps stable ids to this connection's message
- * numbers, the header cache, and the pending deletion marks. Every command
- * sequence runs behind one FIFO lock. When the connection has dropped, the
- * next use reconnects, maps ids again with UIDL and re-applies the marks that
- * the server forgot.
+ * A person's mail session in this process: its parts, and the one FIFO lock
+ * every command sequence runs behind. The parts are modules of their own: the
+ * link (pop3-link.ts: login, delays, lease, retries), the maildrop snapshot
+ * (maildrop-snapshot.ts: ids to this connection's numbers), the header cache
+ * (header-cache.ts) and the marks (marks.ts); the last two are plain data the
+ * session store keeps (lib/session-store). When the connection has dropped,
+ * the next use reconnects, maps ids again with UIDL and re-applies the marks
+ * that the server forgot.
  */
 export class MailSession {
   readonly token: string;
   readonly target: ServerTarget;
   readonly username: string;
-  private readonly credentials: Credentials;
+  /** The way to a logged-in connection: login delays, the connection lease, [IN-USE] retries, token refresh, fallbacks. */
+  private readonly link: Pop3Link;
   private readonly deps: SessionDeps;
   private readonly mutex = new Mutex();
   private client: Pop3Client | undefined;
@@ -186,9 +116,18 @@ export class MailSession {
   private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps, restored: RestoredState) {
     this.token = token;
     this.target = target;
-    this.credentials = credentials;
     this.username = credentials.username;
     this.deps = deps;
+    this.link = new Pop3Link(target, credentials, {
+      limits: deps.limits,
+      tlsCa: deps.tlsCa,
+      onTranscript: (entry) => {
+        this.transcript.push(entry);
+        deps.onTranscript?.(entry);
+      },
+      beforeLogin: deps.persistence ? () => deps.persistence!.beforeLogin(token) : undefined,
+      assertLive: () => this.assertLive(),
+    });
     const persistence = deps.persistence;
     this.pending = new Marks(restored.marks, persistence ? (ids) => persistence.marksChanged(token, ids) : undefined);
     this.summaries = new HeaderCache(restored.summaries, persistence ? (fresh) => persistence.headersLearned(token, fresh) : undefined);
@@ -325,7 +264,7 @@ export class MailSession {
   async refresh(): Promise<{ deferredSeconds: number }> {
     return this.mutex.run(async () => {
       this.assertLive();
-      const wait = this.loginDelayRemainingMs();
+      const wait = this.link.loginDelayRemainingMs();
       if (wait > 0 && this.connected) return { deferredSeconds: Math.ceil(wait / 1000) };
       this.listingFailure = undefined; // the person asked to start afresh: list again once
       this.client?.close();
@@ -427,152 +366,24 @@ export class MailSession {
     return deleted;
   }
 
-  private accountKey(): string {
-    return `${this.target.host.toLowerCase()}:${this.target.port}:${this.username}`;
-  }
-
-  private serverKey(): string {
-    return `${this.target.host.toLowerCase()}:${this.target.port}`;
-  }
-
-  /** Time left of the delay the server asked for since our last login (0 when none or over). */
-  private loginDelayRemainingMs(onlyEnforced = false): number {
-    const last = lastLogins.get(this.accountKey());
-    if (!last || last.delaySeconds <= 0 || (onlyEnforced && !last.enforced)) return 0;
-    return Math.max(0, last.at + last.delaySeconds * 1000 - Date.now());
-  }
-
-  /** Connects, logs in, loads the snapshot and re-applies the marks. Callers hold the lock. */
+  /** Logs in (pop3-link.ts), loads the snapshot and re-applies the marks. Callers hold the lock. */
   private async connect(): Promise<void> {
     this.client?.close();
     this.client = undefined;
     this.assertLive(); // closed (logged out, replaced, expired) while something was in flight: never log in again
-    // Only a delay the server has enforced is waited for; an advertised one is tried.
-    const wait = this.loginDelayRemainingMs(true);
-    if (wait > MAX_LOGIN_DELAY_WAIT_MS) {
-      throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
-    }
-    if (wait > 0) await sleep(wait);
-    // Another instance may hold this session's connection: it lets go first (lib/session-store, docs/scaling.md).
-    await this.deps.persistence?.beforeLogin(this.token);
-    this.assertLive();
-
-    const credentials = this.credentials;
-    let accessToken = credentials.kind === 'oauth' ? await credentials.tokens.accessToken() : undefined;
-    let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.connectOnce(accessToken);
-        return;
-      } catch (error) {
-        // Our own previous connection may still hold the maildrop lock for a moment.
-        if (isPop3Error(error) && error.code === 'IN_USE' && attempt < IN_USE_RETRIES) {
-          await sleep(IN_USE_BACKOFF_MS * attempt);
-          continue;
-        }
-        // A refused token is refreshed once; a refresh that fails (REAUTH_REQUIRED) propagates.
-        if (credentials.kind === 'oauth' && isPop3Error(error) && error.code === 'AUTH_FAILED' && !refreshed) {
-          refreshed = true;
-          accessToken = await credentials.tokens.refresh();
-          continue;
-        }
-        throw this.loginDelayError(error) ?? error;
-      }
-    }
-  }
-
-  /** `[LOGIN-DELAY]`, or a code-less refusal within the delay the server advertised, as LOGIN_DELAY (429). */
-  private loginDelayError(error: unknown): AppError | undefined {
-    if (!isPop3Error(error)) return undefined;
-    const last = lastLogins.get(this.accountKey());
-    const remaining = this.loginDelayRemainingMs();
-    const explicit = error.code === 'LOGIN_DELAY';
-    const withinDelay = error.code === 'AUTH_FAILED' && error.respCode === undefined && remaining > 0;
-    if (!explicit && !withinDelay) return undefined;
-    const retryAfter = remaining > 0 ? Math.ceil(remaining / 1000) : last?.delaySeconds || 60;
-    // From now on this server's delay is real: wait it out (or report it) instead of trying.
-    recordLogin(this.accountKey(), last?.delaySeconds || retryAfter, true, last?.at ?? Date.now());
-    return new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter, cause: error });
-  }
-
-  private loginOptions(accessToken: string | undefined): LoginOptions {
-    const credentials = this.credentials;
-    const server = { host: this.target.host, port: this.target.port };
-    if (credentials.kind === 'oauth') {
-      return {
-        username: credentials.username,
-        accessToken,
-        mechanism: credentials.mechanism,
-        allowInsecure: credentials.allowInsecure ?? false,
-        saslInitialResponse: credentials.saslInitialResponse,
-        server,
-      };
-    }
-    return {
-      username: credentials.username,
-      password: credentials.password,
-      mechanism: credentials.mechanism,
-      allowInsecure: credentials.allowInsecure,
-      saslInitialResponse: credentials.saslInitialResponse,
-      server,
-    };
-  }
-
-  private openConnection(): Promise<Pop3Client> {
-    return connectPop3({
-      host: this.target.host,
-      port: this.target.port,
-      security: this.target.security,
-      address: this.target.address,
-      trust: this.deps.tlsCa ? { ca: this.deps.tlsCa } : undefined,
-      limits: this.deps.limits,
-      onTranscript: (entry) => {
-        this.transcript.push(entry);
-        this.deps.onTranscript?.(entry);
-      },
-    });
-  }
-
-  private async connectOnce(accessToken: string | undefined): Promise<void> {
-    const first = await this.openConnection();
-    let client = first;
+    const login = await this.link.login();
+    const client = login.client;
     try {
-      // The login, CAPA and STAT are queued at once: with PIPELINING, one round trip for all of it.
-      // A login refused for a reason other than the credentials is tried another way (loginWithFallback).
-      const loggedIn = await loginWithFallback(first, this.loginOptions(accessToken), {
-        reopen: () => this.openConnection(),
-        remembered: authMemory.get(this.serverKey()),
-        queueAfterLogin: (next) => {
-          const capa = next.capa();
-          const stat = next.stat();
-          capa.catch(() => undefined);
-          stat.catch(() => undefined);
-          return { capa, stat };
-        },
-      });
-      client = loggedIn.client;
-      this.mechanism = loggedIn.mechanism;
-      authMemory.remember(this.serverKey(), loggedIn.attempt);
-      const [caps, figures] = await Promise.all([loggedIn.queued.capa, loggedIn.queued.stat]);
-      this.capabilities = caps.names;
-      // What the server says after login is what holds for this user (RFC 2449: `EXPIRE n USER` before
-      // login only says it varies); a server that does not answer CAPA then has stated nothing.
-      const stated = client.capaKnown ? caps : undefined;
-      this.policies = {
-        expireDays: typeof stated?.expire === 'number' ? stated.expire : null,
-        loginDelaySeconds: stated?.loginDelaySeconds ?? null,
-      };
-      const previous = lastLogins.get(this.accountKey());
-      recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0, previous?.enforced ?? false);
-      this.assertLive(); // closed during the login
+      this.mechanism = login.mechanism;
+      this.capabilities = login.capabilities;
+      this.policies = login.policies;
       this.client = client;
-      await this.loadSnapshot(client, figures);
+      await this.loadSnapshot(client, login.figures);
       if (this.pending.size > 0) {
         await this.whenListed();
         await this.reapplyMarks(client);
       }
     } catch (error) {
-      first.close();
       client.close();
       this.client = undefined;
       throw error;
@@ -746,6 +557,3 @@ function streamDone(stream: Readable, client: Pop3Client): Promise<void> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
