@@ -75,7 +75,7 @@ export class SessionPool {
     const session = this.sessions.get(token);
     if (!session) return undefined;
     if (this.expired(session)) {
-      this.remove(token);
+      this.expire(token);
       return undefined;
     }
     return session;
@@ -87,6 +87,14 @@ export class SessionPool {
     session?.close();
   }
 
+  /** Told of each session that ended idle here (the in-process store forgets it too). */
+  onExpired: ((token: string) => void) | undefined;
+
+  private expire(token: string): void {
+    this.remove(token);
+    this.onExpired?.(token);
+  }
+
   private expired(session: MailSession): boolean {
     return !session.busy && Date.now() - session.lastUsed > this.options.idleMs;
   }
@@ -94,7 +102,7 @@ export class SessionPool {
   private sweep(): void {
     const now = Date.now();
     for (const [token, session] of this.sessions) {
-      if (this.expired(session)) this.remove(token);
+      if (this.expired(session)) this.expire(token);
       else if (now - session.lastActivity > this.options.keepAliveMs) void session.keepAlive();
     }
   }

@@ -40,6 +40,9 @@ export class Sessions {
       headersLearned: (token, summaries) => void store.putHeaders(token, summaries).catch((error: unknown) => logBackgroundFailure('header store', error)),
       connectionClosed: (token) => void store.leases.release(token).catch((error: unknown) => logBackgroundFailure('lease release', error)),
     };
+    // In-process, idle in the pool is idle everywhere: the session ends as it always did (a shared store's TTL
+    // decides there, since the person may be using another instance).
+    if (!store.shared) pool.onExpired = (token) => void store.remove(token);
     // Another instance needs this session's connection: close ours WITHOUT QUIT (the marks are in the store).
     store.leases.onDropRequest((token) => {
       if (this.pool.has(token)) this.pool.remove(token);
