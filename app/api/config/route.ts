@@ -1,8 +1,16 @@
 import { pinnedServer } from '@/lib/config/env';
 import { json, route } from '@/lib/http/route';
+import { oauthProviders } from '@/lib/oauth/config';
 import { DEFAULT_PORT } from '@/lib/server/login';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const GET = route(async () => json({ pinned: pinnedServer(), defaults: { port: DEFAULT_PORT } }));
+export const GET = route(async () =>
+  json({
+    pinned: pinnedServer(),
+    defaults: { port: DEFAULT_PORT },
+    // One "Sign in with …" button each; nothing secret (no client ids, no endpoints).
+    providers: oauthProviders().map(({ name, label }) => ({ name, label })),
+  }),
+);

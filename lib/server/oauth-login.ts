@@ -1,0 +1,44 @@
+import { AppError } from '../errors';
+import { MailSession } from '../mail/mail-session';
+import { SessionPool } from '../mail/session-pool';
+import type { OAuthProvider } from '../oauth/config';
+import { refreshTokens, type SignIn } from '../oauth/oidc-client';
+import { PendingSignIns } from '../oauth/pending-sign-ins';
+import { RefreshingTokens } from '../oauth/refreshing-tokens';
+import { checkServer } from '../security/host-policy';
+import { serverContext } from './context';
+
+const KEY = Symbol.for('postern.oauth-pending');
+type Holder = { [KEY]?: PendingSignIns };
+
+/** Sign-ins between /start and /callback, one store per process (kept across dev hot reloads). */
+export function pendingSignIns(): PendingSignIns {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= new PendingSignIns();
+  return holder[KEY];
+}
+
+/**
+ * Opens the POP3 session of a finished sign-in, through the same throttle,
+ * pool and host policy as a password login. The tokens stay in this process,
+ * inside the session; the browser only ever gets the session cookie.
+ */
+export async function oauthLogin(provider: OAuthProvider, signIn: SignIn, client: string): Promise<MailSession> {
+  const context = serverContext();
+  const wait = context.loginsPerClient.retryAfter(client);
+  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many login attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
+  context.loginsPerClient.record(client);
+  context.pool.assertRoom();
+
+  const { host, port, security } = provider.pop3;
+  const address = await checkServer(context.policy, host, port);
+  const tokens = new RefreshingTokens(signIn.tokens, (refreshToken) => refreshTokens(provider, refreshToken), provider.label);
+  const session = await MailSession.open(
+    SessionPool.newToken(),
+    { host, port, security, address },
+    { kind: 'oauth', username: signIn.username, mechanism: provider.mechanism, tokens },
+    context.sessionDeps,
+  );
+  context.pool.add(session);
+  return session;
+}
