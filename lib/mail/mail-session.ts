@@ -1,8 +1,11 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import {
+  AuthMemory,
   connectPop3,
   isPop3Error,
+  loginWithFallback,
+  type LoginOptions,
   type Pop3Error,
   type AuthChoice,
   type AuthMechanism,
@@ -26,11 +29,49 @@ export interface ServerTarget {
   address: string;
 }
 
-export interface Credentials {
-  username: string;
-  password: string;
-  mechanism: AuthChoice;
-  allowInsecure: boolean;
+/**
+ * How the session logs in. Passwords and tokens live in server memory only.
+ * `saslInitialResponse: false` starts SASL with the two-line form (Microsoft's
+ * XOAUTH2); left out, the one-line form is tried first and the other one
+ * follows when the server refuses it as a protocol error.
+ */
+export type Credentials =
+  | { kind: 'password'; username: string; password: string; mechanism: AuthChoice; allowInsecure: boolean; saslInitialResponse?: boolean }
+  | {
+      kind: 'oauth';
+      username: string;
+      mechanism: 'xoauth2' | 'oauthbearer';
+      tokens: TokenSource;
+      saslInitialResponse?: boolean;
+      /** Only for a test server on a plain port: a bearer token is as good as a password to whoever reads it. */
+      allowInsecure?: boolean;
+    };
+
+/** Where an OAuth session gets its access tokens (the OAuth layer keeps the refresh token). */
+export interface TokenSource {
+  /** A currently valid access token (refreshing first when it is about to expire). */
+  accessToken(): Promise<string>;
+  /** The server refused the token: refresh now and return the new one; throws AppError('REAUTH_REQUIRED') when that is impossible. */
+  refresh(): Promise<string>;
+}
+
+/** What the server said about its policies (RFC 2449 EXPIRE and LOGIN-DELAY), for the person. */
+export interface ServerPolicies {
+  /** Days a retrieved message stays on the server; 0: it may go at once; null: never expires, or not said. */
+  expireDays: number | null;
+  /** Seconds the server asks for between logins; null: not said. */
+  loginDelaySeconds: number | null;
+}
+
+/** What Apply (`commit`) did: the deletions stand even when the new login was refused. */
+export interface CommitResult {
+  deleted: number;
+  count: number;
+  size: number;
+  /** False when the login after QUIT was refused or failed: the next request tries again. */
+  reconnected: boolean;
+  /** Seconds until a login should work again, when the server asked for a delay. */
+  retryAfter?: number;
 }
 
 export interface SessionDeps {
@@ -46,13 +87,18 @@ export interface MaildropEntry {
   id: string;
 }
 
-/** Login delays per account, shared by every session: never hammer a server with re-logins. */
-const lastLogins = new Map<string, { at: number; delaySeconds: number }>();
+/**
+ * Logins per account, shared by every session. An advertised LOGIN-DELAY is
+ * a hint (Gmail advertises 300 s and does not enforce it): logins are tried,
+ * and only a server that refused one (`[LOGIN-DELAY]`, or a refusal within
+ * the delay) is waited for afterwards.
+ */
+const lastLogins = new Map<string, { at: number; delaySeconds: number; enforced: boolean }>();
 const MAX_LOGIN_RECORDS = 20_000;
 
-function recordLogin(key: string, delaySeconds: number): void {
+function recordLogin(key: string, delaySeconds: number, enforced: boolean, at = Date.now()): void {
   lastLogins.delete(key);
-  lastLogins.set(key, { at: Date.now(), delaySeconds });
+  lastLogins.set(key, { at, delaySeconds, enforced });
   // Bounded: the oldest records go first (insertion order); a forgotten delay only means one early login.
   while (lastLogins.size > MAX_LOGIN_RECORDS) {
     const oldest = lastLogins.keys().next().value;
@@ -60,6 +106,9 @@ function recordLogin(key: string, delaySeconds: number): void {
     lastLogins.delete(oldest);
   }
 }
+
+/** The login form that worked per server (`host:port`), for the life of the process. */
+const authMemory = new AuthMemory();
 
 /**
  * How many of the newest messages a login identifies (and fetches the headers
@@ -109,6 +158,8 @@ export class MailSession {
   readonly summaries = new Map<string, HeaderSummary>();
   capabilities: string[] = [];
   mechanism: AuthMechanism | undefined;
+  /** EXPIRE and LOGIN-DELAY as the server stated them after login. */
+  policies: ServerPolicies = { expireDays: null, loginDelaySeconds: null };
   lastUsed = Date.now();
   lastActivity = Date.now();
   /** Logged out, expired or replaced: the session must never reconnect again. */
@@ -304,14 +355,40 @@ export class MailSession {
     });
   }
 
-  /** QUIT applies the marks; then log in again for a fresh snapshot. */
-  async commit(): Promise<{ deleted: number; count: number; size: number }> {
+  /**
+   * QUIT applies the marks; then log in again for a fresh snapshot. The
+   * deletions are reported even when that login is refused or fails: they
+   * were made. The session stays usable, with the snapshot as it was minus
+   * the deleted messages; the next request tries the login again.
+   */
+  async commit(): Promise<CommitResult> {
     return this.mutex.run(async () => {
       this.assertLive();
+      const applied = new Set(this.pending);
       const deleted = await this.quitApplyingMarks();
-      await this.connect();
-      return { deleted, count: this.count, size: this.size };
+      try {
+        await this.connect();
+        return { deleted, count: this.count, size: this.size, reconnected: true };
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'NO_SESSION') throw error;
+        this.forgetDeleted(applied);
+        const retryAfter = error instanceof AppError ? error.retryAfter : undefined;
+        return { deleted, count: this.count, size: this.size, reconnected: false, ...(retryAfter ? { retryAfter } : {}) };
+      }
     });
+  }
+
+  /** The snapshot without messages QUIT deleted, until a new login lists the maildrop again. */
+  private forgetDeleted(ids: ReadonlySet<string>): void {
+    if (ids.size === 0) return;
+    const keep = (entry: MaildropEntry) => !ids.has(entry.id);
+    const removed = (this.newest ?? this.entries).filter((entry) => !keep(entry));
+    this.entries = this.entries.filter(keep);
+    if (this.newest) {
+      this.newest = this.newest.filter(keep);
+      this.stat = { count: this.stat.count - removed.length, size: this.stat.size - removed.reduce((sum, entry) => sum + entry.size, 0) };
+    }
+    for (const id of ids) this.byId.delete(id);
   }
 
   /** Log out: QUIT applies the marks. */
@@ -361,10 +438,15 @@ export class MailSession {
     return `${this.target.host.toLowerCase()}:${this.target.port}:${this.username}`;
   }
 
-  private loginDelayRemainingMs(): number {
+  private serverKey(): string {
+    return `${this.target.host.toLowerCase()}:${this.target.port}`;
+  }
+
+  /** Time left of the delay the server asked for since our last login (0 when none or over). */
+  private loginDelayRemainingMs(onlyEnforced = false): number {
     const last = lastLogins.get(this.accountKey());
-    if (!last || last.delaySeconds <= 0) return 0;
-    return last.at + last.delaySeconds * 1000 - Date.now();
+    if (!last || last.delaySeconds <= 0 || (onlyEnforced && !last.enforced)) return 0;
+    return Math.max(0, last.at + last.delaySeconds * 1000 - Date.now());
   }
 
   /** Connects, logs in, loads the snapshot and re-applies the marks. Callers hold the lock. */
@@ -372,15 +454,19 @@ export class MailSession {
     this.client?.close();
     this.client = undefined;
     this.assertLive(); // closed (logged out, replaced, expired) while something was in flight: never log in again
-    const wait = this.loginDelayRemainingMs();
+    // Only a delay the server has enforced is waited for; an advertised one is tried.
+    const wait = this.loginDelayRemainingMs(true);
     if (wait > MAX_LOGIN_DELAY_WAIT_MS) {
       throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
     }
     if (wait > 0) await sleep(wait);
 
+    const credentials = this.credentials;
+    let accessToken = credentials.kind === 'oauth' ? await credentials.tokens.accessToken() : undefined;
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.connectOnce();
+        await this.connectOnce(accessToken);
         return;
       } catch (error) {
         // Our own previous connection may still hold the maildrop lock for a moment.
@@ -388,17 +474,56 @@ export class MailSession {
           await sleep(IN_USE_BACKOFF_MS * attempt);
           continue;
         }
-        if (isPop3Error(error) && error.code === 'LOGIN_DELAY') {
-          const delay = lastLogins.get(this.accountKey())?.delaySeconds || 60;
-          throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: delay, cause: error });
+        // A refused token is refreshed once; a refresh that fails (REAUTH_REQUIRED) propagates.
+        if (credentials.kind === 'oauth' && isPop3Error(error) && error.code === 'AUTH_FAILED' && !refreshed) {
+          refreshed = true;
+          accessToken = await credentials.tokens.refresh();
+          continue;
         }
-        throw error;
+        throw this.loginDelayError(error) ?? error;
       }
     }
   }
 
-  private async connectOnce(): Promise<void> {
-    const client = await connectPop3({
+  /** `[LOGIN-DELAY]`, or a code-less refusal within the delay the server advertised, as LOGIN_DELAY (429). */
+  private loginDelayError(error: unknown): AppError | undefined {
+    if (!isPop3Error(error)) return undefined;
+    const last = lastLogins.get(this.accountKey());
+    const remaining = this.loginDelayRemainingMs();
+    const explicit = error.code === 'LOGIN_DELAY';
+    const withinDelay = error.code === 'AUTH_FAILED' && error.respCode === undefined && remaining > 0;
+    if (!explicit && !withinDelay) return undefined;
+    const retryAfter = remaining > 0 ? Math.ceil(remaining / 1000) : last?.delaySeconds || 60;
+    // From now on this server's delay is real: wait it out (or report it) instead of trying.
+    recordLogin(this.accountKey(), last?.delaySeconds || retryAfter, true, last?.at ?? Date.now());
+    return new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter, cause: error });
+  }
+
+  private loginOptions(accessToken: string | undefined): LoginOptions {
+    const credentials = this.credentials;
+    const server = { host: this.target.host, port: this.target.port };
+    if (credentials.kind === 'oauth') {
+      return {
+        username: credentials.username,
+        accessToken,
+        mechanism: credentials.mechanism,
+        allowInsecure: credentials.allowInsecure ?? false,
+        saslInitialResponse: credentials.saslInitialResponse,
+        server,
+      };
+    }
+    return {
+      username: credentials.username,
+      password: credentials.password,
+      mechanism: credentials.mechanism,
+      allowInsecure: credentials.allowInsecure,
+      saslInitialResponse: credentials.saslInitialResponse,
+      server,
+    };
+  }
+
+  private openConnection(): Promise<Pop3Client> {
+    return connectPop3({
       host: this.target.host,
       port: this.target.port,
       security: this.target.security,
@@ -407,26 +532,38 @@ export class MailSession {
       limits: this.deps.limits,
       onTranscript: this.deps.onTranscript,
     });
+  }
+
+  private async connectOnce(accessToken: string | undefined): Promise<void> {
+    const first = await this.openConnection();
+    let client = first;
     try {
       // The login, CAPA and STAT are queued at once: with PIPELINING, one round trip for all of it.
-      const login = client.login({
-        username: this.credentials.username,
-        password: this.credentials.password,
-        mechanism: this.credentials.mechanism,
-        allowInsecure: this.credentials.allowInsecure,
+      // A login refused for a reason other than the credentials is tried another way (loginWithFallback).
+      const loggedIn = await loginWithFallback(first, this.loginOptions(accessToken), {
+        reopen: () => this.openConnection(),
+        remembered: authMemory.get(this.serverKey()),
+        queueAfterLogin: (next) => {
+          const capa = next.capa();
+          const stat = next.stat();
+          capa.catch(() => undefined);
+          stat.catch(() => undefined);
+          return { capa, stat };
+        },
       });
-      const capa = client.capa();
-      const stat = client.stat();
-      capa.catch(() => undefined);
-      stat.catch(() => undefined);
-      try {
-        this.mechanism = await login;
-      } finally {
-        recordLogin(this.accountKey(), lastLogins.get(this.accountKey())?.delaySeconds ?? 0);
-      }
-      const [caps, figures] = await Promise.all([capa, stat]);
+      client = loggedIn.client;
+      this.mechanism = loggedIn.mechanism;
+      authMemory.remember(this.serverKey(), loggedIn.attempt);
+      const [caps, figures] = await Promise.all([loggedIn.queued.capa, loggedIn.queued.stat]);
       this.capabilities = caps.names;
-      recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0);
+      // A server that answered CAPA before login but not after keeps what it said before.
+      const stated = client.capaKnown ? caps : undefined;
+      this.policies = {
+        expireDays: typeof stated?.expire === 'number' ? stated.expire : null,
+        loginDelaySeconds: stated?.loginDelaySeconds ?? null,
+      };
+      const previous = lastLogins.get(this.accountKey());
+      recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0, previous?.enforced ?? false);
       this.assertLive(); // closed during the login
       this.client = client;
       await this.loadSnapshot(client, figures);
@@ -435,6 +572,7 @@ export class MailSession {
         await this.reapplyMarks(client);
       }
     } catch (error) {
+      first.close();
       client.close();
       this.client = undefined;
       throw error;

@@ -1,5 +1,22 @@
 import type { Duplex } from 'node:stream';
-import { apopDigest, chooseMechanism, describeMechanism, saslPlainResponse, type AuthChoice, type AuthMechanism } from './auth';
+import {
+  apopDigest,
+  authPlan,
+  decodeErrorChallenge,
+  describeMechanism,
+  describeRefusal,
+  errorChallengeReply,
+  isTokenMechanism,
+  oauthBearerResponse,
+  saslName,
+  saslPlainResponse,
+  xoauth2Response,
+  type AuthAttempt,
+  type AuthChoice,
+  type AuthMechanism,
+  type OAuthRefusal,
+  type TokenMechanism,
+} from './auth';
 import { BodyStream, BufferSink, CollectSink, type BodyProgress, type BodySink } from './body-sink';
 import { buildCommand, numberArg, type WireCommand } from './command';
 import { Deadline } from './deadline';
@@ -35,15 +52,22 @@ export interface Pop3ClientOptions {
 
 export interface LoginOptions {
   username: string;
-  password: string;
+  /** For USER/PASS, APOP and SASL PLAIN. */
+  password?: string;
+  /** An OAuth 2.0 access token, for XOAUTH2 and OAUTHBEARER (instead of a password). */
+  accessToken?: string;
   mechanism?: AuthChoice;
   /** Send credentials over an unencrypted connection. Off unless the person chose a plain connection. */
   allowInsecure?: boolean;
   /**
-   * AUTH PLAIN: send the credentials with the command (RFC 5034 initial response, one round trip)
-   * or wait for the server's `+` first. Default true; a response too long for one line always waits.
+   * SASL (PLAIN, XOAUTH2, OAUTHBEARER): send the response with the AUTH command
+   * (RFC 5034 initial response; Google's one-line XOAUTH2) or wait for the
+   * server's `+ ` first (Microsoft's two-line form). Default true. A PLAIN
+   * response too long for RFC 2449's 255-octet line always waits.
    */
   saslInitialResponse?: boolean;
+  /** The server the token is for, named in OAUTHBEARER's GS2 header (RFC 7628 §3.1). */
+  server?: { host: string; port: number };
 }
 
 export interface TopResult {
@@ -230,33 +254,51 @@ export class Pop3Client {
     }
   }
 
-  async login(options: LoginOptions): Promise<AuthMechanism> {
+  /** Every way `login` may be tried on this server, in order (see `authPlan`). */
+  authPlan(options: LoginOptions, remembered?: AuthAttempt): AuthAttempt[] {
+    return authPlan(
+      options.mechanism ?? 'auto',
+      { capabilities: this.capabilities, capaKnown: this.capaKnown, apopTimestamp: this.apopTimestamp, secure: this.secure },
+      options.accessToken !== undefined ? 'token' : 'password',
+      { initialResponse: options.saslInitialResponse, remembered },
+    );
+  }
+
+  /**
+   * Logs in with the first attempt of `authPlan` (or the one given). One
+   * attempt only: `loginWithFallback` decides whether a refusal allows another.
+   */
+  async login(options: LoginOptions, attempt?: AuthAttempt): Promise<AuthMechanism> {
     if (this.state !== 'authorization') throw new Pop3Error('INVALID_ARGUMENT', 'Already logged in.');
-    const mechanism = chooseMechanism(options.mechanism ?? 'auto', {
-      capabilities: this.capabilities,
-      capaKnown: this.capaKnown,
-      apopTimestamp: this.apopTimestamp,
-      secure: this.secure,
-    });
+    const chosen = attempt ?? this.authPlan(options)[0]!;
+    const mechanism = chosen.mechanism;
     if (!this.secure && !options.allowInsecure) {
       throw new Pop3Error('INSECURE_AUTH', 'Refusing to send credentials over an unencrypted connection.');
     }
-    // Checked here for every mechanism alike: APOP never sends the password itself, but a password
+    const secret = isTokenMechanism(mechanism) ? options.accessToken : options.password;
+    if (secret === undefined || secret.length === 0) {
+      throw new Pop3Error('INVALID_ARGUMENT', `${describeMechanism(mechanism)} needs ${isTokenMechanism(mechanism) ? 'an access token' : 'a password'}.`);
+    }
+    // Checked here for every mechanism alike: APOP never sends the password itself, but a secret
     // with CR, LF or NUL is a caller bug whichever way it would travel.
     buildCommand('USER', [options.username]);
-    buildCommand('PASS', [options.password], [0]);
+    buildCommand('PASS', [secret], [0]);
     // A careless or hostile server may echo what it was sent: scrub it from replies while logging in.
-    this.secrets = secretForms(options.username, options.password);
+    this.secrets = secretForms(options.username, secret, options.server);
     try {
       switch (mechanism) {
         case 'user':
-          await this.userPass(options.username, options.password);
+          await this.userPass(options.username, secret);
           break;
         case 'apop':
-          await this.apop(options.username, options.password);
+          await this.apop(options.username, secret);
           break;
         case 'sasl-plain':
-          await this.authPlain(options.username, options.password, options.saslInitialResponse ?? true);
+          await this.authPlain(options.username, secret, chosen.initialResponse);
+          break;
+        case 'xoauth2':
+        case 'oauthbearer':
+          await this.authToken(mechanism, options.username, secret, chosen.initialResponse, options.server);
           break;
         default: {
           const unreachable: never = mechanism;
@@ -290,14 +332,63 @@ export class Pop3Client {
   /** RFC 5034 AUTH PLAIN, with the initial response when it fits in a command line, else after a `+`. */
   private async authPlain(username: string, password: string, initialResponse: boolean): Promise<void> {
     const response = saslPlainResponse(username, password);
-    const initial = initialResponse && response.length <= 200;
-    const command = initial ? buildCommand('AUTH', ['PLAIN', response], [1]) : buildCommand('AUTH', ['PLAIN']);
+    // RFC 5034 §4: an AUTH line longer than RFC 2449's 255 octets must use the continuation instead.
+    await this.sasl('PLAIN', response, initialResponse && response.length <= 200, () => '*');
+  }
+
+  /**
+   * XOAUTH2 or OAUTHBEARER. A refused token is not answered with -ERR at
+   * once: the server sends an error challenge (`+ <base64 JSON>`) and waits.
+   * The client answers as the mechanism says (RFC 7628 §3.2.3; XOAUTH2: an
+   * empty line), reads the -ERR, and reports the decoded reason.
+   */
+  private async authToken(
+    mechanism: TokenMechanism,
+    username: string,
+    token: string,
+    initialResponse: boolean,
+    server: { host: string; port: number } | undefined,
+  ): Promise<void> {
+    const response = mechanism === 'xoauth2' ? xoauth2Response(username, token) : oauthBearerResponse(username, token, server);
+    let refusal: OAuthRefusal | undefined;
+    let refused = false;
+    try {
+      // The AUTH line's own bound (2 KiB) decides whether a one-line response is possible at all.
+      await this.sasl(saslName(mechanism), response, initialResponse && response.length <= 1900, (text) => {
+        if (refused) return '*'; // a second challenge after our answer: cancel (RFC 5034 §4), the server then says -ERR
+        refused = true;
+        refusal = decodeErrorChallenge(text);
+        return errorChallengeReply(mechanism);
+      });
+    } catch (error) {
+      if (error instanceof Pop3Error && !error.fatal && refused) {
+        const reason = refusal ? describeRefusal(refusal) : '';
+        // An error challenge is about the token whatever the final -ERR says: a refresh may cure it.
+        throw new Pop3Error('AUTH_FAILED', `The server refused the access token${reason ? ` (${reason})` : ''}.`, {
+          command: error.command,
+          response: error.response,
+          respCode: error.respCode,
+          oauth: refusal ?? {},
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * One SASL exchange: `AUTH NAME [initial]`, the response after an empty
+   * `+ ` when it was not sent up front, and `afterResponse` for any later
+   * challenge (an error report, or a server that wants more).
+   */
+  private async sasl(name: string, response: string, initial: boolean, afterResponse: (text: string) => string): Promise<void> {
+    const command = initial ? buildCommand('AUTH', [name, response], [1]) : buildCommand('AUTH', [name]);
     let answered = initial;
     await this.simple(command, {
       duringAuth: true,
       barrier: true,
-      onContinue: () => {
-        if (answered) return '*';
+      onContinue: (text) => {
+        if (answered) return afterResponse(text);
         answered = true;
         return response;
       },
@@ -622,7 +713,7 @@ export class Pop3Client {
       }
       case 'err': {
         this.complete(head);
-        const code = errorCodeFor(status.respCode, head.duringAuth);
+        const code = errorCodeFor(status.respCode, head.duringAuth, status.text);
         const verb = head.command?.verb ?? 'greeting';
         const error = new Pop3Error(code, `The server refused ${verb}: ${printable(status.text, 200) || 'no reason given'}`, {
           command: head.command?.redacted,
@@ -637,7 +728,9 @@ export class Pop3Client {
       case 'continue': {
         if (!head.onContinue) throw new Pop3Error('PROTOCOL_ERROR', 'The server sent a continuation nobody asked for.');
         const reply = head.onContinue(status.text);
-        this.write(`${reply}\r\n`, reply === '*' ? '*' : '********');
+        // Only the response that carries the secret is hidden; a cancel or an error-challenge answer is not secret.
+        const shown = reply === '*' || reply === 'AQ==' ? reply : reply === '' ? '(empty line)' : '********';
+        this.write(`${reply}\r\n`, shown);
         return;
       }
       default: {
@@ -766,10 +859,16 @@ function statusText(status: StatusLine): string {
   }
 }
 
-/** The password as it may come back in a status line (decoded as latin1), and the SASL PLAIN blob that carries it. */
-function secretForms(username: string, password: string): string[] {
-  if (password.length === 0) return [];
-  const forms = new Set([password, Buffer.from(password, 'utf8').toString('latin1'), saslPlainResponse(username, password)]);
+/** The secret as it may come back in a status line (decoded as latin1), and the SASL blobs that carry it. */
+function secretForms(username: string, secret: string, server?: { host: string; port: number }): string[] {
+  if (secret.length === 0) return [];
+  const forms = new Set([
+    secret,
+    Buffer.from(secret, 'utf8').toString('latin1'),
+    saslPlainResponse(username, secret),
+    xoauth2Response(username, secret),
+    oauthBearerResponse(username, secret, server),
+  ]);
   return [...forms];
 }
 

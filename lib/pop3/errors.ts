@@ -1,3 +1,5 @@
+import type { OAuthRefusal } from './auth';
+
 /**
  * Two kinds of failure. A `-ERR` reply fails one command and the client lives
  * on (`fatal: false`). Everything else (garbage, a broken limit, a timeout, a
@@ -61,6 +63,8 @@ export interface Pop3ErrorDetails {
   response?: string;
   /** The RFC 2449 response code, e.g. "IN-USE", "SYS/TEMP". */
   respCode?: string;
+  /** A refused OAuth token: what the server's error challenge said (status, scope). */
+  oauth?: OAuthRefusal;
   cause?: unknown;
 }
 
@@ -70,6 +74,7 @@ export class Pop3Error extends Error {
   readonly command?: string;
   readonly response?: string;
   readonly respCode?: string;
+  readonly oauth?: OAuthRefusal;
 
   constructor(code: Pop3ErrorCode, message: string, details: Pop3ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -79,6 +84,7 @@ export class Pop3Error extends Error {
     this.command = details.command;
     this.response = details.response;
     this.respCode = details.respCode;
+    this.oauth = details.oauth;
   }
 }
 

@@ -40,8 +40,34 @@ export function printable(text: string, max: number): string {
   return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
 }
 
-/** Which typed error a -ERR becomes, from its RFC 2449 / RFC 3206 response code. */
-export function errorCodeFor(respCode: string | undefined, duringAuth: boolean): Pop3ErrorCode {
+/**
+ * A -ERR during login that is about the command, not the credentials: the
+ * mechanism or form is not understood (Microsoft's `Protocol error.` for an
+ * AUTH PLAIN initial response), or the command is not allowed here. Retrying
+ * another way is safe; counting it as a guessed password is not.
+ */
+const NOT_ABOUT_CREDENTIALS =
+  /protocol error|syntax error|command (is )?(not|un)(recogni[sz]ed|known|supported|implemented|available|allowed)|unknown command|unrecogni[sz]ed command|bad command|invalid command|not implemented|(mechanism|method).{0,40}(not supported|unsupported|unknown|not available|disabled)|(unsupported|unknown|unrecogni[sz]ed|invalid) (authentication |auth |sasl )?(mechanism|method)|authentication (mechanism|method) .{0,40}(not|un)supported|not supported|unsupported|apop.{0,40}(not|disabled|unavailable)/i;
+
+/** A code/text pair is a refusal of the command rather than of the credentials. */
+export function refusesCommandNotCredentials(text: string): boolean {
+  return NOT_ABOUT_CREDENTIALS.test(text);
+}
+
+/**
+ * Which typed error a -ERR becomes, from its RFC 2449 / RFC 3206 response code
+ * and, during login, from what it says.
+ *
+ * During login, `[AUTH]` is a credential failure. Without a code, the text
+ * decides: a refusal of the command itself ("Protocol error", "command not
+ * recognized", "unsupported mechanism") is UNSUPPORTED, so a caller may try
+ * another form and never counts it as a guess. Everything else stays
+ * AUTH_FAILED, even on a server that advertised AUTH-RESP-CODE (which
+ * promises `[AUTH]` on every credential failure, RFC 3206 §6): servers are
+ * sloppy about that promise, and taking a wrong password for "try another
+ * way" would hand out a second guess that nobody counts.
+ */
+export function errorCodeFor(respCode: string | undefined, duringAuth: boolean, text = ''): Pop3ErrorCode {
   switch (respCode) {
     case 'IN-USE':
       return 'IN_USE';
@@ -54,6 +80,7 @@ export function errorCodeFor(respCode: string | undefined, duringAuth: boolean):
     case 'AUTH':
       return 'AUTH_FAILED';
     default:
-      return duringAuth ? 'AUTH_FAILED' : 'COMMAND_FAILED';
+      if (!duringAuth) return 'COMMAND_FAILED';
+      return refusesCommandNotCredentials(text) ? 'UNSUPPORTED' : 'AUTH_FAILED';
   }
 }

@@ -42,7 +42,7 @@ export async function login(input: LoginInput, client: string): Promise<MailSess
     const session = await MailSession.open(
       SessionPool.newToken(),
       { host, port, security, address },
-      { username: input.username, password: input.password, mechanism: input.auth, allowInsecure },
+      { kind: 'password', username: input.username, password: input.password, mechanism: input.auth, allowInsecure },
       context.sessionDeps,
     );
     context.pool.add(session);

@@ -21,7 +21,7 @@ export class FakeMaildrops {
     return MailSession.open(
       'fake-session-token',
       { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
-      { username: FAKE_USER, password: FAKE_PASSWORD, mechanism: 'auto', allowInsecure: true },
+      { kind: 'password', username: FAKE_USER, password: FAKE_PASSWORD, mechanism: 'auto', allowInsecure: true },
       deps,
     );
   }
