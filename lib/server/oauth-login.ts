@@ -36,7 +36,14 @@ export async function oauthLogin(provider: OAuthProvider, signIn: SignIn, client
   const session = await MailSession.open(
     SessionPool.newToken(),
     { host, port, security, address },
-    { kind: 'oauth', username: signIn.username, mechanism: provider.mechanism, tokens },
+    {
+      kind: 'oauth',
+      username: signIn.username,
+      mechanism: provider.mechanism,
+      tokens,
+      // Microsoft's POP3 wants XOAUTH2's response on its own line after `+ `; Google takes it on the AUTH line.
+      saslInitialResponse: !(provider.mechanism === 'xoauth2' && provider.xoauth2TwoLine),
+    },
     context.sessionDeps,
   );
   context.pool.add(session);
