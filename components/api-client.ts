@@ -22,6 +22,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'MAILBOX_IN_USE', 'LOGIN_DELAY', 'RATE_LIMITED', 'UNSUPPORTED', 'CONNECT_FAILED',
   'TLS_FAILED', 'PROTOCOL_ERROR', 'SERVER_ERROR', 'TIMEOUT', 'INTERNAL_ERROR',
   'PAYLOAD_TOO_LARGE', 'SERVICE_BUSY', 'NETWORK_ERROR', 'BAD_RESPONSE',
+  'REAUTH_REQUIRED', 'OAUTH_FAILED', 'MESSAGE_TOO_COMPLEX',
 ]);
 
 export class ApiError extends Error {
@@ -64,6 +65,8 @@ export interface SessionInfo {
 export interface ServerConfig {
   pinned: { host: string; port: number; security: Security } | null;
   defaults: { port: Record<Security, number> };
+  /** "Sign in with …" providers configured on the server (absent on older servers). */
+  providers?: { name: string; label: string }[];
 }
 
 export interface MessageSummary {
@@ -184,7 +187,8 @@ interface RequestOptions {
 }
 
 function notifyExpiry(error: ApiError, options: RequestOptions): void {
-  if (error.code === 'NO_SESSION' && !options.expectNoSession) {
+  // REAUTH_REQUIRED: an OAuth sign-in that can no longer be renewed ends the session just the same.
+  if ((error.code === 'NO_SESSION' || error.code === 'REAUTH_REQUIRED') && !options.expectNoSession) {
     for (const listener of expiryListeners) listener(error);
   }
 }

@@ -15,6 +15,7 @@ import { errorSentence, loginFieldFor, type LoginField } from './error-messages'
 import { FieldError } from './field-error';
 import { Icon } from './icon';
 import { InsecureWarning } from './insecure-warning';
+import { OAuthButtons } from './oauth-buttons';
 
 type SecurityChoice = 'auto' | Security;
 
@@ -160,6 +161,8 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
           {notice}
         </p>
       ) : null}
+
+      <OAuthButtons providers={config?.providers ?? []} />
 
       <form
         onSubmit={submit}
