@@ -1,6 +1,6 @@
 import 'server-only';
-import { z } from 'zod';
 import { AppError, toAppError } from '../errors';
+import { publicOriginSetting } from '../oauth/config';
 import { SignInError } from '../oauth/oidc-client';
 import { isHttps } from './request-guards';
 import { STATUS_OF } from './status';
@@ -9,16 +9,13 @@ import { STATUS_OF } from './status';
 export const FLOW_COOKIE = 'postern_oauth';
 
 
-const publicUrl = z.url({ protocol: /^https?$/ }).optional();
-
 /**
  * The origin the provider sends the browser back to. Behind a proxy set
  * POSTERN_PUBLIC_URL: the redirect URI must equal the one registered.
  */
 export function publicOrigin(request: Request): string {
-  const configured = publicUrl.safeParse(process.env.POSTERN_PUBLIC_URL || undefined);
-  if (!configured.success) throw new Error('Invalid configuration: POSTERN_PUBLIC_URL must be an http(s) URL');
-  if (configured.data) return new URL(configured.data).origin;
+  const configured = publicOriginSetting();
+  if (configured) return configured;
   const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? new URL(request.url).host;
   return `${isHttps(request) ? 'https' : 'http'}://${host}`;
 }

@@ -36,6 +36,12 @@ export interface OAuthProvider {
   xoauth2TwoLine: boolean;
   /** ID-token or userinfo claims tried in order for the POP3 user name. */
   usernameClaims: string[];
+  /**
+   * Ask with `prompt=consent`. OpenID Connect providers (oidc-provider, Google) issue a
+   * refresh token only then; Microsoft issues one anyway, and forcing consent there would
+   * stop work accounts whose administrator consents for them.
+   */
+  promptConsent: boolean;
   /** Extra parameters on the authorization request (Google needs access_type=offline for a refresh token). */
   authorizationParams: Record<string, string>;
 }
@@ -52,7 +58,8 @@ const PRESETS: Record<string, Preset> = {
     xoauth2TwoLine: false,
     usernameClaims: ['email'],
     // Google issues a refresh token only for offline access, and again only when consent is asked.
-    authorizationParams: { access_type: 'offline', prompt: 'consent' },
+    promptConsent: true,
+    authorizationParams: { access_type: 'offline' },
   },
   microsoft: {
     label: 'Microsoft',
@@ -63,6 +70,7 @@ const PRESETS: Record<string, Preset> = {
     mechanism: 'xoauth2',
     xoauth2TwoLine: true,
     usernameClaims: ['email', 'preferred_username'],
+    promptConsent: false,
     authorizationParams: {},
   },
 };
@@ -79,14 +87,15 @@ const providerSchema = z
     AUTHORIZATION_URL: httpUrl.optional(),
     TOKEN_URL: httpUrl.optional(),
     USERINFO_URL: httpUrl.optional(),
-    CLIENT_ID: z.string().min(1, 'is required'),
-    CLIENT_SECRET: z.string().min(1, 'is required (Postern is a confidential client)'),
+    CLIENT_ID: z.string({ error: 'is required' }).min(1, 'is required'),
+    CLIENT_SECRET: z.string({ error: 'is required (Postern is a confidential client)' }).min(1, 'is required'),
     SCOPE: z.string().trim().min(1).optional(),
     POP3_SERVER: pop3Server.optional(),
     MECHANISM: z.enum(['xoauth2', 'oauthbearer']).optional(),
     XOAUTH2_TWO_LINE: z.enum(['0', '1']).optional(),
     LABEL: z.string().trim().min(1).max(40).optional(),
     USERNAME_CLAIM: z.string().trim().min(1).optional(),
+    PROMPT_CONSENT: z.enum(['0', '1']).optional(),
   })
   .refine((value) => (value.AUTHORIZATION_URL === undefined) === (value.TOKEN_URL === undefined), {
     message: 'AUTHORIZATION_URL and TOKEN_URL go together',
@@ -137,6 +146,7 @@ export function parseOAuthProviders(env: Record<string, string | undefined>): OA
       if (url && url.startsWith('http:') && !isLoopbackUrl(url)) problems.push(`${prefix}: ${url} must use https (plain http only on loopback)`);
     }
     if (!pop3 || (!issuer && !value.AUTHORIZATION_URL)) continue;
+    const scope = value.SCOPE ?? preset?.scope ?? 'openid email offline_access';
     providers.push({
       name,
       label: value.LABEL ?? preset?.label ?? name.charAt(0).toUpperCase() + name.slice(1),
@@ -146,11 +156,12 @@ export function parseOAuthProviders(env: Record<string, string | undefined>): OA
       userinfoUrl: value.USERINFO_URL,
       clientId: value.CLIENT_ID,
       clientSecret: value.CLIENT_SECRET,
-      scope: value.SCOPE ?? preset?.scope ?? 'openid email offline_access',
+      scope,
       pop3,
       mechanism: value.MECHANISM ?? preset?.mechanism ?? 'oauthbearer',
       xoauth2TwoLine: value.XOAUTH2_TWO_LINE ? value.XOAUTH2_TWO_LINE === '1' : (preset?.xoauth2TwoLine ?? false),
       usernameClaims: value.USERNAME_CLAIM ? [value.USERNAME_CLAIM] : (preset?.usernameClaims ?? ['email', 'preferred_username']),
+      promptConsent: value.PROMPT_CONSENT ? value.PROMPT_CONSENT === '1' : (preset?.promptConsent ?? scope.split(/\s+/).includes('offline_access')),
       authorizationParams: preset?.authorizationParams ?? {},
     });
   }
@@ -159,6 +170,18 @@ export function parseOAuthProviders(env: Record<string, string | undefined>): OA
 }
 
 let cached: OAuthProvider[] | undefined;
+
+const publicUrlSchema = z.url({ protocol: /^https?$/, error: 'POSTERN_PUBLIC_URL must be an http(s) URL' }).optional();
+
+/**
+ * The app's public origin (POSTERN_PUBLIC_URL), for the redirect URI the
+ * provider has registered. Unset: taken from each request's Host.
+ */
+export function publicOriginSetting(env: Record<string, string | undefined> = process.env): string | undefined {
+  const parsed = publicUrlSchema.safeParse(env.POSTERN_PUBLIC_URL || undefined);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues[0]?.message ?? 'POSTERN_PUBLIC_URL'}`);
+  return parsed.data ? new URL(parsed.data).origin : undefined;
+}
 
 /** The configured providers (validated on first use; instrumentation.ts calls it at start-up). */
 export function oauthProviders(): OAuthProvider[] {

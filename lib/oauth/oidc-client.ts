@@ -107,7 +107,6 @@ export async function beginAuthorization(provider: OAuthProvider, redirectUri: s
     nonce: oidc.randomNonce(),
     redirectUri,
   };
-  const scopes = provider.scope.split(/\s+/);
   const parameters: Record<string, string> = {
     redirect_uri: redirectUri,
     scope: provider.scope,
@@ -116,7 +115,7 @@ export async function beginAuthorization(provider: OAuthProvider, redirectUri: s
     state: pending.state,
     ...(wantsIdToken(provider) ? { nonce: pending.nonce } : {}),
     // OpenID Connect grants offline_access (a refresh token) only with explicit consent.
-    ...(scopes.includes('offline_access') && scopes.includes('openid') ? { prompt: 'consent' } : {}),
+    ...(provider.promptConsent ? { prompt: 'consent' } : {}),
     ...provider.authorizationParams,
   };
   return { url: oidc.buildAuthorizationUrl(configuration, parameters), pending };

@@ -64,7 +64,8 @@ function buildIfStale(): void {
   const fresh =
     existsSync(buildId) &&
     process.env.POSTERN_FORCE_BUILD !== '1' &&
-    statSync(buildId).mtimeMs > Math.max(...sources.map(newestMtime), statSync(path.join(ROOT, 'next.config.js')).mtimeMs);
+    statSync(buildId).mtimeMs >
+      Math.max(...sources.map(newestMtime), ...['next.config.js', 'instrumentation.ts'].map((file) => statSync(path.join(ROOT, file)).mtimeMs));
   if (fresh) return;
   const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
     cwd: ROOT,

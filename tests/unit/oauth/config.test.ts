@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseOAuthProviders } from '../../../lib/oauth/config';
+import { parseOAuthProviders, publicOriginSetting } from '../../../lib/oauth/config';
 
 const secrets = (name: string) => ({ [`POSTERN_OAUTH_${name}_CLIENT_ID`]: `${name}-id`, [`POSTERN_OAUTH_${name}_CLIENT_SECRET`]: `${name}-secret` });
 
@@ -17,6 +17,8 @@ describe('OAuth provider configuration', () => {
     assert.equal(google?.mechanism, 'xoauth2');
     assert.equal(google?.xoauth2TwoLine, false);
     assert.equal(google?.authorizationParams.access_type, 'offline');
+    assert.equal(google?.promptConsent, true);
+    assert.equal(microsoft?.promptConsent, false, 'forced consent would stop accounts whose administrator consents');
     assert.equal(microsoft?.name, 'microsoft');
     assert.match(microsoft?.scope ?? '', /https:\/\/outlook\.office\.com\/POP\.AccessAsUser\.All/);
     assert.match(microsoft?.scope ?? '', /offline_access/);
@@ -49,6 +51,13 @@ describe('OAuth provider configuration', () => {
     assert.equal(corp?.mechanism, 'oauthbearer');
     assert.deepEqual(corp?.usernameClaims, ['upn']);
     assert.match(corp?.scope ?? '', /openid/);
+    assert.equal(corp?.promptConsent, true, 'offline_access needs consent at an OpenID Connect provider');
+  });
+
+  test('POSTERN_PUBLIC_URL is an origin', () => {
+    assert.equal(publicOriginSetting({ POSTERN_PUBLIC_URL: 'https://mail.example.org/' }), 'https://mail.example.org');
+    assert.equal(publicOriginSetting({}), undefined);
+    assert.throws(() => publicOriginSetting({ POSTERN_PUBLIC_URL: 'mail.example.org' }), /POSTERN_PUBLIC_URL/);
   });
 
   test('every problem is named, with its variable', () => {
