@@ -66,7 +66,8 @@ export function signInFailed(request: Request, provider: string, error: unknown)
   const query = new URLSearchParams({ login_error: appError.code, provider });
   if (reason) query.set('reason', reason);
   if (appError.retryAfter) query.set('retry_after', String(appError.retryAfter));
-  return redirect(`${publicOrigin(request)}/?${query}`, [clearedFlowCookie(request)]);
+  // Relative: the browser resolves it against the callback it is on, whatever Host said.
+  return redirect(`/?${query}`, [clearedFlowCookie(request)]);
 }
 
 function describe(error: unknown): string {

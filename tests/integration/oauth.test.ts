@@ -28,7 +28,9 @@ const PROVIDERS = {
 type ProviderName = keyof typeof PROVIDERS;
 
 /** One provider account (and mailbox) per test, so no test sees another's tokens. */
-const ACCOUNTS = ['xoauth', 'twoline', 'bearer', 'refresher', 'revoked', 'denied', 'replay', 'scopeless'] as const;
+const ACCOUNTS = ['xoauth', 'twoline', 'bearer', 'refresher', 'early', 'revoked', 'denied', 'replay', 'scopeless'] as const;
+/** Access tokens of `early` live 30 s: less than the app's one-minute refresh margin. */
+const SHORT_LIVED = { accounts: ['early'], ttlSeconds: 30 };
 const DOMAIN = 'example.test';
 const mailbox = (account: string) => `${account}@${DOMAIN}`;
 const MESSAGES = 3;
@@ -45,6 +47,7 @@ before(async () => {
   provider = await startOidcProvider({
     redirectUris: Object.keys(PROVIDERS).map((name) => `${appOrigin}/api/oauth/${name}/callback`),
     accounts: Object.fromEntries(ACCOUNTS.map((a) => [a, mailbox(a)])),
+    shortLived: SHORT_LIVED,
   });
   dovecot = await startDovecot({
     users: ACCOUNTS.map((account) => ({
@@ -136,8 +139,9 @@ async function signIn(name: ProviderName, account: string, consent: 'allow' | 'd
 
 function loginError(response: Response): Record<string, string> {
   assert.equal(response.status, 302);
-  const location = new URL(response.headers.get('location')!);
-  assert.equal(location.origin + location.pathname, `${appOrigin}/`);
+  const raw = response.headers.get('location') ?? '';
+  assert.match(raw, /^\/\?/, 'back to the login page of this app');
+  const location = new URL(raw, appOrigin);
   return Object.fromEntries(location.searchParams);
 }
 
@@ -157,7 +161,7 @@ describe('OAuth sign-in', () => {
     const tab = new Tab();
     const response = await tab.get('/api/oauth/local/start');
     assert.equal(response.status, 302);
-    const location = new URL(response.headers.get('location')!);
+    const location = new URL(response.headers.get('location')!, appOrigin);
     assert.equal(location.origin, provider.issuer);
     const query = location.searchParams;
     assert.equal(query.get('response_type'), 'code');
@@ -180,7 +184,7 @@ describe('OAuth sign-in', () => {
   test('XOAUTH2 on one line: signed in, session cookie set, inbox listed', async () => {
     const { tab, final } = await signIn('local', 'xoauth');
     assert.equal(final.status, 302);
-    assert.equal(final.headers.get('location'), `${appOrigin}/`);
+    assert.equal(final.headers.get('location'), '/');
     assert.ok(tab.cookies.get('postern_session'), 'the session cookie is set');
     assert.ok(!tab.cookies.has('postern_oauth'), 'the flow cookie is cleared');
     const session = (await (await tab.get('/api/session')).json()) as { session: { username: string; count: number } };
@@ -195,7 +199,7 @@ describe('OAuth sign-in', () => {
   test("XOAUTH2 in Microsoft's two-line form", async () => {
     const before = app.output().length;
     const { tab, final } = await signIn('twoline', 'twoline');
-    assert.equal(final.headers.get('location'), `${appOrigin}/`);
+    assert.equal(final.headers.get('location'), '/');
     assert.equal((await tab.get('/api/session')).status, 200);
     const transcript = app.output().slice(before);
     assert.match(transcript, /C: AUTH XOAUTH2\r?\n/, 'AUTH XOAUTH2 alone on its line');
@@ -230,6 +234,19 @@ describe('OAuth sign-in', () => {
     assert.equal(afterSecond.refreshRefused, before.refreshRefused);
   });
 
+  test('a token about to expire is refreshed before use, so the POP3 server never sees it refused', async () => {
+    const before = await provider.stats();
+    const { tab, final } = await signIn('local', 'early');
+    assert.equal(final.headers.get('location'), '/');
+    assert.equal((await provider.stats()).refreshGranted - before.refreshGranted, 1, 'refreshed before the first POP3 login');
+    const commit = await tab.post('/api/session/commit');
+    assert.equal(((await commit.json()) as { reconnected: boolean }).reconnected, true);
+    assert.equal((await provider.stats()).refreshGranted - before.refreshGranted, 2, 'and again before the next');
+    const log = await dovecot.logText();
+    assert.doesNotMatch(log, /oauth2\(early@example\.test[^)]*\): oauth2 failed/);
+    assert.equal(log.match(/Login: user=<early@example\.test>/g)?.length, 2);
+  });
+
   test('a revoked sign-in ends in REAUTH_REQUIRED: "sign in again"', async () => {
     const { tab } = await signIn('local', 'revoked');
     assert.ok((await provider.revoke('revoked')) >= 1);
@@ -260,7 +277,7 @@ describe('OAuth sign-in', () => {
     assert.deepEqual(loginError(await stranger.get(onApp(visit.callbackUrl))), { login_error: 'OAUTH_FAILED', provider: 'local', reason: 'state' });
     // The stranger's attempt did not consume this browser's record; a replay after success does fail.
     const first = await tab.get(onApp(visit.callbackUrl));
-    assert.equal(first.headers.get('location'), `${appOrigin}/`);
+    assert.equal(first.headers.get('location'), '/');
     const replayTab = new Tab();
     replayTab.cookies.set('postern_oauth', flowId);
     assert.equal(loginError(await replayTab.get(onApp(visit.callbackUrl))).reason, 'state');

@@ -28,6 +28,8 @@ interface Config {
   /** Account id → the e-mail address claim (the POP3 user name). */
   accounts: Record<string, string>;
   accessTokenTtlSeconds: number;
+  /** Accounts whose access tokens live only this long (shorter than the app's refresh margin). */
+  shortLived: { accounts: string[]; ttlSeconds: number };
   scopes: string[];
 }
 
@@ -91,7 +93,8 @@ const provider = new Provider(config.issuer, {
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
   cookies: { keys: ['postern-test-cookie-key-not-secret'] },
   ttl: {
-    AccessToken: config.accessTokenTtlSeconds,
+    AccessToken: (_ctx, token) =>
+      config.shortLived.accounts.includes((token as { accountId?: string }).accountId ?? '') ? config.shortLived.ttlSeconds : config.accessTokenTtlSeconds,
     AuthorizationCode: 60,
     IdToken: 3600,
     RefreshToken: 24 * 3600,

@@ -20,6 +20,8 @@ export interface OidcProviderOptions {
   /** The scope Dovecot requires on a token. */
   pop3Scope?: string;
   accessTokenTtlSeconds?: number;
+  /** These accounts' access tokens live only `ttlSeconds` (for refresh-before-expiry tests). */
+  shortLived?: { accounts: string[]; ttlSeconds: number };
 }
 
 export interface RunningOidcProvider {
@@ -58,6 +60,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     introspector: { client_id: introspector.id, client_secret: introspector.secret },
     accounts: options.accounts,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
+    shortLived: options.shortLived ?? { accounts: [], ttlSeconds: 3600 },
     scopes: ['email', pop3Scope],
   };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'oidc-provider-process.mts')], {

@@ -1,7 +1,7 @@
 import { appEnv } from '@/lib/config/env';
 import { clientAddress, isHttps } from '@/lib/http/request-guards';
 import { errorResponse, sessionCookie, sessionToken } from '@/lib/http/route';
-import { FLOW_COOKIE, clearedFlowCookie, publicOrigin, readCookie, redirect, signInFailed, unknownProvider } from '@/lib/http/oauth-redirects';
+import { FLOW_COOKIE, clearedFlowCookie, readCookie, redirect, signInFailed, unknownProvider } from '@/lib/http/oauth-redirects';
 import { oauthProvider } from '@/lib/oauth/config';
 import { SignInError, finishAuthorization } from '@/lib/oauth/oidc-client';
 import { serverContext } from '@/lib/server/context';
@@ -28,7 +28,7 @@ export async function GET(request: Request, context: Context): Promise<Response>
     const previous = sessionToken(request);
     const session = await oauthLogin(provider, signIn, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS));
     if (previous) serverContext().pool.remove(previous);
-    return redirect(`${publicOrigin(request)}/`, [sessionCookie(session.token, isHttps(request)), clearedFlowCookie(request)]);
+    return redirect('/', [sessionCookie(session.token, isHttps(request)), clearedFlowCookie(request)]);
   } catch (error) {
     return signInFailed(request, provider.name, error);
   }
