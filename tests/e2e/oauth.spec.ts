@@ -42,11 +42,17 @@ test.describe('Sign in with a provider', () => {
     await page.locator('input[name="login"]').fill(account);
     await page.locator('input[name="password"]').fill('any password');
     await page.getByRole('button', { name: 'Sign-in' }).click();
+    const landing = page.waitForRequest((request) => request.url() === `${oauth.appUrl}/` && request.isNavigationRequest());
+    const probe = page.waitForRequest((request) => request.url() === `${oauth.appUrl}/api/session`);
     await page.getByRole('button', { name: 'Continue' }).click();
 
     // Back on the app (a cross-site redirect chain), the inbox of the provider's mailbox.
     await page.waitForURL((url) => url.origin === oauth.appUrl);
     await inbox.waitForList();
+    // The SameSite=Strict session cookie is not sent on the page load that ends a cross-site chain,
+    // but the page's own same-origin request for the session carries it: that is what lets us in.
+    expect((await (await landing).allHeaders()).cookie ?? '').not.toContain('postern_session=');
+    expect((await (await probe).allHeaders()).cookie ?? '').toContain('postern_session=');
     await expect(page.getByText(`${account}@example.test`).first()).toBeVisible();
     expect(new URL(page.url()).pathname).toBe('/');
     await snap('inbox-after-oauth');
