@@ -262,8 +262,18 @@ export function resetDeletions(): Promise<{ restored: number }> {
   return request<{ restored: number }>('/api/session/reset', { method: 'POST', body: {} });
 }
 
-export function commitDeletions(): Promise<{ deleted: number; count: number; size: number }> {
-  return request<{ deleted: number; count: number; size: number }>('/api/session/commit', { method: 'POST', body: {} });
+/** What Apply did: the deletions stand even when the login after QUIT was refused (`reconnected: false`). */
+export interface CommitResult {
+  deleted: number;
+  count: number;
+  size: number;
+  reconnected: boolean;
+  /** Seconds the server asked to wait before the next login. */
+  retryAfter?: number;
+}
+
+export function commitDeletions(): Promise<CommitResult> {
+  return request<CommitResult>('/api/session/commit', { method: 'POST', body: {} });
 }
 
 // --- messages ---------------------------------------------------------------------------------

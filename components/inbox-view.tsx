@@ -269,14 +269,22 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       setSelected(new Set());
       setMaildrop({ count: result.count, size: result.size });
       setOpen((current) => (current && pending.has(current.summary.id) ? null : current));
-      setNotice(`${plural(result.deleted, 'message')} deleted from the server.`);
-      reload(false);
+      if (result.reconnected === false) {
+        // The deletions were made, but the server refused the new login for now: show what is known,
+        // without the deleted rows, rather than asking it for a list it will not give yet.
+        pages.forget(pending);
+        const wait = result.retryAfter ? ` (in about ${Math.max(1, Math.ceil(result.retryAfter / 60))} min)` : '';
+        setNotice(`${plural(result.deleted, 'message')} deleted from the server. The server asks to wait before logging in again${wait}; the list shows what was known until then.`);
+      } else {
+        setNotice(`${plural(result.deleted, 'message')} deleted from the server.`);
+        reload(false);
+      }
     } catch (cause) {
       setActionError({ error: asApiError(cause), context: 'Applying the deletions failed.', retry: () => void apply() });
     } finally {
       setBusy(false);
     }
-  }, [pending, busy, reload]);
+  }, [pending, busy, reload, pages]);
 
   // --- logout -------------------------------------------------------------------------------
   const [logoutOpen, setLogoutOpen] = useState(false);

@@ -114,5 +114,27 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     [state.pages],
   );
 
-  return { ...state, rowAt, ensureRange, retry };
+  /**
+   * Drops rows the server no longer has (deleted by Apply) without asking it for the list again:
+   * for when Apply's new login was refused and the list must show what is known until it succeeds.
+   * Loaded pages from the top are kept, without those rows; pages after a gap are fetched again later.
+   */
+  const forget = useCallback((ids: ReadonlySet<string>) => {
+    setState((previous) => {
+      const kept: MessageSummary[] = [];
+      let removed = 0;
+      for (let page = 0; previous.pages.has(page); page += 1) {
+        for (const row of previous.pages.get(page)!) {
+          if (ids.has(row.id)) removed += 1;
+          else kept.push(row);
+        }
+      }
+      const pages = new Map<number, MessageSummary[]>();
+      for (let start = 0; start < kept.length; start += PAGE_SIZE) pages.set(start / PAGE_SIZE, kept.slice(start, start + PAGE_SIZE));
+      const total = previous.total === null ? null : Math.max(kept.length, previous.total - removed);
+      return { ...previous, pages, total };
+    });
+  }, []);
+
+  return { ...state, rowAt, ensureRange, retry, forget };
 }

@@ -4,6 +4,9 @@
  * the HTTP status of each code lives in `lib/http/status.ts`.
  */
 import { isPop3Error, type Pop3Error, type Pop3ErrorCode } from './pop3';
+import { explainAuthRefusal, type AuthHint } from './pop3/provider-answers';
+
+export type { AuthHint };
 
 export type AppErrorCode =
   | 'INVALID_INPUT'
@@ -38,12 +41,15 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   /** Seconds, for 429s. */
   readonly retryAfter?: number;
+  /** What the person should do next, machine-readable (e.g. show "Sign in with Microsoft"). */
+  readonly hint?: AuthHint;
 
-  constructor(code: AppErrorCode, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {
+  constructor(code: AppErrorCode, message: string, options: { retryAfter?: number; hint?: AuthHint; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.retryAfter = options.retryAfter;
+    this.hint = options.hint;
   }
 }
 
@@ -73,6 +79,12 @@ export function toAppError(error: unknown): AppError {
 }
 
 function fromPop3(error: Pop3Error): AppError {
+  if (error.code === 'AUTH_FAILED') {
+    // A provider that said why (app password, web login, OAuth only) gets its sentence and a hint.
+    const answer = explainAuthRefusal(error.response);
+    if (answer) return new AppError('AUTH_FAILED', answer.message, { hint: answer.hint, cause: error });
+    if (error.oauth) return new AppError('AUTH_FAILED', 'The mail server refused the sign-in. Please sign in again.', { cause: error });
+  }
   const mapped = FROM_POP3[error.code];
   const specific = ['UNSUPPORTED', 'TLS_FAILED', 'TIMEOUT', 'CONNECT_FAILED', 'INSECURE_AUTH'].includes(error.code);
   return new AppError(mapped.code, specific ? error.message : mapped.message, { cause: error });

@@ -25,7 +25,8 @@ export function errorResponse(error: unknown): Response {
   else if (status >= 500) console.warn(`[postern] ${appError.code}: ${describeCause(error)}`);
   const headers: Record<string, string> = { ...NO_STORE };
   if (appError.retryAfter) headers['Retry-After'] = String(appError.retryAfter);
-  return Response.json({ error: { code: appError.code, message: appError.message } }, { status, headers });
+  const body = { code: appError.code, message: appError.message, ...(appError.hint ? { hint: appError.hint } : {}) };
+  return Response.json({ error: body }, { status, headers });
 }
 
 function describeCause(error: unknown): string {

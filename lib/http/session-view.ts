@@ -12,5 +12,7 @@ export function sessionView(session: MailSession) {
     count: session.count,
     size: session.size,
     pendingDeletion: [...session.pending],
+    /** RFC 2449 EXPIRE and LOGIN-DELAY as the server stated them: `expireDays` null means never, or not said. */
+    policies: { expireDays: session.policies.expireDays, loginDelaySeconds: session.policies.loginDelaySeconds },
   };
 }

@@ -120,6 +120,8 @@ interface BodyState {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Microsoft's access tokens run to a few thousand characters; anything past this is not a token. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
 const LF = 0x0a;
 
 /**
@@ -282,7 +284,15 @@ export class Pop3Client {
     // Checked here for every mechanism alike: APOP never sends the password itself, but a secret
     // with CR, LF or NUL is a caller bug whichever way it would travel.
     buildCommand('USER', [options.username]);
-    buildCommand('PASS', [secret], [0]);
+    if (isTokenMechanism(mechanism)) {
+      // Tokens travel base64-encoded, and Microsoft's run to thousands of characters: only the line
+      // breaks matter here (they would end the SASL response early), and a sane bound.
+      if (/[\r\n\0]/.test(secret) || secret.length > MAX_TOKEN_LENGTH) {
+        throw new Pop3Error('INVALID_ARGUMENT', 'The access token contains a line break or is absurdly long.');
+      }
+    } else {
+      buildCommand('PASS', [secret], [0]);
+    }
     // A careless or hostile server may echo what it was sent: scrub it from replies while logging in.
     this.secrets = secretForms(options.username, secret, options.server);
     try {

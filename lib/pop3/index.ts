@@ -13,3 +13,5 @@ export type { FallbackOptions, FallbackResult } from './login-fallback';
 export type { Capabilities, ListEntry, MaildropStat, UidlEntry } from './parse';
 export { BodyStream } from './body-sink';
 export type { BodyProgress } from './body-sink';
+export { explainAuthRefusal } from './provider-answers';
+export type { AuthHint, ProviderAnswer } from './provider-answers';

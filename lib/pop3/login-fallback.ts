@@ -115,9 +115,15 @@ async function attemptInTurn<T>(
       lastRefusal = error;
       fallbacks++;
       fallback.onFallback?.(attempt, error);
+      const response = error.response ?? '';
       // The server said it closes (Microsoft does, after `Protocol error`): do not wait to find out.
-      if (/connection (is |will be )?closed|closing/i.test(error.response ?? '')) client.close();
+      if (/connection (is |will be )?closed|closing/i.test(response)) client.close();
       index++;
+      // Only a protocol error is about the form; any other refusal is about the mechanism itself,
+      // and its other form would be refused the same way.
+      if (!/protocol error|syntax/i.test(response)) {
+        while (index < plan.length && plan[index]!.mechanism === attempt.mechanism) index++;
+      }
     }
   }
   throw (

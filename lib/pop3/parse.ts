@@ -31,8 +31,13 @@ export interface Capabilities {
   sasl: string[];
   /** Seconds the server wants between logins, when LOGIN-DELAY is advertised. */
   loginDelaySeconds?: number;
-  /** Days messages are kept after retrieval; 'never' or undefined when not advertised. */
+  /**
+   * RFC 2449 EXPIRE: days a retrieved message stays on the server (0: it may
+   * go at once, as Gmail says), 'never', or undefined when not advertised.
+   */
   expire?: number | 'never';
+  /** `EXPIRE n USER` before login: the value differs per user; CAPA after login tells the real one. */
+  expirePerUser?: true;
   implementation?: string;
 }
 
@@ -144,12 +149,15 @@ export function parseCapabilities(lines: string[]): Capabilities {
         break;
       }
       default: {
-        // EXPIRE, and the run-together spellings seen in the wild: EXPIRENEVER, EXPIRE30.
+        // EXPIRE (`EXPIRE 0`, `EXPIRE 31`, `EXPIRE NEVER`, `EXPIRE 31 USER`), and the run-together
+        // spellings seen in the wild: EXPIRENEVER, and GNU Mailutils's `EXPIRE30`.
         const expire = /^EXPIRE(NEVER|[0-9]{1,9})?$/.exec(name);
         if (expire) {
+          const rest = expire[1] ? args : args.slice(1);
           const value = (expire[1] ?? args[0] ?? '').toUpperCase();
           if (value === 'NEVER') caps.expire = 'never';
           else if (/^[0-9]{1,9}$/.test(value)) caps.expire = Number(value);
+          if (caps.expire !== undefined && rest[0]?.toUpperCase() === 'USER') caps.expirePerUser = true;
         }
       }
     }

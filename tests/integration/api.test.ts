@@ -84,8 +84,12 @@ describe('login', () => {
       body: { host: 'localhost', port: dovecot.tlsPort, security: 'tls', username: 'alice', password: PASSWORD },
     });
     assert.equal(response.status, 200, response.body.toString());
-    const { session } = response.json<{ session: { count: number; size: number; capabilities: string[]; username: string } }>();
+    const { session } = response.json<{
+      session: { count: number; size: number; capabilities: string[]; username: string; policies: { expireDays: number | null; loginDelaySeconds: number | null } };
+    }>();
     assert.equal(session.count, samples.length);
+    // Dovecot states neither EXPIRE nor LOGIN-DELAY.
+    assert.deepEqual(session.policies, { expireDays: null, loginDelaySeconds: null });
     assert.equal(session.username, 'alice');
     assert.ok(session.capabilities.includes('UIDL'));
     const cookie = response.headers.get('set-cookie') ?? '';
@@ -405,7 +409,7 @@ describe('deleting', () => {
 
     const commit = await client.post('/api/session/commit');
     assert.equal(commit.status, 200, commit.body.toString());
-    assert.deepEqual(commit.json(), { deleted: 2, count: 5, size: commit.json<{ size: number }>().size });
+    assert.deepEqual(commit.json(), { deleted: 2, count: 5, size: commit.json<{ size: number }>().size, reconnected: true });
     assert.equal(await dovecot.storedCount('carol'), 5);
     const ids = (await client.get('/api/messages')).json<Page>().messages.map((m) => m.id);
     assert.ok(!ids.includes(first!.id) && !ids.includes(second!.id));
