@@ -30,13 +30,16 @@ export class ApiError extends Error {
   readonly status: number;
   /** Seconds, from `Retry-After`, when the server sent one. */
   readonly retryAfter: number | null;
+  /** The server's next-step hint on a refused login (`app-password`, `web-login`, `oauth-required`). */
+  readonly hint: string | null;
 
-  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null) {
+  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null, hint: string | null = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.status = status;
     this.retryAfter = retryAfter;
+    this.hint = hint;
   }
 }
 
@@ -66,7 +69,7 @@ export interface ServerConfig {
   pinned: { host: string; port: number; security: Security } | null;
   defaults: { port: Record<Security, number> };
   /** "Sign in with …" providers configured on the server (absent on older servers). */
-  providers?: { name: string; label: string }[];
+  providers?: { name: string; label: string; host: string }[];
 }
 
 export interface MessageSummary {
@@ -173,7 +176,8 @@ export function errorFromBody(body: unknown, status: number, retryAfter: number 
     const message = typeof body.error.message === 'string' ? body.error.message : 'The request failed.';
     const code: ApiErrorCode =
       typeof rawCode === 'string' && KNOWN_CODES.has(rawCode) ? (rawCode as ApiErrorCode) : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE';
-    return new ApiError(code, message, status, retryAfter);
+    const hint = typeof body.error.hint === 'string' ? body.error.hint : null;
+    return new ApiError(code, message, status, retryAfter, hint);
   }
   return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);
 }

@@ -15,7 +15,7 @@ import { errorSentence, loginFieldFor, type LoginField } from './error-messages'
 import { FieldError } from './field-error';
 import { Icon } from './icon';
 import { InsecureWarning } from './insecure-warning';
-import { OAuthButtons } from './oauth-buttons';
+import { OAuthButtons, providerFor } from './oauth-buttons';
 
 type SecurityChoice = 'auto' | Security;
 
@@ -51,6 +51,8 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
   const [busy, setBusy] = useState(false);
   const [attempt, setAttempt] = useState<LoginAttempt | null>(null);
   const [error, setError] = useState<FieldErrorState | null>(null);
+  /** A configured "Sign in with …" provider to point at after a refused password login. */
+  const [suggestedProvider, setSuggestedProvider] = useState<string | undefined>(undefined);
   const fieldRefs = useRef<Partial<Record<LoginField, HTMLElement | null>>>({});
   const formErrorRef = useRef<HTMLDivElement | null>(null);
 
@@ -81,6 +83,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
     event.preventDefault();
     if (busy) return;
     setError(null);
+    setSuggestedProvider(undefined);
     if (!pinned && !host.trim()) {
       setError({ field: 'host', message: 'Enter the address of your mail server, e.g. mail.example.org.' });
       return;
@@ -133,6 +136,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       if (pinned && field !== 'password') field = 'form';
       if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';
       setError({ field, message: errorSentence(apiError) });
+      setSuggestedProvider(providerFor(config?.providers ?? [], pinned?.host ?? host, apiError.hint)?.name);
     } finally {
       setBusy(false);
       setAttempt(null);
@@ -162,7 +166,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
         </p>
       ) : null}
 
-      <OAuthButtons providers={config?.providers ?? []} />
+      <OAuthButtons providers={config?.providers ?? []} suggested={suggestedProvider} />
 
       <form
         onSubmit={submit}

@@ -1,21 +1,9 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, type ApiErrorCode } from './api-client';
-import { errorSentence } from './error-messages';
+import { signInFailureSentence, type OAuthProviderInfo, type SignInFailure } from './oauth-sign-in';
 
-export interface OAuthProviderInfo {
-  name: string;
-  label: string;
-}
-
-/** What the server's redirect back to `/?login_error=…` says (codes only, never free text). */
-interface SignInFailure {
-  code: string;
-  provider: string;
-  reason: string | null;
-  retryAfter: number | null;
-}
+export { providerFor, type OAuthProviderInfo } from './oauth-sign-in';
 
 const QUERY_KEYS = ['login_error', 'provider', 'reason', 'retry_after'];
 
@@ -36,35 +24,12 @@ function takeFailureFromUrl(): SignInFailure | null {
   return failure;
 }
 
-/** One sentence for a failed "Sign in with …", with what to do next. */
-export function signInFailureSentence(failure: SignInFailure, label: string): string {
-  switch (failure.code) {
-    case 'OAUTH_FAILED':
-      switch (failure.reason) {
-        case 'denied':
-          return `You did not allow Postern to use your ${label} mailbox, so nothing was signed in. To sign in, try again and allow access.`;
-        case 'state':
-          return `The sign-in with ${label} took too long or was started in another tab. Please try again.`;
-        case 'username':
-          return `${label} did not share your e-mail address, which Postern needs as your mailbox name. Allow it when ${label} asks, and try again.`;
-        default:
-          return `${label} could not complete the sign-in. Try again in a moment.`;
-      }
-    case 'AUTH_FAILED':
-      return `The mail server refused the sign-in from ${label}. Check that POP access is turned on for this mailbox, then try again.`;
-    case 'REAUTH_REQUIRED':
-      return `Your sign-in with ${label} has expired or was withdrawn. Please sign in again.`;
-    default:
-      return errorSentence(new ApiError(failure.code as ApiErrorCode, '', 0, failure.retryAfter));
-  }
-}
-
 /**
  * "Sign in with …" buttons, one per provider the server has configured. Each
  * is a plain link: the server sends the browser on to the provider and back,
  * and the tokens never reach this page.
  */
-export function OAuthButtons({ providers }: { providers: OAuthProviderInfo[] }) {
+export function OAuthButtons({ providers, suggested }: { providers: OAuthProviderInfo[]; suggested?: string }) {
   const [failure, setFailure] = useState<SignInFailure | null>(null);
   const alertRef = useRef<HTMLDivElement | null>(null);
 
@@ -93,11 +58,17 @@ export function OAuthButtons({ providers }: { providers: OAuthProviderInfo[] }) 
         <a
           key={provider.name}
           href={`/api/oauth/${encodeURIComponent(provider.name)}/start`}
-          className="btn btn-secondary flex w-full justify-center py-2.5"
+          aria-describedby={provider.name === suggested ? 'oauth-suggestion' : undefined}
+          className={`btn ${provider.name === suggested ? 'btn-primary' : 'btn-secondary'} flex w-full justify-center py-2.5`}
         >
           Sign in with {provider.label}
         </a>
       ))}
+      {suggested ? (
+        <p id="oauth-suggestion" className="text-sm text-slate-700 dark:text-slate-300">
+          This mailbox needs its provider&apos;s sign-in: use the button above instead of a password.
+        </p>
+      ) : null}
       {providers.length > 0 ? (
         <p className="flex items-center gap-3 text-xs text-slate-600 dark:text-slate-400" aria-hidden="true">
           <span className="h-px flex-1 bg-slate-200 dark:bg-slate-700" />

@@ -149,10 +149,10 @@ describe('OAuth sign-in', () => {
   test('GET /api/config lists the providers, with nothing secret', async () => {
     const body = (await (await fetch(`${app.url}/api/config`)).json()) as { providers: unknown };
     assert.deepEqual(body.providers, [
-      { name: 'local', label: 'Local ID' },
-      { name: 'twoline', label: 'Two-line ID' },
-      { name: 'bearer', label: 'Bearer ID' },
-      { name: 'noscope', label: 'No-scope ID' },
+      { name: 'local', label: 'Local ID', host: 'localhost' },
+      { name: 'twoline', label: 'Two-line ID', host: '127.0.0.1' },
+      { name: 'bearer', label: 'Bearer ID', host: 'localhost' },
+      { name: 'noscope', label: 'No-scope ID', host: 'localhost' },
     ]);
     assert.doesNotMatch(JSON.stringify(body), new RegExp(provider.client.secret));
   });

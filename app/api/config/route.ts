@@ -10,7 +10,8 @@ export const GET = route(async () =>
   json({
     pinned: pinnedServer(),
     defaults: { port: DEFAULT_PORT },
-    // One "Sign in with …" button each; nothing secret (no client ids, no endpoints).
-    providers: oauthProviders().map(({ name, label }) => ({ name, label })),
+    // One "Sign in with …" button each; nothing secret (no client ids, no endpoints). The POP3 host lets
+    // the form offer the right button when a password login there is refused as "OAuth only".
+    providers: oauthProviders().map(({ name, label, pop3 }) => ({ name, label, host: pop3.host })),
   }),
 );
