@@ -4,6 +4,7 @@
  * 127.0.0.1, another site than the app on localhost), back to the inbox.
  * Token state changes through the provider's test hooks, never by waiting.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './fixtures';
 
 async function providerHook(issuer: string, action: 'expire' | 'revoke', account: string): Promise<number> {
@@ -106,5 +107,8 @@ test.describe('Sign in with a provider', () => {
     // The code is taken out of the address bar: a reload does not repeat the message.
     expect(new URL(page.url()).search).toBe('');
     await snap('login-oauth-denied');
+    // The buttons and the message pass the same accessibility bar as the rest of the login page.
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
   });
 });
