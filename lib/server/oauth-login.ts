@@ -2,20 +2,38 @@ import { AppError } from '../errors';
 import { MailSession } from '../mail/mail-session';
 import { SessionPool } from '../mail/session-pool';
 import type { OAuthProvider } from '../oauth/config';
-import { refreshTokens, type SignIn } from '../oauth/oidc-client';
+import { beginAuthorization, refreshTokens, type SignIn } from '../oauth/oidc-client';
 import { PendingSignIns } from '../oauth/pending-sign-ins';
+import { RateLimiter } from '../security/rate-limit';
 import { RefreshingTokens } from '../oauth/refreshing-tokens';
 import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
 
 const KEY = Symbol.for('postern.oauth-pending');
-type Holder = { [KEY]?: PendingSignIns };
+type Holder = { [KEY]?: { pending: PendingSignIns; starts: RateLimiter } };
+
+/** Sign-ins started per client address per 10 minutes: the pending store is bounded, and a flood must not evict everyone's. */
+const STARTS_PER_CLIENT = 60;
 
 /** Sign-ins between /start and /callback, one store per process (kept across dev hot reloads). */
-export function pendingSignIns(): PendingSignIns {
+function oauthState(): { pending: PendingSignIns; starts: RateLimiter } {
   const holder = globalThis as Holder;
-  holder[KEY] ??= new PendingSignIns();
+  holder[KEY] ??= { pending: new PendingSignIns(), starts: new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000) };
   return holder[KEY];
+}
+
+export function pendingSignIns(): PendingSignIns {
+  return oauthState().pending;
+}
+
+/** Throttled per client: the provider's authorization URL, and the id of the record kept here for the callback. */
+export async function beginSignIn(provider: OAuthProvider, redirectUri: string, client: string): Promise<{ url: URL; id: string }> {
+  const { starts, pending } = oauthState();
+  const wait = starts.retryAfter(client);
+  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many sign-in attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
+  starts.record(client);
+  const begun = await beginAuthorization(provider, redirectUri);
+  return { url: begun.url, id: pending.add(begun.pending) };
 }
 
 /**

@@ -1,9 +1,10 @@
+import { appEnv } from '@/lib/config/env';
+import { clientAddress } from '@/lib/http/request-guards';
 import { errorResponse } from '@/lib/http/route';
 import { flowCookie, redirect, redirectUriFor, signInFailed, unknownProvider } from '@/lib/http/oauth-redirects';
 import { oauthProvider } from '@/lib/oauth/config';
-import { beginAuthorization } from '@/lib/oauth/oidc-client';
 import { PENDING_TTL_MS } from '@/lib/oauth/pending-sign-ins';
-import { pendingSignIns } from '@/lib/server/oauth-login';
+import { beginSignIn } from '@/lib/server/oauth-login';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -16,8 +17,8 @@ export async function GET(request: Request, context: Context): Promise<Response>
   const provider = oauthProvider(name);
   if (!provider) return errorResponse(unknownProvider());
   try {
-    const { url, pending } = await beginAuthorization(provider, redirectUriFor(request, provider.name));
-    const id = pendingSignIns().add(pending);
+    const client = clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS);
+    const { url, id } = await beginSignIn(provider, redirectUriFor(request, provider.name), client);
     return redirect(url.href, [flowCookie(id, request, PENDING_TTL_MS / 1000)]);
   } catch (error) {
     return signInFailed(request, provider.name, error);
