@@ -24,11 +24,13 @@ const PROVIDERS = {
   bearer: { mechanism: 'oauthbearer', twoLine: '0', label: 'Bearer ID', host: 'localhost' },
   // Asks for too little: Dovecot refuses tokens without its scope.
   noscope: { mechanism: 'xoauth2', twoLine: '0', label: 'No-scope ID', host: 'localhost' },
+  // Its POP3 server is on a port the host policy refuses (POP3_ALLOWED_PORTS=1024-65535).
+  blocked: { mechanism: 'xoauth2', twoLine: '0', label: 'Blocked ID', host: 'localhost' },
 } as const;
 type ProviderName = keyof typeof PROVIDERS;
 
 /** One provider account (and mailbox) per test, so no test sees another's tokens. */
-const ACCOUNTS = ['xoauth', 'twoline', 'bearer', 'refresher', 'early', 'revoked', 'denied', 'replay', 'scopeless'] as const;
+const ACCOUNTS = ['xoauth', 'twoline', 'bearer', 'refresher', 'early', 'revoked', 'denied', 'replay', 'scopeless', 'blocked'] as const;
 /** Access tokens of `early` live 30 s: less than the app's one-minute refresh margin. */
 const SHORT_LIVED = { accounts: ['early'], ttlSeconds: 30 };
 const DOMAIN = 'example.test';
@@ -76,7 +78,7 @@ before(async () => {
       [`${prefix}CLIENT_ID`]: provider.client.id,
       [`${prefix}CLIENT_SECRET`]: provider.client.secret,
       [`${prefix}SCOPE`]: `openid email offline_access${name === 'noscope' ? '' : ` ${provider.pop3Scope}`}`,
-      [`${prefix}POP3_SERVER`]: `${settings.host}:${dovecot.tlsPort}:tls`,
+      [`${prefix}POP3_SERVER`]: `${settings.host}:${name === 'blocked' ? 25 : dovecot.tlsPort}:tls`,
       [`${prefix}MECHANISM`]: settings.mechanism,
       [`${prefix}XOAUTH2_TWO_LINE`]: settings.twoLine,
       [`${prefix}LABEL`]: settings.label,
@@ -153,6 +155,7 @@ describe('OAuth sign-in', () => {
       { name: 'twoline', label: 'Two-line ID', host: '127.0.0.1' },
       { name: 'bearer', label: 'Bearer ID', host: 'localhost' },
       { name: 'noscope', label: 'No-scope ID', host: 'localhost' },
+      { name: 'blocked', label: 'Blocked ID', host: 'localhost' },
     ]);
     assert.doesNotMatch(JSON.stringify(body), new RegExp(provider.client.secret));
   });
@@ -290,6 +293,12 @@ describe('OAuth sign-in', () => {
     assert.ok(!tab.cookies.has('postern_session'));
     assert.equal((await provider.stats()).refreshGranted - before.refreshGranted, 1, 'one refresh, then the refusal stands');
     assert.match(await dovecot.logText(), /oauth2\(scopeless@example\.test[^)]*\): oauth2 failed/);
+  });
+
+  test("a provider's POP3 server still goes through the host policy", async () => {
+    const { tab, final } = await signIn('blocked', 'blocked');
+    assert.deepEqual(loginError(final), { login_error: 'HOST_NOT_ALLOWED', provider: 'blocked' });
+    assert.ok(!tab.cookies.has('postern_session'));
   });
 
   test('an unknown provider is a 400 with a sentence', async () => {
