@@ -145,8 +145,15 @@ export function parseOAuthProviders(env: Record<string, string | undefined>): OA
     for (const url of [issuer, value.AUTHORIZATION_URL, value.TOKEN_URL, value.USERINFO_URL]) {
       if (url && url.startsWith('http:') && !isLoopbackUrl(url)) problems.push(`${prefix}: ${url} must use https (plain http only on loopback)`);
     }
-    if (!pop3 || (!issuer && !value.AUTHORIZATION_URL)) continue;
     const scope = value.SCOPE ?? preset?.scope ?? 'openid email offline_access';
+    const openid = scope.split(/\s+/).includes('openid');
+    if (value.AUTHORIZATION_URL && openid && !value.ISSUER) {
+      problems.push(`${prefix}ISSUER is required with openid in the scope (the ID token's issuer), or take openid out of ${prefix}SCOPE`);
+    }
+    if (!openid && !value.USERINFO_URL && !issuer) {
+      problems.push(`${prefix}USERINFO_URL is required without openid in the scope (it gives the mailbox name)`);
+    }
+    if (!pop3 || (!issuer && !value.AUTHORIZATION_URL)) continue;
     providers.push({
       name,
       label: value.LABEL ?? preset?.label ?? name.charAt(0).toUpperCase() + name.slice(1),

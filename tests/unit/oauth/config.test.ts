@@ -85,6 +85,22 @@ describe('OAuth provider configuration', () => {
     );
   });
 
+  test('plain OAuth 2.0 endpoints: an ID token needs its issuer, and without one the user name comes from userinfo', () => {
+    const base = {
+      POSTERN_OAUTH_PROVIDERS: 'corp',
+      ...secrets('CORP'),
+      POSTERN_OAUTH_CORP_POP3_SERVER: 'p:995:tls',
+      POSTERN_OAUTH_CORP_AUTHORIZATION_URL: 'https://a.example/auth',
+      POSTERN_OAUTH_CORP_TOKEN_URL: 'https://a.example/token',
+    };
+    assert.throws(() => parseOAuthProviders(base), /POSTERN_OAUTH_CORP_ISSUER is required with openid/);
+    assert.throws(() => parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_SCOPE: 'pop offline_access' }), /USERINFO_URL is required/);
+    const [corp] = parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_SCOPE: 'pop offline_access', POSTERN_OAUTH_CORP_USERINFO_URL: 'https://a.example/me' });
+    assert.equal(corp?.issuer, undefined);
+    assert.equal(corp?.userinfoUrl, 'https://a.example/me');
+    assert.equal(parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_ISSUER: 'https://a.example' })[0]?.issuer, 'https://a.example');
+  });
+
   test('plain http only on loopback', () => {
     const base = { POSTERN_OAUTH_PROVIDERS: 'corp', ...secrets('CORP'), POSTERN_OAUTH_CORP_POP3_SERVER: 'p:995:tls' };
     assert.throws(() => parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_ISSUER: 'http://id.example' }), /must use https/);
