@@ -25,15 +25,19 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'REAUTH_REQUIRED', 'OAUTH_FAILED', 'MESSAGE_TOO_COMPLEX',
 ]);
 
+/** `error.hint` of a refused login (docs/API.md). */
+export type LoginHint = 'app-password' | 'web-login' | 'oauth-required';
+const LOGIN_HINTS: ReadonlySet<string> = new Set<LoginHint>(['app-password', 'web-login', 'oauth-required']);
+
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly status: number;
   /** Seconds, from `Retry-After`, when the server sent one. */
   readonly retryAfter: number | null;
-  /** The server's next-step hint on a refused login (`app-password`, `web-login`, `oauth-required`). */
-  readonly hint: string | null;
+  /** What to do next after a refused login, when the provider said (e.g. show "Sign in with Microsoft"). */
+  readonly hint: LoginHint | null;
 
-  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null, hint: string | null = null) {
+  constructor(code: ApiErrorCode, message: string, status: number, retryAfter: number | null = null, hint: LoginHint | null = null) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
@@ -176,7 +180,8 @@ export function errorFromBody(body: unknown, status: number, retryAfter: number 
     const message = typeof body.error.message === 'string' ? body.error.message : 'The request failed.';
     const code: ApiErrorCode =
       typeof rawCode === 'string' && KNOWN_CODES.has(rawCode) ? (rawCode as ApiErrorCode) : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE';
-    const hint = typeof body.error.hint === 'string' ? body.error.hint : null;
+    const rawHint = body.error.hint;
+    const hint = typeof rawHint === 'string' && LOGIN_HINTS.has(rawHint) ? (rawHint as LoginHint) : null;
     return new ApiError(code, message, status, retryAfter, hint);
   }
   return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);

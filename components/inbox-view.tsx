@@ -273,8 +273,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         // The deletions were made, but the server refused the new login for now: show what is known,
         // without the deleted rows, rather than asking it for a list it will not give yet.
         pages.forget(pending);
-        const wait = result.retryAfter ? ` (in about ${Math.max(1, Math.ceil(result.retryAfter / 60))} min)` : '';
-        setNotice(`${plural(result.deleted, 'message')} deleted from the server. The server asks to wait before logging in again${wait}; the list shows what was known until then.`);
+        const again = result.retryAfter
+          ? `The server asks to wait before logging in again (about ${Math.max(1, Math.ceil(result.retryAfter / 60))} min)`
+          : 'Logging in again did not work just now';
+        setNotice(`${plural(result.deleted, 'message')} deleted from the server. ${again}; the list shows what was known until then.`);
       } else {
         setNotice(`${plural(result.deleted, 'message')} deleted from the server.`);
         reload(false);

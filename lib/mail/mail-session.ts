@@ -556,7 +556,8 @@ export class MailSession {
       authMemory.remember(this.serverKey(), loggedIn.attempt);
       const [caps, figures] = await Promise.all([loggedIn.queued.capa, loggedIn.queued.stat]);
       this.capabilities = caps.names;
-      // A server that answered CAPA before login but not after keeps what it said before.
+      // What the server says after login is what holds for this user (RFC 2449: `EXPIRE n USER` before
+      // login only says it varies); a server that does not answer CAPA then has stated nothing.
       const stated = client.capaKnown ? caps : undefined;
       this.policies = {
         expireDays: typeof stated?.expire === 'number' ? stated.expire : null,

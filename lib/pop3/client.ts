@@ -371,9 +371,10 @@ export class Pop3Client {
         return errorChallengeReply(mechanism);
       });
     } catch (error) {
-      if (error instanceof Pop3Error && !error.fatal && refused) {
+      if (error instanceof Pop3Error && refused) {
         const reason = refusal ? describeRefusal(refusal) : '';
-        // An error challenge is about the token whatever the final -ERR says: a refresh may cure it.
+        // An error challenge is about the token whatever follows it (the final -ERR, or a server that
+        // just hangs up): a refresh may cure it.
         throw new Pop3Error('AUTH_FAILED', `The server refused the access token${reason ? ` (${reason})` : ''}.`, {
           command: error.command,
           response: error.response,

@@ -47,7 +47,7 @@ export function printable(text: string, max: number): string {
  * another way is safe; counting it as a guessed password is not.
  */
 const NOT_ABOUT_CREDENTIALS =
-  /protocol error|syntax error|command (is )?(not |un)(recogni[sz]ed|known|supported|implemented|available|allowed)|unknown command|unrecogni[sz]ed command|bad command|invalid command|not implemented|(mechanism|method).{0,40}(not supported|unsupported|unknown|not available|disabled)|(unsupported|unknown|unrecogni[sz]ed|invalid) (authentication |auth |sasl )?(mechanism|method)|authentication (mechanism|method) .{0,40}(not|un)supported|not supported|unsupported|apop (is )?(not (supported|available|enabled|allowed)|disabled|unavailable)/i;
+  /protocol error|syntax error|command (is )?(not |un)(recogni[sz]ed|known|supported|implemented|available|allowed)|unknown command|unrecogni[sz]ed command|bad command|invalid command|not implemented|(mechanism|method).{0,40}(not supported|unsupported|unknown|not available|disabled)|(unsupported|unknown|unrecogni[sz]ed|invalid) (authentication |auth |sasl )?(mechanism|method|type|scheme)|authentication (mechanism|method) .{0,40}(not|un)supported|not supported|unsupported|apop (is )?(not (supported|available|enabled|allowed)|disabled|unavailable)/i;
 
 /** A code/text pair is a refusal of the command rather than of the credentials. */
 export function refusesCommandNotCredentials(text: string): boolean {

@@ -97,6 +97,7 @@ export default async function globalSetup(): Promise<void> {
       { name: USERS.login, password: PASSWORD, messages: sample },
       { name: USERS.undoer, password: PASSWORD, messages: sample },
       { name: USERS.applier, password: PASSWORD, messages: sample },
+      { name: USERS.offline, password: PASSWORD, messages: sample },
       { name: USERS.keys, password: PASSWORD, messages: sample },
       { name: USERS.phone, password: PASSWORD, messages: sample },
       { name: USERS.demo, password: PASSWORD, messages: demoMaildrop().map((message) => message.raw) },

@@ -17,9 +17,10 @@ export interface SaslServerOptions {
   /**
    * What an AUTH line with an initial response gets. 'accept': processed (RFC 5034).
    * 'protocol-error': `-ERR Protocol error.`, the connection stays. 'protocol-error-close': Microsoft's
-   * `-ERR Protocol error. Connection is closed. 10`, then the server hangs up.
+   * `-ERR Protocol error. Connection is closed. 10`, then the server hangs up. 'protocol-error-hangup':
+   * `-ERR Protocol error.` and a hang-up without saying so.
    */
-  initialResponse?: 'accept' | 'protocol-error' | 'protocol-error-close';
+  initialResponse?: 'accept' | 'protocol-error' | 'protocol-error-close' | 'protocol-error-hangup';
   /** Reply to a wrong password. Default: `-ERR [AUTH] Authentication failed.` */
   badPassword?: string;
   /** Reply after a refused token's error challenge was answered. Default: `-ERR [AUTH] Authentication failed.` */
@@ -69,6 +70,10 @@ export function saslAuth(options: SaslServerOptions = {}): VerbHandler {
       if (options.initialResponse === 'protocol-error-close') {
         await send('-ERR Protocol error. Connection is closed. 10');
         session.end();
+      } else if (options.initialResponse === 'protocol-error-hangup') {
+        // The same refusal without saying that the connection goes.
+        await send('-ERR Protocol error.');
+        session.destroy();
       } else {
         await send('-ERR Protocol error.');
       }

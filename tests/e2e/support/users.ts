@@ -13,6 +13,8 @@ export const USERS = {
   undoer: 'undoer',
   /** Multi-select + apply. */
   applier: 'applier',
+  /** Apply whose new login is refused: the list keeps what it knows. */
+  offline: 'offline',
   /** Keyboard flow (marks, undo, refresh with new mail). */
   keys: 'keys',
   /** Phone-width layout. */

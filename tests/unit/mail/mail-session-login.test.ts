@@ -6,6 +6,7 @@ import { MailSession, type Credentials, type TokenSource } from '../../../lib/ma
 import { isPop3Error } from '../../../lib/pop3';
 import { mailbox, startFakePop3, type FakePop3Server, type MailboxMessage, type MailboxOptions, type VerbHandler } from '../../support/fake-pop3-server';
 import { newSeen, saslAuth } from '../../support/fake-sasl';
+import { PROVIDERS, newReplayState, replayServer } from '../../support/provider-replays';
 
 /**
  * The session's side of logging in, against the fake server: OAuth tokens
@@ -164,6 +165,23 @@ describe('LOGIN-DELAY and Apply', () => {
     assert.deepEqual(result, { deleted: 1, count: 2, size: session.size, reconnected: true });
     assert.equal(server.sessions.length, 2, 'logged in again within the advertised delay');
     assert.ok(!session.snapshot.some((entry) => entry.id === doomed));
+    session.close();
+  });
+
+  test("Gmail's own replay (EXPIRE 0, LOGIN-DELAY 300, its words): login, Apply, and straight back in", async () => {
+    const gmail = PROVIDERS.find((p) => p.name === 'Gmail')!;
+    const messages = [message('one'), message('two')];
+    const kept = persistent(messages);
+    const script = replayServer(gmail, { user: USER, password: PASSWORD }, newReplayState());
+    const server = await fake({ ...kept, ...script, handlers: { ...script.handlers, ...kept.handlers } });
+    const session = await open(server, password());
+    assert.equal(session.mechanism, 'sasl-plain', "no APOP timestamp in Gpop's greeting: SASL PLAIN");
+    assert.deepEqual(session.policies, { expireDays: 0, loginDelaySeconds: 300 });
+    await session.mark([session.snapshot[0]!.id]);
+    const result = await session.commit();
+    assert.equal(result.reconnected, true);
+    assert.equal(result.deleted, 1);
+    assert.equal(result.count, 1);
     session.close();
   });
 

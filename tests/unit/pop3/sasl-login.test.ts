@@ -164,6 +164,8 @@ describe('which -ERR is about the credentials', () => {
       'AUTH mechanism not supported',
       'APOP not supported',
       'APOP is disabled',
+      'Unrecognized authentication type.',
+      'Unknown AUTH mechanism',
     ]) {
       assert.equal(errorCodeFor(undefined, true, text), 'UNSUPPORTED', text);
     }
@@ -204,6 +206,18 @@ describe('loginWithFallback', () => {
       assert.equal(result.fallbacks, 1);
       assert.equal(server.sessions.length, 2, 'a fresh connection for the retry');
       assert.deepEqual(seen.attempts, ['PLAIN initial', 'PLAIN continuation']);
+      await result.client.stat();
+      result.client.close();
+    });
+  });
+
+  test('a protocol error followed by an unannounced hang-up: the retry finds the connection gone and reconnects', async () => {
+    const seen = newSeen();
+    await withServer(sasl({ seen, initialResponse: 'protocol-error-hangup' }), async (server) => {
+      const result = await fallback(server, { ...password, mechanism: 'sasl-plain' });
+      assert.deepEqual(result.attempt, { mechanism: 'sasl-plain', initialResponse: false });
+      assert.ok(server.sessions.length >= 2, 'a fresh connection');
+      assert.deepEqual(seen.attempts.at(-1), 'PLAIN continuation');
       await result.client.stat();
       result.client.close();
     });
