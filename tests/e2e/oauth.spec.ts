@@ -14,8 +14,9 @@ async function providerHook(issuer: string, action: 'expire' | 'revoke', account
   return Object.values(body)[0] ?? 0;
 }
 
-async function refreshCount(issuer: string): Promise<number> {
-  return ((await (await fetch(`${issuer}/__test/stats`)).json()) as { refreshGranted: number }).refreshGranted;
+/** Refreshes the provider granted for this account (other tests' sign-ins are not counted). */
+async function refreshCount(issuer: string, account: string): Promise<number> {
+  return ((await (await fetch(`${issuer}/__test/stats?account=${encodeURIComponent(account)}`)).json()) as { refreshGranted: number }).refreshGranted;
 }
 
 test.describe('Sign in with a provider', () => {
@@ -64,14 +65,14 @@ test.describe('Sign in with a provider', () => {
     expect(await page.evaluate(() => document.cookie)).toBe('');
 
     // The access token expires; the next POP3 login (Refresh) renews it without a word to the person.
-    const before = await refreshCount(oauth.issuer);
+    const before = await refreshCount(oauth.issuer, account);
     expect(await providerHook(oauth.issuer, 'expire', account)).toBeGreaterThan(0);
     const refreshed = page.waitForResponse((response) => response.url().includes('/api/messages') && response.url().includes('refresh=1'));
     await inbox.refreshButton.click();
     expect((await refreshed).status()).toBe(200);
     await inbox.waitForList();
     await expect(page.getByRole('alert').filter({ hasText: /\S/ })).toHaveCount(0);
-    expect(await refreshCount(oauth.issuer)).toBe(before + 1);
+    expect(await refreshCount(oauth.issuer, account)).toBe(before + 1);
   });
 
   test('a revoked sign-in goes back to the login page: "sign in again"', async ({ page, state, inbox }) => {

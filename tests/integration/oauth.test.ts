@@ -218,7 +218,7 @@ describe('OAuth sign-in', () => {
 
   test('an access token that expired is refreshed without the person noticing (once, rotating the refresh token)', async () => {
     const { tab } = await signIn('local', 'refresher');
-    const before = await provider.stats();
+    const before = await provider.stats('refresher');
     assert.ok((await provider.expireAccessTokens('refresher')) >= 1);
     // Apply logs in to POP3 again: Dovecot refuses the expired token, the app refreshes and retries.
     const commit = await tab.post('/api/session/commit');
@@ -226,25 +226,25 @@ describe('OAuth sign-in', () => {
     const result = (await commit.json()) as { count: number; reconnected: boolean };
     assert.equal(result.reconnected, true);
     assert.equal(result.count, MESSAGES);
-    const afterFirst = await provider.stats();
+    const afterFirst = await provider.stats('refresher');
     assert.equal(afterFirst.refreshGranted - before.refreshGranted, 1);
     // The rotated refresh token was kept: a second expiry refreshes again (the old one would revoke the grant).
     await provider.expireAccessTokens('refresher');
     const again = await tab.post('/api/session/commit');
     assert.equal(again.status, 200, await again.clone().text());
-    const afterSecond = await provider.stats();
+    const afterSecond = await provider.stats('refresher');
     assert.equal(afterSecond.refreshGranted - before.refreshGranted, 2);
     assert.equal(afterSecond.refreshRefused, before.refreshRefused);
   });
 
   test('a token about to expire is refreshed before use, so the POP3 server never sees it refused', async () => {
-    const before = await provider.stats();
+    const before = await provider.stats('early');
     const { tab, final } = await signIn('local', 'early');
     assert.equal(final.headers.get('location'), '/');
-    assert.equal((await provider.stats()).refreshGranted - before.refreshGranted, 1, 'refreshed before the first POP3 login');
+    assert.equal((await provider.stats('early')).refreshGranted - before.refreshGranted, 1, 'refreshed before the first POP3 login');
     const commit = await tab.post('/api/session/commit');
     assert.equal(((await commit.json()) as { reconnected: boolean }).reconnected, true);
-    assert.equal((await provider.stats()).refreshGranted - before.refreshGranted, 2, 'and again before the next');
+    assert.equal((await provider.stats('early')).refreshGranted - before.refreshGranted, 2, 'and again before the next');
     const log = await dovecot.logText();
     assert.doesNotMatch(log, /oauth2\(early@example\.test[^)]*\): oauth2 failed/);
     assert.equal(log.match(/Login: user=<early@example\.test>/g)?.length, 2);
@@ -287,11 +287,11 @@ describe('OAuth sign-in', () => {
   });
 
   test('the POP3 server refuses the token: back to the login page with AUTH_FAILED, after one refresh', async () => {
-    const before = await provider.stats();
+    const before = await provider.stats('scopeless');
     const { tab, final } = await signIn('noscope', 'scopeless');
     assert.deepEqual(loginError(final), { login_error: 'AUTH_FAILED', provider: 'noscope' });
     assert.ok(!tab.cookies.has('postern_session'));
-    assert.equal((await provider.stats()).refreshGranted - before.refreshGranted, 1, 'one refresh, then the refusal stands');
+    assert.equal((await provider.stats('scopeless')).refreshGranted - before.refreshGranted, 1, 'one refresh, then the refusal stands');
     assert.match(await dovecot.logText(), /oauth2\(scopeless@example\.test[^)]*\): oauth2 failed/);
   });
 

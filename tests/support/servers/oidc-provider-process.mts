@@ -7,7 +7,7 @@
  * through /__test/* routes (no waiting for time to pass):
  *   POST /__test/expire?account=A   every access token of A expires now
  *   POST /__test/revoke?account=A   every grant, access and refresh token of A is gone
- *   GET  /__test/stats              refresh_token grants served and refused
+ *   GET  /__test/stats?account=A    refresh_token grants served and refused (of A; all without)
  */
 import http from 'node:http';
 import Provider from 'oidc-provider';
@@ -69,7 +69,31 @@ class TestAdapter {
   }
 }
 
-const stats = { refreshGranted: 0, refreshRefused: 0, codeGranted: 0 };
+interface Stats {
+  refreshGranted: number;
+  refreshRefused: number;
+  codeGranted: number;
+}
+/** Per account ('' when the provider could not tell whose request it was). */
+const statsByAccount = new Map<string, Stats>();
+
+function count(ctx: { oidc: { entities: { Account?: { accountId: string }; RefreshToken?: { accountId?: string } } } }, key: keyof Stats): void {
+  const account = ctx.oidc.entities.Account?.accountId ?? ctx.oidc.entities.RefreshToken?.accountId ?? '';
+  const stats = statsByAccount.get(account) ?? { refreshGranted: 0, refreshRefused: 0, codeGranted: 0 };
+  stats[key]++;
+  statsByAccount.set(account, stats);
+}
+
+function statsOf(account: string | null): Stats {
+  const total = { refreshGranted: 0, refreshRefused: 0, codeGranted: 0 };
+  for (const [key, stats] of statsByAccount) {
+    if (account !== null && key !== account) continue;
+    total.refreshGranted += stats.refreshGranted;
+    total.refreshRefused += stats.refreshRefused;
+    total.codeGranted += stats.codeGranted;
+  }
+  return total;
+}
 
 const provider = new Provider(config.issuer, {
   adapter: TestAdapter,
@@ -128,11 +152,11 @@ const provider = new Provider(config.issuer, {
 
 provider.on('grant.success', (ctx) => {
   const grantType = (ctx.oidc.params as { grant_type?: string } | undefined)?.grant_type;
-  if (grantType === 'refresh_token') stats.refreshGranted++;
-  if (grantType === 'authorization_code') stats.codeGranted++;
+  if (grantType === 'refresh_token') count(ctx, 'refreshGranted');
+  if (grantType === 'authorization_code') count(ctx, 'codeGranted');
 });
 provider.on('grant.error', (ctx) => {
-  if ((ctx.oidc.params as { grant_type?: string } | undefined)?.grant_type === 'refresh_token') stats.refreshRefused++;
+  if ((ctx.oidc.params as { grant_type?: string } | undefined)?.grant_type === 'refresh_token') count(ctx, 'refreshRefused');
 });
 
 function testRoute(request: http.IncomingMessage, response: http.ServerResponse): void {
@@ -161,7 +185,7 @@ function testRoute(request: http.IncomingMessage, response: http.ServerResponse)
       }
       return reply({ revoked: changed });
     case 'GET /__test/stats':
-      return reply(stats);
+      return reply(statsOf(url.searchParams.get('account')));
     default:
       response.writeHead(404);
       response.end();

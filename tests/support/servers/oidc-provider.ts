@@ -34,7 +34,8 @@ export interface RunningOidcProvider {
   expireAccessTokens(account: string): Promise<number>;
   /** The account's grants and every token of them are gone: only a new sign-in helps. */
   revoke(account: string): Promise<number>;
-  stats(): Promise<{ refreshGranted: number; refreshRefused: number; codeGranted: number }>;
+  /** Grants served and refused for `account` (all accounts without one). */
+  stats(account?: string): Promise<{ refreshGranted: number; refreshRefused: number; codeGranted: number }>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -107,7 +108,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     pop3Scope,
     expireAccessTokens: async (account) => (await admin<{ expired: number }>('POST', `/__test/expire?account=${encodeURIComponent(account)}`)).expired,
     revoke: async (account) => (await admin<{ revoked: number }>('POST', `/__test/revoke?account=${encodeURIComponent(account)}`)).revoked,
-    stats: () => admin('GET', '/__test/stats'),
+    stats: (account) => admin('GET', `/__test/stats${account === undefined ? '' : `?account=${encodeURIComponent(account)}`}`),
     output: () => output,
     stop: async () => {
       process.off('exit', killOnExit);
