@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { readFile } from 'node:fs/promises';
 import { expect, test } from './fixtures';
 import { USERS } from './support/users';
@@ -11,6 +12,11 @@ test('a message too complex to display says so, offers its source, and shows the
   await expect(page.getByTestId('readable-text')).toHaveText('the text comes first');
   await expect(pane.read.getByRole('link', { name: 'Download .eml' })).toHaveAttribute('href', /\/raw$/);
   await snap('read-too-complex');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), scheme).toEqual([]);
+  }
 
   await pane.read.getByRole('button', { name: 'View the source' }).click();
   await expect(pane.source).toBeVisible();
