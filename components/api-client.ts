@@ -112,6 +112,8 @@ export interface ServerDiscovery {
 export interface ServerConfig {
   pinned: { host: string; port: number; security: Security } | null;
   defaults: { port: Record<Security, number> };
+  /** "Sign in with …" providers configured on the server (absent on older servers). */
+  providers?: { name: string; label: string; host: string }[];
 }
 
 
@@ -183,7 +185,8 @@ interface RequestOptions {
 }
 
 function notifyExpiry(error: ApiError, options: RequestOptions): void {
-  if (error.code === 'NO_SESSION' && !options.expectNoSession) {
+  // REAUTH_REQUIRED: an OAuth sign-in that can no longer be renewed ends the session just the same.
+  if ((error.code === 'NO_SESSION' || error.code === 'REAUTH_REQUIRED') && !options.expectNoSession) {
     for (const listener of expiryListeners) listener(error);
   }
 }

@@ -19,7 +19,8 @@ export function errorSentence(error: ApiError): string {
     case 'NO_SESSION':
       return 'Your session has ended (it was idle too long, or the server restarted). Please log in again.';
     case 'AUTH_FAILED':
-      return 'The server refused the user name or password.';
+      // A provider that said why (app password, web login, OAuth only): the server's sentence says what to do.
+      return error.hint && error.message ? error.message : 'The server refused the user name or password.';
     case 'HOST_NOT_ALLOWED':
       return 'That server (or port) is not allowed here.';
     case 'CSRF_REJECTED':

@@ -17,6 +17,7 @@ import { Icon } from './icon';
 import { InsecureWarning } from './insecure-warning';
 import { ServerDiscoveryOffer } from './server-discovery-offer';
 import { useServerDiscovery, type DiscoveredServer } from './use-server-discovery';
+import { OAuthButtons, providerFor } from './oauth-buttons';
 
 type SecurityChoice = 'auto' | Security;
 
@@ -52,6 +53,8 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
   const [busy, setBusy] = useState(false);
   const [attempt, setAttempt] = useState<LoginAttempt | null>(null);
   const [error, setError] = useState<FieldErrorState | null>(null);
+  /** A configured "Sign in with …" provider to point at after a refused password login. */
+  const [suggestedProvider, setSuggestedProvider] = useState<string | undefined>(undefined);
   const fieldRefs = useRef<Partial<Record<LoginField, HTMLElement | null>>>({});
   const formErrorRef = useRef<HTMLDivElement | null>(null);
 
@@ -101,6 +104,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
     event.preventDefault();
     if (busy) return;
     setError(null);
+    setSuggestedProvider(undefined);
     if (!pinned && !host.trim()) {
       setError({ field: 'host', message: 'Enter the address of your mail server, e.g. mail.example.org.' });
       return;
@@ -153,6 +157,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       if (pinned && field !== 'password') field = 'form';
       if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';
       setError({ field, message: errorSentence(apiError) });
+      setSuggestedProvider(providerFor(config?.providers ?? [], pinned?.host ?? host, apiError.hint)?.name);
     } finally {
       setBusy(false);
       setAttempt(null);
@@ -181,6 +186,8 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
           {notice}
         </p>
       ) : null}
+
+      <OAuthButtons providers={config?.providers ?? []} suggested={suggestedProvider} />
 
       <form
         onSubmit={submit}

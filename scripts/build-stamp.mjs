@@ -8,7 +8,7 @@ import path from 'node:path';
 /** Directories whose every file goes into the build. */
 export const SOURCE_DIRS = ['app', 'components', 'lib', 'public'];
 /** Single files that change what is built. */
-export const SOURCE_FILES = ['proxy.ts', 'middleware.ts', 'next.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+export const SOURCE_FILES = ['proxy.ts', 'middleware.ts', 'instrumentation.ts', 'next.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
 export const STAMP_FILE = path.join('.next', 'postern-source-stamp');
 
 function listFiles(root, dir, out) {

@@ -103,7 +103,9 @@ async function attemptInTurn<T>(
       return { client, mechanism, attempt, queued, fallbacks };
     } catch (error) {
       if (!(error instanceof Pop3Error)) throw error;
-      if (error.code === 'CLOSED' && lastRefusal && reopenedFor !== index) {
+      // Before the login is done a hang-up is CLOSED_DURING_LOGIN (CLOSED only if it raced a later command).
+      const hungUp = error.code === 'CLOSED' || error.code === 'CLOSED_DURING_LOGIN';
+      if (hungUp && lastRefusal && reopenedFor !== index) {
         // The server hung up after refusing the previous form, before this one could be read:
         // the same attempt again on a fresh connection.
         client.close();
@@ -111,7 +113,7 @@ async function attemptInTurn<T>(
         reopenedFor = index;
         continue;
       }
-      if (!notAboutCredentials(error)) throw lastRefusal && error.code === 'CLOSED' ? lastRefusal : error;
+      if (!notAboutCredentials(error)) throw lastRefusal && hungUp ? lastRefusal : error;
       lastRefusal = error;
       fallbacks++;
       fallback.onFallback?.(attempt, error);

@@ -3,10 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, type RunningApp } from '../support/app-server';
+import { freePort, startApp, type RunningApp } from '../support/app-server';
 import { hostileFixture, wideMessage } from '../support/hostile-mail';
 import { demoMaildrop, sampleMaildrop, smallMessages } from '../support/maildrop';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
+import { dovecotOAuth2Settings, startOidcProvider, type RunningOidcProvider } from '../support/servers/oidc-provider';
 import { STATE_ENV, type HarnessState } from './support/harness-state';
 import { USERS } from './support/users';
 
@@ -14,6 +15,7 @@ const PASSWORD = 'Corr3ct-Horse-Battery';
 
 export interface E2eRuntime {
   dovecot: DovecotServer;
+  oauth: { provider: RunningOidcProvider; dovecot: DovecotServer };
   apps: RunningApp[];
   control: http.Server;
   tmp: string;
@@ -59,8 +61,36 @@ function startControlServer(dovecot: DovecotServer): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+const OAUTH_ACCOUNTS = { signIn: 'oauth-person', denied: 'oauth-denier', revoked: 'oauth-revoked' };
+const OAUTH_LABEL = 'Local ID';
+
+/**
+ * The "Sign in with …" stack: a provider on 127.0.0.1 and a Dovecot that checks its tokens by
+ * introspection. Started beside the password Dovecot, so the other specs hardly wait for it.
+ */
+async function startOAuthStack(appPort: number, messages: Buffer[]): Promise<{ provider: RunningOidcProvider; dovecot: DovecotServer }> {
+  const accounts = Object.values(OAUTH_ACCOUNTS);
+  const provider = await startOidcProvider({
+    redirectUris: [`http://localhost:${appPort}/api/oauth/local/callback`],
+    accounts: Object.fromEntries(accounts.map((account) => [account, `${account}@example.test`])),
+  });
+  try {
+    const dovecot = await startDovecot({
+      users: accounts.map((account) => ({ name: `${account}@example.test`, password: 'never-checked-with-oauth2', messages })),
+      oauth2: dovecotOAuth2Settings(provider),
+    });
+    return { provider, dovecot };
+  } catch (error) {
+    await provider.stop();
+    throw error;
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   const sample = sampleMaildrop({ big: false }).map((message) => message.raw);
+  const oauthAppPort = await freePort();
+  const oauthStarting = startOAuthStack(oauthAppPort, sample);
+  oauthStarting.catch(() => undefined);
   const dovecot = await startDovecot({
     users: [
       { name: USERS.reader, password: PASSWORD, messages: sample },
@@ -82,7 +112,9 @@ export default async function globalSetup(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'postern-e2e-'));
   const apps: RunningApp[] = [];
   let control: http.Server | undefined;
+  let oauth: { provider: RunningOidcProvider; dovecot: DovecotServer } | undefined;
   try {
+    oauth = await oauthStarting;
     const caFile = path.join(tmp, 'dovecot-ca.pem');
     writeFileSync(caFile, dovecot.certPem ?? '');
     const common = {
@@ -92,6 +124,23 @@ export default async function globalSetup(): Promise<void> {
     };
     apps.push(await startApp(common));
     apps.push(await startApp({ ...common, POP3_SERVER: `localhost:${dovecot.tlsPort}:tls` }));
+    const oauthCaFile = path.join(tmp, 'oauth-dovecot-ca.pem');
+    writeFileSync(oauthCaFile, oauth.dovecot.certPem ?? '');
+    const oauthApp = await startApp({
+      ...common,
+      PORT: String(oauthAppPort),
+      POP3_TLS_CA_FILE: oauthCaFile,
+      POSTERN_PUBLIC_URL: `http://localhost:${oauthAppPort}`,
+      POSTERN_OAUTH_PROVIDERS: 'local',
+      POSTERN_OAUTH_LOCAL_ISSUER: oauth.provider.issuer,
+      POSTERN_OAUTH_LOCAL_CLIENT_ID: oauth.provider.client.id,
+      POSTERN_OAUTH_LOCAL_CLIENT_SECRET: oauth.provider.client.secret,
+      POSTERN_OAUTH_LOCAL_SCOPE: `openid email offline_access ${oauth.provider.pop3Scope}`,
+      POSTERN_OAUTH_LOCAL_POP3_SERVER: `localhost:${oauth.dovecot.tlsPort}:tls`,
+      POSTERN_OAUTH_LOCAL_MECHANISM: 'xoauth2',
+      POSTERN_OAUTH_LOCAL_LABEL: OAUTH_LABEL,
+    });
+    apps.push(oauthApp);
     control = await startControlServer(dovecot);
     const [app, pinned] = apps;
     const state: HarnessState = {
@@ -100,16 +149,25 @@ export default async function globalSetup(): Promise<void> {
       controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
       dovecot: { host: dovecot.host, port: dovecot.port, tlsPort: dovecot.tlsPort ?? 0 },
       password: PASSWORD,
+      oauth: {
+        appUrl: `http://localhost:${oauthAppPort}`,
+        issuer: oauth.provider.issuer,
+        providerLabel: OAUTH_LABEL,
+        accounts: OAUTH_ACCOUNTS,
+      },
     };
     const stateFile = path.join(tmp, 'state.json');
     writeFileSync(stateFile, JSON.stringify(state, null, 2));
     process.env[STATE_ENV] = stateFile;
     mkdirSync(path.resolve(__dirname, '..', 'artifacts', 'screenshots'), { recursive: true });
-    globalThis.__posternE2e = { dovecot, apps, control, tmp };
+    globalThis.__posternE2e = { dovecot, oauth, apps, control, tmp };
   } catch (error) {
     control?.close();
     for (const app of apps) await app.stop();
     await dovecot.stop();
+    const started = oauth ?? (await oauthStarting.catch(() => undefined));
+    await started?.dovecot.stop();
+    await started?.provider.stop();
     throw error;
   }
 }

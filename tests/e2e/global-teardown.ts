@@ -7,5 +7,7 @@ export default async function globalTeardown(): Promise<void> {
   await new Promise<void>((resolve) => runtime.control.close(() => resolve()));
   for (const app of runtime.apps) await app.stop();
   await runtime.dovecot.stop();
+  await runtime.oauth.dovecot.stop();
+  await runtime.oauth.provider.stop();
   rmSync(runtime.tmp, { recursive: true, force: true });
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from './fixtures';
+import { seriousViolations } from './support/axe';
 import { USERS } from './support/users';
 
 test('a message too complex to display says so, offers its source, and shows the text that could be read', async ({ page, logInAs, inbox, pane, snap }) => {
@@ -11,6 +12,10 @@ test('a message too complex to display says so, offers its source, and shows the
   await expect(page.getByTestId('readable-text')).toHaveText('the text comes first');
   await expect(pane.read.getByRole('link', { name: 'Download .eml' })).toHaveAttribute('href', /\/raw$/);
   await snap('read-too-complex');
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await seriousViolations(page), scheme).toEqual([]);
+  }
 
   await pane.read.getByRole('button', { name: 'View the source' }).click();
   await expect(pane.source).toBeVisible();

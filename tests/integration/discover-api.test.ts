@@ -49,6 +49,8 @@ before(async () => {
     POP3_TLS_CA_FILE: caFile,
     POSTERN_DNS_SERVERS: dns.address,
     POSTERN_DISCOVERY_TIMEOUT_MS: '3000',
+    // Each test client is told apart by the X-Forwarded-For it sends, as if from behind one proxy.
+    POSTERN_TRUSTED_PROXY_HOPS: '1',
   });
 });
 

@@ -12,6 +12,17 @@ export interface HarnessState {
   controlUrl: string;
   dovecot: { host: string; port: number; tlsPort: number };
   password: string;
+  /**
+   * "Sign in with …": an app reached as http://localhost:PORT with one OAuth provider
+   * (oidc-provider on http://127.0.0.1:PORT, another site) whose tokens a second Dovecot
+   * (oauth2 passdb) accepts. Accounts are provider logins; their mailbox is `<account>@example.test`.
+   */
+  oauth: {
+    appUrl: string;
+    issuer: string;
+    providerLabel: string;
+    accounts: { signIn: string; denied: string; revoked: string };
+  };
 }
 
 export function readState(): HarnessState {

@@ -56,6 +56,13 @@ export interface DovecotOptions extends StartOptions {
   maxUserIpConnections?: number;
   /** Extra lines appended to dovecot.conf, for one-off experiments. */
   extraConfig?: string;
+  /**
+   * OAuth 2.0 instead of passwords: the oauth2 passdb's settings (introspection
+   * URL, username_attribute, scope, …; see oidc-provider.ts). Mechanisms then
+   * are PLAIN, XOAUTH2 and OAUTHBEARER; users still need a passwd-file entry
+   * for their home and uid (the password there is never checked).
+   */
+  oauth2?: string[];
 }
 
 /** The harness's own view of the server, beyond the shared `RunningServer`. */
@@ -367,6 +374,7 @@ interface ConfigInput {
   lockSession: boolean;
   maxUserIpConnections?: number;
   extraConfig?: string;
+  oauth2?: string[];
 }
 
 function dovecotConfig(input: ConfigInput): string {
@@ -383,7 +391,7 @@ function dovecotConfig(input: ConfigInput): string {
     '',
     '# The tests log in with USER/PASS on the plain port on purpose.',
     'disable_plaintext_auth = no',
-    'auth_mechanisms = plain login apop cram-md5',
+    input.oauth2 ? 'auth_mechanisms = plain xoauth2 oauthbearer' : 'auth_mechanisms = plain login apop cram-md5',
     'auth_verbose = yes',
     '# Wrong-password tests must be fast: no 2 s failure delay ...',
     'auth_failure_delay = 0',
@@ -414,8 +422,9 @@ function dovecotConfig(input: ConfigInput): string {
       : []),
     '',
     'passdb {',
-    '  driver = passwd-file',
-    `  args = scheme=PLAIN username_format=%u ${dir}/passwd`,
+    ...(input.oauth2
+      ? ['  driver = oauth2', `  args = ${dir}/dovecot-oauth2.conf.ext`]
+      : ['  driver = passwd-file', `  args = scheme=PLAIN username_format=%u ${dir}/passwd`]),
     '}',
     'userdb {',
     '  driver = passwd-file',
@@ -515,7 +524,9 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
         lockSession: options.lockSession ?? false,
         maxUserIpConnections: options.maxUserIpConnections,
         extraConfig: options.extraConfig,
+        oauth2: options.oauth2,
       });
+      if (options.oauth2) writeFileSync(path.join(dir, 'dovecot-oauth2.conf.ext'), `${options.oauth2.join('\n')}\n`, { mode: 0o644 });
       const configFile = path.join(dir, 'dovecot.conf');
       writeFileSync(configFile, config, { mode: 0o644 });
       if (doveconf !== undefined) {

@@ -1,0 +1,35 @@
+import { appEnv } from '@/lib/config/env';
+import { clientAddress, isHttps } from '@/lib/http/request-guards';
+import { errorResponse, sessionCookie, sessionToken } from '@/lib/http/route';
+import { FLOW_COOKIE, clearedFlowCookie, readCookie, redirect, signInFailed, unknownProvider } from '@/lib/http/oauth-redirects';
+import { oauthProvider } from '@/lib/oauth/config';
+import { SignInError, finishAuthorization } from '@/lib/oauth/oidc-client';
+import { serverContext } from '@/lib/server/context';
+import { oauthLogin, pendingSignIns } from '@/lib/server/oauth-login';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+type Context = { params: Promise<{ provider: string }> };
+
+/** The provider sends the browser back here: check, exchange the code, log in to POP3, go to the inbox. */
+export async function GET(request: Request, context: Context): Promise<Response> {
+  const { provider: name } = await context.params;
+  const provider = oauthProvider(name);
+  if (!provider) return errorResponse(unknownProvider());
+  const query = new URL(request.url).searchParams;
+  const pending = pendingSignIns().take(readCookie(request, FLOW_COOKIE), provider.name);
+  if (!pending) {
+    // No record for this browser: expired, already used, or a callback this browser never started.
+    return signInFailed(request, provider.name, new SignInError('state', 'The sign-in took too long or was started elsewhere.'));
+  }
+  try {
+    const signIn = await finishAuthorization(provider, query, pending);
+    const previous = sessionToken(request);
+    const session = await oauthLogin(provider, signIn, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS));
+    if (previous) serverContext().pool.remove(previous);
+    return redirect('/', [sessionCookie(session.token, isHttps(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS)), clearedFlowCookie(request)]);
+  } catch (error) {
+    return signInFailed(request, provider.name, error);
+  }
+}

@@ -1,0 +1,79 @@
+import { AppError } from '../errors';
+import { MailSession } from '../mail/mail-session';
+import { SessionPool, type PoolSlot } from '../mail/session-pool';
+import type { OAuthProvider } from '../oauth/config';
+import { beginAuthorization, refreshTokens, type SignIn } from '../oauth/oidc-client';
+import { PendingSignIns } from '../oauth/pending-sign-ins';
+import { RateLimiter } from '../security/rate-limit';
+import { RefreshingTokens } from '../oauth/refreshing-tokens';
+import { checkServer } from '../security/host-policy';
+import { serverContext } from './context';
+
+const KEY = Symbol.for('postern.oauth-pending');
+type Holder = { [KEY]?: { pending: PendingSignIns; starts: RateLimiter } };
+
+/** Sign-ins started per client address per 10 minutes: the pending store is bounded, and a flood must not evict everyone's. */
+const STARTS_PER_CLIENT = 60;
+
+/** Sign-ins between /start and /callback, one store per process (kept across dev hot reloads). */
+function oauthState(): { pending: PendingSignIns; starts: RateLimiter } {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= { pending: new PendingSignIns(), starts: new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000) };
+  return holder[KEY];
+}
+
+export function pendingSignIns(): PendingSignIns {
+  return oauthState().pending;
+}
+
+/** Throttled per client: the provider's authorization URL, and the id of the record kept here for the callback. */
+export async function beginSignIn(provider: OAuthProvider, redirectUri: string, client: string): Promise<{ url: URL; id: string }> {
+  const { starts, pending } = oauthState();
+  const wait = starts.retryAfter(client);
+  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many sign-in attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
+  starts.record(client);
+  const begun = await beginAuthorization(provider, redirectUri);
+  return { url: begun.url, id: pending.add(begun.pending) };
+}
+
+/**
+ * Opens the POP3 session of a finished sign-in, through the same throttle,
+ * pool and host policy as a password login. The tokens stay in this process,
+ * inside the session; the browser only ever gets the session cookie.
+ */
+export async function oauthLogin(provider: OAuthProvider, signIn: SignIn, client: string): Promise<MailSession> {
+  const context = serverContext();
+  const wait = context.loginsPerClient.retryAfter(client);
+  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many login attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
+  context.loginsPerClient.record(client);
+  // A place in the pool before any connection, as for a password login (lib/server/login.ts).
+  const slot = context.pool.reserve();
+  try {
+    return await openOAuthSession(provider, signIn, slot);
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+}
+
+async function openOAuthSession(provider: OAuthProvider, signIn: SignIn, slot: PoolSlot): Promise<MailSession> {
+  const context = serverContext();
+  const { host, port, security } = provider.pop3;
+  const address = await checkServer(context.policy, host, port);
+  const tokens = new RefreshingTokens(signIn.tokens, (refreshToken) => refreshTokens(provider, refreshToken), provider.label);
+  const session = await MailSession.open(
+    SessionPool.newToken(),
+    { host, port, security, address },
+    {
+      kind: 'oauth',
+      username: signIn.username,
+      mechanism: provider.mechanism,
+      tokens,
+      // Microsoft's POP3 wants XOAUTH2's response on its own line after `+ `; Google takes it on the AUTH line.
+      saslInitialResponse: !(provider.mechanism === 'xoauth2' && provider.xoauth2TwoLine),
+    },
+    context.sessionDeps,
+  );
+  context.pool.add(session, slot);
+  return session;
+}
