@@ -22,6 +22,8 @@ export class RefreshingTokens {
     private readonly renew: (refreshToken: string) => Promise<TokenSet>,
     private readonly label: string,
     private readonly now: () => number = Date.now,
+    /** Told of every new token set (the session store keeps them, sealed: providers rotate refresh tokens). */
+    private readonly renewed: (tokens: TokenSet) => void = () => undefined,
   ) {
     this.tokens = tokens;
   }
@@ -50,6 +52,7 @@ export class RefreshingTokens {
     }
     try {
       this.tokens = await this.renew(refreshToken);
+      this.renewed(this.tokens);
       return this.tokens.accessToken;
     } catch (error) {
       if (error instanceof AppError && error.code === 'REAUTH_REQUIRED') this.dead = error;

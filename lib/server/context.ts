@@ -10,6 +10,7 @@ import { MemorySessionStore } from '../session-store/memory-session-store';
 import { RedisSessionStore } from '../session-store/redis-session-store';
 import { SecretBox } from '../session-store/secret-box';
 import type { SessionStore } from '../session-store/session-store';
+import { restoreOAuthTokens } from './oauth-tokens';
 import { Sessions } from './sessions';
 
 export interface ServerContext {
@@ -47,6 +48,7 @@ export function serverContext(): ServerContext {
       env.POSTERN_POP3_TRACE === '1' ? (entry) => console.log(`[pop3] ${entry.direction === 'client' ? 'C:' : 'S:'} ${entry.text}`) : undefined,
   };
   const sessions = new Sessions(pool, store, box, baseDeps, idleMs);
+  sessions.setOAuthRestorer(restoreOAuthTokens);
   // Read state and rules live beside the sessions: shared and lasting with Redis, in this process otherwise.
   if (store instanceof RedisSessionStore) useAccountData(new RedisAccountData(store.client));
   const context: ServerContext = {

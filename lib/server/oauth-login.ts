@@ -1,13 +1,13 @@
 import { AppError } from '../errors';
-import { MailSession } from '../mail/mail-session';
+import type { MailSession } from '../mail/mail-session';
 import { SessionPool, type PoolSlot } from '../mail/session-pool';
 import type { OAuthProvider } from '../oauth/config';
-import { beginAuthorization, refreshTokens, type SignIn } from '../oauth/oidc-client';
+import { beginAuthorization, type SignIn } from '../oauth/oidc-client';
 import { PendingSignIns } from '../oauth/pending-sign-ins';
 import { RateLimiter } from '../security/rate-limit';
-import { RefreshingTokens } from '../oauth/refreshing-tokens';
 import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
+import { storedTokenSource, type StoredOAuthSecret } from './oauth-tokens';
 
 const KEY = Symbol.for('postern.oauth-pending');
 type Holder = { [KEY]?: { pending: PendingSignIns; starts: RateLimiter } };
@@ -60,20 +60,11 @@ async function openOAuthSession(provider: OAuthProvider, signIn: SignIn, slot: P
   const context = serverContext();
   const { host, port, security } = provider.pop3;
   const address = await checkServer(context.policy, host, port);
-  const tokens = new RefreshingTokens(signIn.tokens, (refreshToken) => refreshTokens(provider, refreshToken), provider.label);
-  const session = await MailSession.open(
-    SessionPool.newToken(),
-    { host, port, security, address },
-    {
-      kind: 'oauth',
-      username: signIn.username,
-      mechanism: provider.mechanism,
-      tokens,
-      // Microsoft's POP3 wants XOAUTH2's response on its own line after `+ `; Google takes it on the AUTH line.
-      saslInitialResponse: !(provider.mechanism === 'xoauth2' && provider.xoauth2TwoLine),
-    },
-    context.sessionDeps,
-  );
-  context.pool.add(session, slot);
-  return session;
+  const token = SessionPool.newToken();
+  // Microsoft's POP3 wants XOAUTH2's response on its own line after `+ `; Google takes it on the AUTH line.
+  const saslInitialResponse = !(provider.mechanism === 'xoauth2' && provider.xoauth2TwoLine);
+  const secret: StoredOAuthSecret = { kind: 'oauth', provider: provider.name, mechanism: provider.mechanism, tokens: signIn.tokens, saslInitialResponse };
+  const tokens = storedTokenSource(provider, secret, (next) => context.sessions.updateSecret(token, next));
+  const credentials = { kind: 'oauth', username: signIn.username, mechanism: provider.mechanism, tokens, saslInitialResponse } as const;
+  return context.sessions.open(token, { host, port, security, address }, credentials, secret, slot);
 }

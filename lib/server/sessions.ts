@@ -99,6 +99,11 @@ export class Sessions {
     return restoring;
   }
 
+  /** New credentials for a session (an OAuth refresh rotated its tokens), sealed. */
+  updateSecret(token: string, secret: StoredSecret): Promise<void> {
+    return this.store.updateSecret(token, sealSecret(this.box, token, secret));
+  }
+
   /** Logged out or replaced: gone from this process and from the store. */
   async end(token: string): Promise<void> {
     this.pool.remove(token);
@@ -144,7 +149,7 @@ export class Sessions {
   private credentials(token: string, username: string, secret: StoredSecret): Credentials {
     if (secret.kind === 'password') return { ...secret, username };
     if (!this.oauthRestorer) throw new AppError('REAUTH_REQUIRED', 'Your sign-in has expired. Please sign in again.');
-    const tokens = this.oauthRestorer(secret, (next) => this.store.updateSecret(token, sealSecret(this.box, token, next)));
+    const tokens = this.oauthRestorer(secret, (next) => this.updateSecret(token, next));
     const { mechanism, saslInitialResponse, allowInsecure } = secret;
     return { kind: 'oauth', username, mechanism, tokens, saslInitialResponse, allowInsecure };
   }
