@@ -125,3 +125,10 @@ describe('two instances, one Redis, Mailutils refusing a second login', () => {
     for (const app of [apps.a!, apps.b!]) assert.ok(!app.output().includes(PASSWORD));
   });
 });
+
+describe('start-up', () => {
+  test('a shared session store without POSTERN_SESSION_KEY refuses to start, saying what to set', async () => {
+    const { POSTERN_SESSION_KEY: _key, ...withoutKey } = env;
+    await assert.rejects(startApp(withoutKey), /exited[\s\S]*POSTERN_SESSION_KEY[\s\S]*openssl rand -base64 32/);
+  });
+});
