@@ -10,7 +10,19 @@ import { startApp, type RunningApp } from '../support/app-server';
 import { HttpClient, type ApiResponse } from '../support/http-client';
 import { deterministicBytes, smallMessages } from '../support/maildrop';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
-import type { MessagePage, MessagePreview, RulesBody, ServerPanel } from '../../lib/contract';
+import type { z } from 'zod';
+import {
+  fullMessageSchema,
+  messagePageSchema,
+  messagePreviewSchema,
+  messageSummarySchema,
+  serverPanelSchema,
+  sessionInfoSchema,
+  type MessagePage,
+  type MessagePreview,
+  type RulesBody,
+  type ServerPanel,
+} from '../../lib/contract';
 
 const PASSWORD = 'Pa55-Wörd=secret!';
 
@@ -237,5 +249,29 @@ describe('server panel', () => {
     const panel = ok<ServerPanel>(await client.get('/api/session/server'));
     assert.equal(panel.transcript.length, 200);
     assert.match(panel.transcript[panel.transcript.length - 1]!.text, /^\+OK|^\[/, 'the newest line is the last reply');
+  });
+});
+
+describe('the contract', () => {
+  /** Parses with the contract's schema and checks the answer has exactly the schema's keys (no drift either way). */
+  function conforms(schema: z.ZodObject, value: unknown, what: string): void {
+    schema.parse(value);
+    assert.deepEqual(Object.keys(value as object).sort(), Object.keys(schema.shape).filter((key) => (value as Record<string, unknown>)[key] !== undefined).sort(), what);
+    assert.ok(
+      Object.entries(schema.shape).every(([key, field]) => (field as z.ZodType).safeParse(undefined).success || key in (value as object)),
+      `${what}: a required key is missing`,
+    );
+  }
+
+  test('the server answers exactly the shapes lib/contract names (list, summary, preview, full read, session, server panel)', async () => {
+    const client = await loggedIn('ruler');
+    const page = ok<MessagePage>(await client.get('/api/messages'));
+    conforms(messagePageSchema, page, 'page');
+    for (const message of page.messages) conforms(messageSummarySchema, message, 'summary');
+    const id = page.messages[0]!.id;
+    conforms(messagePreviewSchema, ok(await client.get(`/api/messages/${id}/preview?lines=5`)), 'preview');
+    conforms(fullMessageSchema, ok(await client.get(`/api/messages/${id}`)), 'full message');
+    conforms(sessionInfoSchema, ok<{ session: unknown }>(await client.get('/api/session')).session, 'session');
+    conforms(serverPanelSchema, ok(await client.get('/api/session/server')), 'server panel');
   });
 });
