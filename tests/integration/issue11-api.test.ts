@@ -68,6 +68,9 @@ const rulesMail = [
   simple('Old <old@archive.example>', 'Ancient', [], 'x'.repeat(200)),
 ];
 
+/** More than the login's newest 100: the older messages' headers come from the background fill. */
+const many = smallMessages(260, { seed: 11 });
+
 let dovecot: DovecotServer;
 let app: RunningApp;
 
@@ -79,6 +82,7 @@ before(async () => {
       { name: 'ruler', password: PASSWORD, messages: rulesMail },
       { name: 'other', password: PASSWORD, messages: rulesMail },
       { name: 'sasl', password: PASSWORD, messages: smallMessages(2).map((m) => m.raw) },
+      { name: 'many', password: PASSWORD, messages: many.map((m) => m.raw) },
     ],
   });
   app = await startApp({ POP3_ALLOWED_HOSTS: '127.0.0.1,localhost', POP3_ALLOWED_PORTS: '1024-65535', POSTERN_LOGINS_PER_CLIENT: '1000' });
@@ -209,6 +213,21 @@ describe('rules', () => {
     const otherPage = ok<MessagePage>(await other.get('/api/messages?proposed=1'));
     assert.equal(otherPage.messages.length, 0);
     assert.ok(ok<MessagePage>(await other.get('/api/messages')).messages.every((m) => m.proposal === null));
+  });
+
+  test('?proposed=1 on a maildrop larger than the first page: every header is loaded by the fill, old messages are proposed too', async () => {
+    const client = await loggedIn('many');
+    ok(await client.request('PUT', '/api/rules', { body: { rules: [{ name: 'org', match: { from: 'example.org' }, action: 'delete' }] } }));
+    const expected = many.filter((m) => m.fromAddress.endsWith('@example.org'));
+    assert.ok(expected.length > 20, `${expected.length} messages from example.org`);
+    const proposed = ok<MessagePage>(await client.get('/api/messages?proposed=1&limit=200'));
+    assert.equal(proposed.total, expected.length);
+    const ids = ok<{ ids: string[] }>(await client.get('/api/messages/ids?proposed=1'));
+    assert.equal(ids.ids.length, expected.length);
+    assert.deepEqual(new Set(proposed.messages.map((m) => m.subject)), new Set(expected.slice(-200).map((m) => m.subject)));
+    assert.ok(proposed.messages.every((m) => m.proposal?.rule === 'org' && m.proposal.reason === 'from example.org'));
+    const commands = await clientCommands(client);
+    assert.ok(!commands.some((line) => /^RETR/i.test(line)));
   });
 
   test('rules without a session: 401', async () => {
