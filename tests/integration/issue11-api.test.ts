@@ -10,7 +10,19 @@ import { startApp, type RunningApp } from '../support/app-server';
 import { HttpClient, type ApiResponse } from '../support/http-client';
 import { deterministicBytes, smallMessages } from '../support/maildrop';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
-import type { MessagePage, MessagePreview, RulesBody, ServerPanel } from '../../lib/contract';
+import type { z } from 'zod';
+import {
+  fullMessageSchema,
+  messagePageSchema,
+  messagePreviewSchema,
+  messageSummarySchema,
+  serverPanelSchema,
+  sessionInfoSchema,
+  type MessagePage,
+  type MessagePreview,
+  type RulesBody,
+  type ServerPanel,
+} from '../../lib/contract';
 
 const PASSWORD = 'Pa55-Wörd=secret!';
 
@@ -56,6 +68,9 @@ const rulesMail = [
   simple('Old <old@archive.example>', 'Ancient', [], 'x'.repeat(200)),
 ];
 
+/** More than the login's newest 100: the older messages' headers come from the background fill. */
+const many = smallMessages(260, { seed: 11 });
+
 let dovecot: DovecotServer;
 let app: RunningApp;
 
@@ -67,6 +82,7 @@ before(async () => {
       { name: 'ruler', password: PASSWORD, messages: rulesMail },
       { name: 'other', password: PASSWORD, messages: rulesMail },
       { name: 'sasl', password: PASSWORD, messages: smallMessages(2).map((m) => m.raw) },
+      { name: 'many', password: PASSWORD, messages: many.map((m) => m.raw) },
     ],
   });
   app = await startApp({ POP3_ALLOWED_HOSTS: '127.0.0.1,localhost', POP3_ALLOWED_PORTS: '1024-65535', POSTERN_LOGINS_PER_CLIENT: '1000' });
@@ -116,7 +132,9 @@ describe('peek parts', () => {
     assert.equal(tops[0], 20);
     assert.ok(tops.length >= 2 && tops.length <= 6, `TOP rounds: ${tops.join(', ')}`);
     assert.ok(tops.every((lines, i) => i === 0 || lines > tops[i - 1]!), 'each round asks for more lines');
-    console.log(`# peek rounds (TOP lines): ${tops.join(', ')}`);
+    const panel = ok<ServerPanel>(await client.get('/api/session/server'));
+    const received = panel.transcript.filter((line) => /^\[\d+ bytes\]$/.test(line.text)).map((line) => Number(line.text.slice(1).split(' ')[0]));
+    console.log(`# peek rounds (TOP lines): ${tops.join(', ')}; bodies received (bytes): ${received.join(', ')} of a ${page.messages[0]!.size}-byte message`);
   });
 });
 
@@ -199,6 +217,21 @@ describe('rules', () => {
     assert.ok(ok<MessagePage>(await other.get('/api/messages')).messages.every((m) => m.proposal === null));
   });
 
+  test('?proposed=1 on a maildrop larger than the first page: every header is loaded by the fill, old messages are proposed too', async () => {
+    const client = await loggedIn('many');
+    ok(await client.request('PUT', '/api/rules', { body: { rules: [{ name: 'org', match: { from: 'example.org' }, action: 'delete' }] } }));
+    const expected = many.filter((m) => m.fromAddress.endsWith('@example.org'));
+    assert.ok(expected.length > 20, `${expected.length} messages from example.org`);
+    const proposed = ok<MessagePage>(await client.get('/api/messages?proposed=1&limit=200'));
+    assert.equal(proposed.total, expected.length);
+    const ids = ok<{ ids: string[] }>(await client.get('/api/messages/ids?proposed=1'));
+    assert.equal(ids.ids.length, expected.length);
+    assert.deepEqual(new Set(proposed.messages.map((m) => m.subject)), new Set(expected.slice(-200).map((m) => m.subject)));
+    assert.ok(proposed.messages.every((m) => m.proposal?.rule === 'org' && m.proposal.reason === 'from example.org'));
+    const commands = await clientCommands(client);
+    assert.ok(!commands.some((line) => /^RETR/i.test(line)));
+  });
+
   test('rules without a session: 401', async () => {
     const anonymous = new HttpClient(app.url);
     assert.equal((await anonymous.get('/api/rules')).status, 401);
@@ -237,5 +270,29 @@ describe('server panel', () => {
     const panel = ok<ServerPanel>(await client.get('/api/session/server'));
     assert.equal(panel.transcript.length, 200);
     assert.match(panel.transcript[panel.transcript.length - 1]!.text, /^\+OK|^\[/, 'the newest line is the last reply');
+  });
+});
+
+describe('the contract', () => {
+  /** Parses with the contract's schema and checks the answer has exactly the schema's keys (no drift either way). */
+  function conforms(schema: z.ZodObject, value: unknown, what: string): void {
+    schema.parse(value);
+    assert.deepEqual(Object.keys(value as object).sort(), Object.keys(schema.shape).filter((key) => (value as Record<string, unknown>)[key] !== undefined).sort(), what);
+    assert.ok(
+      Object.entries(schema.shape).every(([key, field]) => (field as z.ZodType).safeParse(undefined).success || key in (value as object)),
+      `${what}: a required key is missing`,
+    );
+  }
+
+  test('the server answers exactly the shapes lib/contract names (list, summary, preview, full read, session, server panel)', async () => {
+    const client = await loggedIn('ruler');
+    const page = ok<MessagePage>(await client.get('/api/messages'));
+    conforms(messagePageSchema, page, 'page');
+    for (const message of page.messages) conforms(messageSummarySchema, message, 'summary');
+    const id = page.messages[0]!.id;
+    conforms(messagePreviewSchema, ok(await client.get(`/api/messages/${id}/preview?lines=5`)), 'preview');
+    conforms(fullMessageSchema, ok(await client.get(`/api/messages/${id}`)), 'full message');
+    conforms(sessionInfoSchema, ok<{ session: unknown }>(await client.get('/api/session')).session, 'session');
+    conforms(serverPanelSchema, ok(await client.get('/api/session/server')), 'server panel');
   });
 });
