@@ -1,8 +1,9 @@
 import { appEnv } from '@/lib/config/env';
 import { toAppError } from '@/lib/errors';
 import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
-import { readMessage } from '@/lib/mail/message-service';
+import { readMessageMarkingSeen } from '@/lib/mail/message-service';
 import { messageParams, messageQuery } from './schema';
+import type { DeleteOneAnswer, FullMessage, MessageStreamLine } from '@/lib/contract/messages';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -15,11 +16,11 @@ export const GET = route(async (request, context: Context) => {
   const session = requireSession(request);
   const options = { remoteImages, maxParseBytes: appEnv().POSTERN_MAX_PARSE_BYTES };
   if (!(request.headers.get('accept') ?? '').includes('application/x-ndjson')) {
-    return json(await readMessage(session, id, options));
+    return json(await readMessageMarkingSeen(session, id, options));
   }
   await session.find(id); // a 404 is a plain error response, not a stream
   return progressStream((send) =>
-    readMessage(session, id, {
+    readMessageMarkingSeen(session, id, {
       ...options,
       onProgress: throttled((p) => send({ type: 'progress', received: p.received, total: p.expected ?? null })),
     }),
@@ -29,15 +30,15 @@ export const GET = route(async (request, context: Context) => {
 export const DELETE = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
   await requireSession(request).mark([id]);
-  return json({ id, deleted: true });
+  return json({ id, deleted: true } satisfies DeleteOneAnswer);
 });
 
 /** NDJSON: progress lines while the message downloads, then the message or an error. */
-function progressStream(work: (send: (line: object) => void) => Promise<unknown>): Response {
+function progressStream(work: (send: (line: MessageStreamLine) => void) => Promise<FullMessage>): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      const send = (line: object) => controller.enqueue(encoder.encode(`${JSON.stringify(line)}\n`));
+      const send = (line: MessageStreamLine) => controller.enqueue(encoder.encode(`${JSON.stringify(line)}\n`));
       try {
         send({ type: 'message', message: await work(send) });
       } catch (error) {
