@@ -211,8 +211,8 @@ export function errorFromBody(body: unknown, status: number, retryAfter: number 
   return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);
 }
 
-interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   signal?: AbortSignal;
   /** Login and the first session probe expect NO_SESSION; it is not an expiry there. */
@@ -225,7 +225,7 @@ function notifyExpiry(error: ApiError, options: RequestOptions): void {
   }
 }
 
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const init: RequestInit = {
     method: options.method ?? 'GET',
     credentials: 'same-origin',
@@ -285,8 +285,9 @@ export async function getSession(signal?: AbortSignal): Promise<SessionInfo> {
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 
-export async function login(input: LoginRequest): Promise<SessionInfo> {
-  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, expectNoSession: true });
+/** `signal` cancels a login in progress (the server then drops the session it was opening). */
+export async function login(input: LoginRequest, signal?: AbortSignal): Promise<SessionInfo> {
+  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, signal, expectNoSession: true });
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 

@@ -42,7 +42,7 @@ test.describe('logging in', () => {
   test('a blocked host is refused before any connection, next to the host field', async ({ state, loginPage, snap }) => {
     await loginPage.goto(state.appUrl);
     await loginPage.logIn({ host: '10.0.0.1', security: 'tls', port: 995, username: 'someone', password: 'whatever' });
-    await expect(loginPage.fieldError('host')).toHaveText(/That server \(or port\) is not allowed here\./);
+    await expect(loginPage.fieldError('host')).toHaveText(/This server is not allowed here\./);
     await expect(loginPage.host).toHaveAttribute('aria-invalid', 'true');
     await snap('login-error-host');
   });
