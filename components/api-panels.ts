@@ -3,43 +3,15 @@
  * request helper of api-client.ts: typed data or a typed ApiError, never a bare fetch.
  */
 
+import type { PreviewPart, Proposal, Rule, ServerPanel } from '@/lib/contract';
 import { request, type MessagePage, type MessageSummary } from './api-client';
 
-/** `match` of a rule: every condition given must hold (docs/API.md, "Rules"). */
-export interface RuleMatch {
-  /** An address (`ads@shop.example`) or a domain (`shop.example`), case-insensitive. */
-  from?: string;
-  subject?: string;
-  minSize?: number;
-  olderThanDays?: number;
-  header?: { name: string; contains: string };
-}
-
-export interface Rule {
-  name: string;
-  match: RuleMatch;
-  action: 'delete';
-}
-
-/** Why a rule proposes deleting a message. */
-export interface Proposal {
-  rule: string;
-  reason: string;
-}
+export type { PreviewPart, Proposal, Rule, RuleMatch } from '@/lib/contract';
 
 export type ProposedMessage = MessageSummary & { proposal: Proposal | null };
 
-export interface ServerInWords {
-  capabilities: string[];
-  policies: {
-    expireDays: number | null;
-    loginDelaySeconds: number | null;
-    pipelining: boolean;
-    top: boolean;
-    uidl: boolean;
-  };
-  transcript: Array<{ at: string; direction: 'client' | 'server'; text: string }>;
-}
+/** `GET /api/session/server`. */
+export type ServerInWords = ServerPanel;
 
 export async function getRules(signal?: AbortSignal): Promise<Rule[]> {
   return (await request<{ rules: Rule[] }>('/api/rules', { signal })).rules;
@@ -67,17 +39,6 @@ export async function listProposed(max: number, signal?: AbortSignal): Promise<{
 
 export function getServerInWords(signal?: AbortSignal): Promise<ServerInWords> {
   return request<ServerInWords>('/api/session/server', { signal });
-}
-
-/** One MIME part seen in the peek's lines, without RETR (`parts` of the preview). */
-export interface PreviewPart {
-  contentType: string;
-  filename: string | null;
-  disposition: string | null;
-  /** Bytes, decoded where the encoding is known; exact when `complete`. */
-  estimatedSize: number;
-  /** The whole part was within the lines fetched. */
-  complete: boolean;
 }
 
 /** `parts` of a preview answer, read defensively: an older server sends none. */

@@ -57,7 +57,7 @@ export function ruleOf(draft: RuleDraft): { rule: Rule } | { field: DraftField; 
   const match: RuleMatch = {};
   const from = draft.from.trim();
   if (from) {
-    if (/\s/.test(from) || from.startsWith('@') || from.endsWith('@') || from.endsWith('.')) {
+    if (/[\s<>(),;:"]/.test(from) || from.endsWith('@') || from.endsWith('.') || (from.match(/@/g) ?? []).length > 1) {
       return { field: 'from', message: 'Enter one address (news@shop.example) or one domain (shop.example).' };
     }
     match.from = from;

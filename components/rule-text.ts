@@ -33,7 +33,7 @@ export function withRule(rules: Rule[], rule: Rule): { rules: Rule[]; added: boo
   const same = rules.some((existing) => JSON.stringify(normalMatch(existing.match)) === JSON.stringify(normalMatch(rule.match)));
   if (same) return { rules, added: false };
   let name = rule.name;
-  for (let n = 2; rules.some((existing) => existing.name === name); n += 1) name = `${rule.name} (${n})`;
+  for (let n = 2; rules.some((existing) => existing.name.toLowerCase() === name.toLowerCase()); n += 1) name = `${rule.name} (${n})`;
   return { rules: [...rules, { ...rule, name }], added: true };
 }
 

@@ -112,7 +112,7 @@ export function RulesEditor({ open, onClose, onChanged }: RulesEditorProps) {
       return;
     }
     setProblem(null);
-    const clash = rules.some((rule, index) => rule.name === checked.rule.name && !(editing.kind === 'existing' && editing.index === index));
+    const clash = rules.some((rule, index) => rule.name.toLowerCase() === checked.rule.name.toLowerCase() && !(editing.kind === 'existing' && editing.index === index));
     if (clash) {
       setProblem({ field: 'name', message: 'Another rule has this name; choose another.' });
       return;
