@@ -499,8 +499,8 @@ export async function setSeen(ids: string[], seen: boolean): Promise<{ ids: stri
 }
 
 /** Takes the deletion mark off these messages only; the others stay marked. */
-export async function undeleteMessages(ids: string[]): Promise<{ restored: string[]; pending: string[] }> {
-  return request<{ restored: string[]; pending: string[] }>('/api/messages/undelete', { method: 'POST', body: { ids } });
+export async function undeleteMessages(ids: string[]): Promise<{ restored: string[] }> {
+  return request<{ restored: string[] }>('/api/messages/undelete', { method: 'POST', body: { ids } });
 }
 
 // --- plain links (downloads go through the browser, with the session cookie) ----------------
