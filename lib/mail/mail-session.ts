@@ -20,6 +20,7 @@ import { fetchHeaderSections } from './header-fetch';
 import { summaryOrEmpty, type HeaderSummary } from './header-summary';
 import { contentId, idFromUid, withOccurrence } from './ids';
 import { Mutex } from './mutex';
+import { TranscriptRing } from './transcript-ring';
 
 export interface ServerTarget {
   host: string;
@@ -164,6 +165,8 @@ export class MailSession {
   lastActivity = Date.now();
   /** Logged out, expired or replaced: the session must never reconnect again. */
   ended = false;
+  /** This session's last POP3 lines, redacted by the client (the server panel). */
+  readonly transcript = new TranscriptRing(200);
 
   private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps) {
     this.token = token;
@@ -545,7 +548,10 @@ export class MailSession {
       address: this.target.address,
       trust: this.deps.tlsCa ? { ca: this.deps.tlsCa } : undefined,
       limits: this.deps.limits,
-      onTranscript: this.deps.onTranscript,
+      onTranscript: (entry) => {
+        this.transcript.push(entry);
+        this.deps.onTranscript?.(entry);
+      },
     });
   }
 

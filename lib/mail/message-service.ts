@@ -10,29 +10,30 @@ import type { MailSession, MaildropEntry } from './mail-session';
 import { extractAttachment, parseMessageStream, TOO_COMPLEX_MESSAGE, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
 import { logBackgroundFailure } from '../log/background-failure';
+import { accountData, accountKey } from '../account-data';
+import type { FullMessage as FullMessageBody, MessagePage as MessagePageBody, MessagePreview, MessageSummary as MessageSummaryBody, PreviewPart } from '../contract/messages';
+import type { Rule } from '../contract/rules';
+import { extraHeaderNames, proposalFor } from '../rules/evaluate';
+import { headerValues } from '../rules/header-values';
+import { scanPreviewParts } from './preview-parts';
 
-/** What the inbox list shows of one message. */
-export interface MessageSummary extends HeaderSummary {
-  id: string;
-  number: number;
-  size: number;
-  deleted: boolean;
-}
+/** What the inbox list shows of one message (lib/contract/messages.ts). */
+export type MessageSummary = MessageSummaryBody;
 
 export interface ListQuery {
   offset: number;
   limit: number;
   q?: string;
   minSize?: number;
+  /** Only the messages a rule proposes to delete. */
+  proposed?: boolean;
 }
 
-export interface MessagePage {
-  total: number;
-  size: number;
-  offset: number;
-  limit: number;
-  count: number;
-  messages: MessageSummary[];
+export type MessagePage = MessagePageBody;
+
+/** The per-account key of a session's mailbox (lib/account-data). */
+export function sessionAccount(session: MailSession): string {
+  return accountKey(session.target, session.username);
 }
 
 /** Fills the header cache for entries that are not in it yet: one pipelined batch of `TOP n 0`. */
@@ -60,8 +61,67 @@ function prefetchSummaries(session: MailSession, select: () => readonly Maildrop
     .finally(() => prefetching.delete(session));
 }
 
-function matches(session: MailSession, entry: MaildropEntry, query: ListQuery): boolean {
+/** What a listing needs besides the session: the account's rules, and the values of the headers they name. */
+interface ListContext {
+  rules: readonly Rule[];
+  extraNames: readonly string[];
+  now: number;
+}
+
+async function listContext(session: MailSession): Promise<ListContext> {
+  const rules = await accountData().getRules(sessionAccount(session));
+  return { rules, extraNames: extraHeaderNames(rules), now: Date.now() };
+}
+
+/** Per session: values of the headers the rules name beyond the summary, by id (only those names: small). */
+const extraHeaders = new WeakMap<MailSession, { names: string; values: Map<string, Map<string, string>> }>();
+
+function extraCache(session: MailSession, names: readonly string[]): Map<string, Map<string, string>> {
+  const key = names.join('\n');
+  let cache = extraHeaders.get(session);
+  if (!cache || cache.names !== key) extraHeaders.set(session, (cache = { names: key, values: new Map() }));
+  return cache.values;
+}
+
+/**
+ * Fetches (`TOP n 0`, pipelined) the headers rules name for entries that lack
+ * them. Never RETR: without TOP such a rule simply does not match.
+ */
+async function ensureExtraHeaders(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[], names: readonly string[]): Promise<void> {
+  if (names.length === 0 || client.lacksTop) return;
+  const cache = extraCache(session, names);
+  const missing = entries.filter((entry) => !cache.has(entry.id));
+  if (missing.length === 0) return;
+  const sections = await fetchHeaderSections(client, missing);
+  for (const entry of missing) {
+    const section = sections.get(entry.number);
+    cache.set(entry.id, section ? headerValues(section, names) : new Map());
+    if (!session.summaries.has(entry.id)) session.summaries.set(entry.id, summaryOrEmpty(section));
+  }
+}
+
+/** The proposal of the first matching rule, on headers and LIST's size only. */
+function proposal(session: MailSession, entry: MaildropEntry, context: ListContext): MessageSummary['proposal'] {
+  if (context.rules.length === 0) return null;
+  const summary = session.summaries.get(entry.id);
+  if (!summary) return null; // headers not fetched: nothing is proposed on a guess
+  const extra = context.extraNames.length > 0 ? extraCache(session, context.extraNames).get(entry.id) : undefined;
+  return proposalFor(
+    context.rules,
+    {
+      size: entry.size,
+      fromAddress: summary.from?.address || null,
+      subject: summary.subject,
+      date: summary.date,
+      header: (name) => extra?.get(name),
+    },
+    context.now,
+  );
+}
+
+function matches(session: MailSession, entry: MaildropEntry, query: ListQuery, context: ListContext): boolean {
   if (query.minSize !== undefined && entry.size < query.minSize) return false;
+  if (query.proposed && proposal(session, entry, context) === null) return false;
   if (!query.q) return true;
   const needle = query.q.toLowerCase();
   const summary = session.summaries.get(entry.id);
@@ -70,32 +130,74 @@ function matches(session: MailSession, entry: MaildropEntry, query: ListQuery): 
   return haystack.includes(needle);
 }
 
-/** Newest first, filtered. Filtering by text needs every header, fetched once and cached. */
-async function selectEntries(session: MailSession, client: Pop3Client, query: Omit<ListQuery, 'offset' | 'limit'>): Promise<MaildropEntry[]> {
-  const newestFirst = [...session.snapshot].reverse();
-  if (query.q) await ensureSummaries(session, client, newestFirst);
-  return query.q || query.minSize !== undefined ? newestFirst.filter((entry) => matches(session, entry, { offset: 0, limit: 0, ...query })) : newestFirst;
+function isFiltered(query: Omit<ListQuery, 'offset' | 'limit'>): boolean {
+  return query.q !== undefined || query.minSize !== undefined || query.proposed === true;
 }
 
-function toSummary(session: MailSession, entry: MaildropEntry): MessageSummary {
+/**
+ * Newest first, filtered. Filtering by text or by rules needs every header,
+ * fetched once (pipelined `TOP n 0`) and cached; rules never cause a RETR.
+ */
+async function selectEntries(
+  session: MailSession,
+  client: Pop3Client,
+  query: Omit<ListQuery, 'offset' | 'limit'>,
+  context: ListContext,
+): Promise<MaildropEntry[]> {
+  const newestFirst = [...session.snapshot].reverse();
+  if (query.q) await ensureSummaries(session, client, newestFirst);
+  if (query.proposed && context.rules.length > 0 && !client.lacksTop) {
+    await ensureSummaries(session, client, newestFirst);
+    await ensureExtraHeaders(session, client, newestFirst, context.extraNames);
+  }
+  return isFiltered(query) ? newestFirst.filter((entry) => matches(session, entry, { offset: 0, limit: 0, ...query }, context)) : newestFirst;
+}
+
+/** Ids that arrived with the last refresh, per session (isNew). */
+const arrivals = new WeakMap<MailSession, Set<string>>();
+
+/**
+ * A fresh POP3 session (`refresh=1`). Messages that were not in the previous
+ * snapshot, newer than the newest one that was, are new: POP3 appends new
+ * mail, so walking newest first until a known id is met finds them.
+ */
+export async function refreshSession(session: MailSession): Promise<{ deferredSeconds: number; newCount?: number }> {
+  const before = new Set(session.known.map((entry) => entry.id));
+  const result = await session.refresh();
+  if (result.deferredSeconds > 0) return result;
+  const arrived = new Set<string>();
+  for (const entry of session.newestEntries(0, session.known.length) ?? []) {
+    if (before.has(entry.id)) break;
+    arrived.add(entry.id);
+  }
+  arrivals.set(session, arrived);
+  return { deferredSeconds: 0, newCount: arrived.size };
+}
+
+function toSummary(session: MailSession, entry: MaildropEntry, seen: ReadonlySet<string>, context: ListContext): MessageSummary {
   return {
     id: entry.id,
     number: entry.number,
     size: entry.size,
     deleted: session.pending.has(entry.id),
     ...(session.summaries.get(entry.id) ?? EMPTY_SUMMARY),
+    seen: seen.has(entry.id),
+    isNew: arrivals.get(session)?.has(entry.id) ?? false,
+    proposal: proposal(session, entry, context),
   };
 }
 
 export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
-  return session.runNewest(async (client) => {
-    const filtered = query.q !== undefined || query.minSize !== undefined;
+  const context = await listContext(session);
+  const page = await session.runNewest(async (client) => {
+    const filtered = isFiltered(query);
     // Right after login the newest messages are known before the full listing: an unfiltered first page needs no more.
     const known = filtered ? undefined : session.newestEntries(query.offset, query.limit);
     if (!known) await session.whenListed();
-    const selected = known ? undefined : await selectEntries(session, client, query);
+    const selected = known ? undefined : await selectEntries(session, client, query, context);
     const page = known ?? selected!.slice(query.offset, query.offset + query.limit);
     await ensureSummaries(session, client, page);
+    await ensureExtraHeaders(session, client, page, context.extraNames);
     const next = { offset: query.offset + query.limit, limit: query.limit };
     prefetchSummaries(session, () =>
       selected
@@ -109,24 +211,26 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
       offset: query.offset,
       limit: query.limit,
       count: session.count,
-      messages: page.map((entry) => toSummary(session, entry)),
+      entries: page,
     };
   });
+  const seen = await accountData().getSeen(sessionAccount(session), page.entries.map((entry) => entry.id));
+  const { entries, ...figures } = page;
+  return { ...figures, messages: entries.map((entry) => toSummary(session, entry, seen, context)) };
+}
+
+/** Marks messages read or unread for this account (they need not be in the current snapshot). */
+export async function markSeen(session: MailSession, ids: readonly string[], seen: boolean): Promise<void> {
+  await accountData().setSeen(sessionAccount(session), ids, seen);
 }
 
 /** Every id matching a filter, for "select all matching". */
 export async function listIds(session: MailSession, query: Omit<ListQuery, 'offset' | 'limit'>): Promise<string[]> {
-  return session.run(async (client) => (await selectEntries(session, client, query)).map((entry) => entry.id));
+  const context = await listContext(session);
+  return session.run(async (client) => (await selectEntries(session, client, query, context)).map((entry) => entry.id));
 }
 
-export interface Preview {
-  id: string;
-  size: number;
-  headers: Record<string, string>;
-  headerList: HeaderLine[];
-  text: string;
-  truncated: boolean;
-}
+export type Preview = MessagePreview;
 
 /** Bytes kept from a peek, whatever the line count: a peek must stay small. */
 const MAX_PREVIEW_BYTES = 1024 * 1024;
@@ -153,7 +257,7 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
   }
   const text = (parsed.text ?? '').trimEnd();
   const truncated = !complete || bytes.length < entry.size || parsed.shape.tooComplex;
-  return { id, size: entry.size, headers, headerList, text, truncated };
+  return { id, size: entry.size, headers, headerList, text, truncated, parts: scanPreviewParts(bytes, entry.size, complete && !truncated).parts };
 }
 
 /**
@@ -194,23 +298,7 @@ function cutAfterLines(bytes: Buffer, lines: number): Buffer {
   return bytes;
 }
 
-export interface FullMessage {
-  id: string;
-  size: number;
-  from: MailAddress | null;
-  to: MailAddress[];
-  cc: MailAddress[];
-  replyTo: MailAddress[];
-  subject: string;
-  date: string | null;
-  text: string | null;
-  textHtml: string | null;
-  html: string | null;
-  htmlHasRemoteContent: boolean;
-  remoteImagesShown: boolean;
-  headerList: HeaderLine[];
-  attachments: Array<Omit<AttachmentInfo, 'cid'> & { url: string }>;
-}
+export type FullMessage = FullMessageBody;
 
 export function attachmentUrl(messageId: string, attachmentId: string): string {
   return `/api/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(attachmentId)}`;
@@ -265,6 +353,17 @@ export async function readMessage(
       url: attachmentUrl(id, info.id),
     })),
   };
+}
+
+/** A read in full marks the message seen for this account (only once it was read and parsed). */
+export async function readMessageMarkingSeen(
+  session: MailSession,
+  id: string,
+  options: Parameters<typeof readMessage>[2],
+): Promise<FullMessage> {
+  const message = await readMessage(session, id, options);
+  await markSeen(session, [id], true);
+  return message;
 }
 
 /** The message exactly as the server holds it (after dot-unstuffing), as a stream. */

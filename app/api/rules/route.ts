@@ -1,0 +1,16 @@
+import { readJson } from '@/lib/http/request-guards';
+import { json, parseInput, requireSession, route } from '@/lib/http/route';
+import { rulesBodySchema } from '@/lib/contract/rules';
+import { getRules, putRules } from '@/lib/rules/rule-service';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+export const GET = route(async (request) => json({ rules: await getRules(requireSession(request)) }));
+
+/** Replaces this account's rules (validated whole: one bad rule refuses all of them, nothing is stored). */
+export const PUT = route(async (request) => {
+  const session = requireSession(request);
+  const { rules } = parseInput(rulesBodySchema, await readJson(request));
+  return json({ rules: await putRules(session, rules) });
+});
