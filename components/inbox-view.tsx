@@ -9,6 +9,7 @@ import { ErrorBanner } from './error-banner';
 import { ExpireNotice } from './expire-notice';
 import { expireDays } from './expire-policy';
 import { asApiError, plural } from './inbox-helpers';
+import { InboxPanels, useInboxPanels } from './inbox-panels';
 import { InboxSkeleton } from './inbox-skeleton';
 import { inboxReducer, initialInboxState } from './inbox-state';
 import { InboxToolbar } from './inbox-toolbar';
@@ -91,6 +92,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const pane = usePane({ state: latest, dispatch, total, rowAt: pages.rowAt, list, pane: paneElement });
   const selection = useSelection({ state: latest, dispatch, filter, rowAt: pages.rowAt });
   const marks = useMarks({ state: latest, dispatch, forget: pages.forget, reload });
+  const panels = useInboxPanels();
 
   const markCurrent = useCallback(() => {
     const { selected: chosen, open: shown, cursor: at, pending: marked } = latest.current;
@@ -240,6 +242,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         onRefresh={() => reload(true)}
         onShortcuts={() => dispatch({ type: 'dialog', dialog: 'shortcuts', open: true })}
         onLogout={requestLogout}
+        onPanel={panels.show}
       />
       <PendingBar count={pending.size} busy={busy} onUndo={() => void marks.undoAll()} onApply={() => void marks.apply()} />
       {expire !== null && !state.expireNoticeDismissed ? <ExpireNotice days={expire} onDismiss={() => dispatch({ type: 'dismiss-expire' })} /> : null}
@@ -337,6 +340,12 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         ) : null}
       </p>
 
+      <InboxPanels
+        panels={panels}
+        pending={pending}
+        onMarked={(ids) => dispatch({ type: 'pending-add', ids })}
+        onPeek={(summary) => pane.show(summary, 'peek')}
+      />
       <ShortcutsDialog open={state.shortcutsOpen} onClose={() => dispatch({ type: 'dialog', dialog: 'shortcuts', open: false })} />
       <LogoutDialog
         open={state.logoutOpen}
