@@ -21,6 +21,10 @@ interface PanelSheetProps {
  */
 export function PanelSheet({ open, onClose, title, headingId, description, testId, children }: PanelSheetProps) {
   const dialog = useRef<HTMLDialogElement | null>(null);
+  // The dialog's close event also fires when this component closes it (open became false), a task
+  // later: by then another panel may be open, which that stale close must not shut as well.
+  const wantedOpen = useRef(open);
+  wantedOpen.current = open;
 
   useEffect(() => {
     const element = dialog.current;
@@ -35,7 +39,9 @@ export function PanelSheet({ open, onClose, title, headingId, description, testI
       ref={dialog}
       aria-labelledby={headingId}
       aria-describedby={description ? descriptionId : undefined}
-      onClose={onClose}
+      onClose={() => {
+        if (wantedOpen.current) onClose();
+      }}
       data-testid={testId}
       className="m-0 ml-auto h-dvh max-h-none w-full max-w-none border-0 bg-slate-50 p-0 text-slate-900 shadow-2xl sm:w-[min(44rem,100vw)] sm:border-l sm:border-slate-200 dark:bg-slate-950 dark:text-slate-100 sm:dark:border-slate-800"
     >

@@ -92,6 +92,15 @@ for (const width of WIDTHS) {
       expect(await axeViolations(page, '[data-testid="proposed-panel"]')).toEqual([]);
       await snap(`proposed-${width.label}`);
 
+      // From the proposals to the rules and back: one panel gives way to the other, which stays open.
+      await panels.proposed.getByRole('button', { name: 'Edit rules' }).click();
+      await expect(panels.rules.getByText('Loading the rules…')).toHaveCount(0);
+      await expect(panels.ruleItems).toHaveCount(3);
+      await expect(panels.rules).toBeVisible();
+      await expect(panels.proposed).toBeHidden();
+      await panels.close(panels.rules);
+      await panels.openProposed();
+
       await markButton.click();
       await expect(panels.proposed.getByRole('status')).toContainText('2 messages marked for deletion.');
       await expect(panels.proposed.getByRole('button', { name: 'Mark 0 proposed' })).toBeDisabled();
