@@ -247,7 +247,7 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     const first = await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
     // Without TOP the parts are what the lines read show: more would mean reading a RETR further.
-    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : scanPreviewParts(first.bytes, entry.size, false).parts;
+    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : scanPreviewParts(first.bytes, entry.size, first.complete && first.bytes.length >= entry.size).parts;
     return { entry, ...first, parts };
   });
   // The same guarded parser as a full read: a peek at a message too complex to read whole shows the text before the bound.

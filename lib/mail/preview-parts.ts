@@ -66,7 +66,8 @@ export function scanPreviewParts(bytes: Buffer, messageSize: number, complete: b
   let headerBytes = 0;
   let nodeDepth = 1;
   let nodes = 1;
-  let leaf = null as Leaf | null; // set inside the closures below (a plain annotation narrows to null)
+  // Written by the closures below: a cast, since a plain annotation would narrow it to null for good.
+  let leaf = null as Leaf | null;
   let stopped = false;
   let endedInHeader = false;
 
