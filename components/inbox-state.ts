@@ -54,6 +54,7 @@ export type InboxAction =
   | { type: 'applied'; count: number; size: number }
   | { type: 'maildrop'; count: number; size: number }
   | { type: 'seen'; ids: readonly string[]; seen: boolean }
+  | { type: 'seen-forget'; ids: readonly string[] }
   | { type: 'notice'; text: string }
   | { type: 'error'; error: ActionError | null }
   | { type: 'busy'; busy: boolean }
@@ -155,6 +156,12 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
     case 'seen': {
       const seen = new Map(state.seen);
       for (const id of action.ids) seen.set(id, action.seen);
+      return { ...state, seen };
+    }
+    case 'seen-forget': {
+      if (action.ids.length === 0) return state;
+      const seen = new Map(state.seen);
+      for (const id of action.ids) seen.delete(id);
       return { ...state, seen };
     }
     case 'notice':
