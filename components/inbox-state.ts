@@ -131,10 +131,14 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
       return { ...state, cursor: action.index, anchor: action.index, selected: withIds(state.selected, action.ids) };
     case 'set-selection':
       return { ...state, selected: new Set(action.ids), anchor: null };
-    case 'pending-add':
-      return { ...state, pending: withIds(state.pending, action.ids) };
-    case 'pending-remove':
-      return { ...state, pending: withoutIds(state.pending, action.ids) };
+    case 'pending-add': {
+      const pending = withIds(state.pending, action.ids);
+      return pending === state.pending ? state : { ...state, pending };
+    }
+    case 'pending-remove': {
+      const pending = withoutIds(state.pending, action.ids);
+      return pending === state.pending ? state : { ...state, pending };
+    }
     case 'pending-clear':
       return { ...state, pending: new Set() };
     case 'applied': {

@@ -78,14 +78,17 @@ export function MessageRow(props: MessageRowProps) {
         onFocus={() => props.onFocusRow(index)}
         className="flex h-full min-w-0 flex-1 items-center gap-3 text-left no-underline outline-none focus-visible:ring-2 focus-visible:ring-sky-600 focus-visible:ring-inset"
       >
+        {/* A column for the dot on every row, so text lines up whether read or not. */}
+        <span className="-mr-1 flex w-2 shrink-0 items-center">
+          {unread ? (
+            <span data-testid="unread-dot" className="flex">
+              <span aria-hidden="true" className="h-2 w-2 rounded-full bg-sky-600 dark:bg-sky-400" />
+              <span className="sr-only">Unread: </span>
+            </span>
+          ) : null}
+        </span>
         <span className={`flex min-w-0 flex-1 flex-col gap-0.5 ${isPending ? 'text-slate-600 dark:text-slate-400' : ''}`}>
           <span className="flex items-baseline gap-2">
-            {unread ? (
-              <span className="flex shrink-0 items-center self-center" data-testid="unread-dot">
-                <span aria-hidden="true" className="h-2 w-2 rounded-full bg-sky-600 dark:bg-sky-400" />
-                <span className="sr-only">Unread: </span>
-              </span>
-            ) : null}
             <span className={`truncate ${unread ? 'font-bold' : 'font-medium'} ${isPending ? 'line-through' : ''}`}>{sender}</span>
             {message.isNew ? (
               <span className="shrink-0 rounded bg-sky-100 px-1.5 text-xs font-semibold text-sky-900 dark:bg-sky-900 dark:text-sky-100">new</span>
