@@ -446,7 +446,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       <p
         role="status"
         aria-live="polite"
-        className={`pointer-events-none fixed left-1/2 z-30 -translate-x-1/2 ${pending.size > 0 ? 'bottom-28 sm:bottom-18' : 'bottom-4'}`}
+        className={`pointer-events-none fixed left-1/2 z-30 -translate-x-1/2 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'}`}
       >
         {notice ? (
           <span className="block rounded-full bg-slate-900 px-4 py-2 text-sm text-white shadow-lg dark:bg-slate-100 dark:text-slate-900">
