@@ -54,6 +54,7 @@ export type InboxAction =
   | { type: 'applied'; count: number; size: number }
   | { type: 'maildrop'; count: number; size: number }
   | { type: 'seen'; ids: readonly string[]; seen: boolean }
+  | { type: 'seen-forget'; ids: readonly string[] }
   | { type: 'notice'; text: string }
   | { type: 'error'; error: ActionError | null }
   | { type: 'busy'; busy: boolean }
@@ -130,10 +131,14 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
       return { ...state, cursor: action.index, anchor: action.index, selected: withIds(state.selected, action.ids) };
     case 'set-selection':
       return { ...state, selected: new Set(action.ids), anchor: null };
-    case 'pending-add':
-      return { ...state, pending: withIds(state.pending, action.ids) };
-    case 'pending-remove':
-      return { ...state, pending: withoutIds(state.pending, action.ids) };
+    case 'pending-add': {
+      const pending = withIds(state.pending, action.ids);
+      return pending === state.pending ? state : { ...state, pending };
+    }
+    case 'pending-remove': {
+      const pending = withoutIds(state.pending, action.ids);
+      return pending === state.pending ? state : { ...state, pending };
+    }
     case 'pending-clear':
       return { ...state, pending: new Set() };
     case 'applied': {
@@ -155,6 +160,12 @@ export function inboxReducer(state: InboxState, action: InboxAction): InboxState
     case 'seen': {
       const seen = new Map(state.seen);
       for (const id of action.ids) seen.set(id, action.seen);
+      return { ...state, seen };
+    }
+    case 'seen-forget': {
+      if (action.ids.length === 0) return state;
+      const seen = new Map(state.seen);
+      for (const id of action.ids) seen.delete(id);
       return { ...state, seen };
     }
     case 'notice':

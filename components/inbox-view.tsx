@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
-import { logout, resetDeletions, warmHeaders, type MessagePage, type SessionInfo } from './api-client';
+import { logout, resetDeletions, warmHeaders, type MessagePage, type MessageSummary, type SessionInfo } from './api-client';
 import { AppHeader } from './app-header';
 import { DownloadConsent } from './download-consent';
 import { EmptyInbox } from './empty-inbox';
@@ -11,21 +11,24 @@ import { expireDays } from './expire-policy';
 import { asApiError, plural } from './inbox-helpers';
 import { InboxPanels, useInboxPanels } from './inbox-panels';
 import { InboxSkeleton } from './inbox-skeleton';
-import { inboxReducer, initialInboxState } from './inbox-state';
+import { inboxReducer, initialInboxState, type OpenMessage } from './inbox-state';
+import { messageHref } from './inbox-url';
 import { InboxToolbar } from './inbox-toolbar';
 import { LogoutDialog } from './logout-dialog';
 import { MessageList, type MessageListHandle } from './message-list';
 import { PanePlaceholder } from './pane-placeholder';
 import { PeekPane } from './peek-pane';
-import { PendingBar } from './pending-bar';
+import { PENDING_BAR_SPACE, PendingBar } from './pending-bar';
 import { ReadView } from './read-view';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { SourceView } from './source-view';
 import { useInboxFilter } from './use-inbox-filter';
+import { useInboxUrl, useInitialLocation } from './use-inbox-url';
 import { useInboxShortcuts } from './use-inbox-shortcuts';
 import { useMarks } from './use-marks';
 import { useMessagePages } from './use-message-pages';
 import { usePane } from './use-pane';
+import { useReadState } from './use-read-state';
 import { useSelection } from './use-selection';
 
 interface InboxViewProps {
@@ -35,6 +38,8 @@ interface InboxViewProps {
 
 /** How long a notice ("3 messages marked for deletion.") stays. */
 const NOTICE_MS = 6000;
+/** Up to this size (from LIST) one click reads the whole message; larger ones are peeked at first. */
+export const ONE_CLICK_READ_BYTES = 256 * 1024;
 
 export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const [state, dispatch] = useReducer(inboxReducer, session, initialInboxState);
@@ -44,7 +49,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const { cursor, open, selected, pending, maildrop, notice, actionError, busy } = state;
 
   // --- filter -------------------------------------------------------------------------------
-  const typed = useInboxFilter({ q: '', minSize: null });
+  const initialLocation = useInitialLocation();
+  const typed = useInboxFilter(initialLocation.filter);
   const { filter, filtered } = typed;
 
   // --- pages ----------------------------------------------------------------------------------
@@ -93,6 +99,97 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const selection = useSelection({ state: latest, dispatch, filter, rowAt: pages.rowAt });
   const marks = useMarks({ state: latest, dispatch, forget: pages.forget, reload });
   const panels = useInboxPanels();
+  const readState = useReadState({ state: latest, dispatch });
+  const expire = expireDays(session);
+
+  /** One click: a small message is read in full, a larger one peeked at (and any message while EXPIRE asks first). */
+  const modeFor = useCallback(
+    (message: MessageSummary): 'peek' | 'read' =>
+      message.size <= ONE_CLICK_READ_BYTES && (expire === null || latest.current.downloadAllowed) ? 'read' : 'peek',
+    [expire],
+  );
+  const activateAt = useCallback(
+    (index: number) => {
+      const message = pages.rowAt(index);
+      if (message) pane.show(message, modeFor(message), index);
+    },
+    [pages, pane, modeFor],
+  );
+
+  /** The next message still kept after `index` (or before it, at the end of the list). */
+  const neighbourOf = useCallback(
+    (index: number, skip: string): { index: number; message: MessageSummary } | null => {
+      const marked = latest.current.pending;
+      const usable = (at: number) => {
+        const message = pages.rowAt(at);
+        return message && message.id !== skip && !marked.has(message.id) ? { index: at, message } : null;
+      };
+      for (let at = index + 1; at < total; at += 1) {
+        const found = usable(at);
+        if (found) return found;
+        if (!pages.rowAt(at)) break;
+      }
+      for (let at = index - 1; at >= 0; at -= 1) {
+        const found = usable(at);
+        if (found) return found;
+      }
+      return null;
+    },
+    [pages, total],
+  );
+
+  /** Delete moves on: the open message is marked and the next one takes its place. */
+  const deleteOpen = useCallback(
+    async (shown: OpenMessage) => {
+      const ok = await marks.deleteOne(shown.summary.id);
+      const now = latest.current;
+      if (!ok || now.open?.summary.id !== shown.summary.id) return;
+      const next = neighbourOf(now.cursor, shown.summary.id);
+      if (!next) {
+        pane.close();
+        return;
+      }
+      pane.show(next.message, shown.mode === 'peek' ? 'peek' : modeFor(next.message), next.index);
+      list.current?.reveal(next.index, false);
+    },
+    [marks, neighbourOf, pane, modeFor],
+  );
+
+  const findLoaded = useCallback(
+    (id: string): MessageSummary | undefined => {
+      for (const rows of pages.pages.values()) {
+        const found = rows.find((row) => row.id === id);
+        if (found) return found;
+      }
+      return undefined;
+    },
+    [pages.pages],
+  );
+  const url = useInboxUrl(
+    {
+      open,
+      filter,
+      listSettled,
+      findLoaded,
+      show: (summary, mode) => {
+        const index = pages.indexOf(summary.id);
+        pane.show(summary, mode, index ?? undefined);
+        if (index !== null) requestAnimationFrame(() => list.current?.reveal(index, false));
+      },
+      close: () => dispatch({ type: 'close' }),
+      replaceFilter: typed.replace,
+      onMissing: () => dispatch({ type: 'notice', text: 'That message is no longer in this mailbox.' }),
+    },
+    initialLocation,
+  );
+
+  // New mail since the last refresh that is still unread, in the tab's title.
+  let newUnread = 0;
+  for (const rows of pages.pages.values()) for (const row of rows) if (row.isNew && !readState.isSeen(row)) newUnread += 1;
+  useEffect(() => {
+    document.title = newUnread > 0 ? `(${newUnread}) Postern` : 'Postern';
+  }, [newUnread]);
+  useEffect(() => () => void (document.title = 'Postern'), []);
 
   const markCurrent = useCallback(() => {
     const { selected: chosen, open: shown, cursor: at, pending: marked } = latest.current;
@@ -100,9 +197,13 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       void marks.deleteSelected();
       return;
     }
-    const target = shown?.summary ?? pages.rowAt(at);
+    if (shown) {
+      if (!marked.has(shown.summary.id)) void deleteOpen(shown);
+      return;
+    }
+    const target = pages.rowAt(at);
     if (target && !marked.has(target.id)) void marks.deleteOne(target.id);
-  }, [marks, pages]);
+  }, [marks, pages, deleteOpen]);
 
   // Going to the filter box loads every header in the background (once per listing), so typing finds everything at once.
   const warmedGeneration = useRef<number | null>(null);
@@ -115,8 +216,6 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     });
   }, [generation]);
 
-  // --- the server's EXPIRE policy (RFC 2449): downloading is an explicit act, once per session --
-  const expire = expireDays(session);
 
   // --- notices ------------------------------------------------------------------------------
   useEffect(() => {
@@ -133,6 +232,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       try {
         if (keepMarks) await resetDeletions();
         const { deleted, applied, warning } = await logout();
+        // The next person at this browser starts from an empty inbox address.
+        window.history.replaceState(null, '', '/');
         if (!applied) onLoggedOut(warning ?? 'You are logged out, but messages marked for deletion were not deleted.');
         else onLoggedOut(deleted > 0 ? `You are logged out. ${plural(deleted, 'message')} deleted from the server.` : 'You are logged out.');
       } catch (cause) {
@@ -180,8 +281,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
 
   const openPending = open ? pending.has(open.summary.id) : false;
   const { downloadAllowed } = state;
-  const { deleteOne } = marks;
+  const { undoOne } = marks;
   const closePane = pane.close;
+  const { readInFull, isSeen, mark: markSeen } = readState;
+  const seenVersion = state.seen;
   const paneContent = useMemo(() => {
     if (!open) return <PanePlaceholder />;
     const toSource = () => dispatch({ type: 'mode', mode: 'source' });
@@ -205,7 +308,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             message={open.summary}
             isPending={openPending}
             onDownload={() => dispatch({ type: 'mode', mode: 'read' })}
-            onDelete={() => void deleteOne(open.summary.id)}
+            onDelete={() => void deleteOpen(open)}
             onSource={toSource}
             onClose={closePane}
           />
@@ -216,9 +319,13 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             key={open.summary.id}
             summary={open.summary}
             isPending={openPending}
-            onDelete={() => void deleteOne(open.summary.id)}
+            onDelete={() => void deleteOpen(open)}
+            onKeep={() => void undoOne(open.summary)}
             onSource={toSource}
             onClose={closePane}
+            onLoaded={readInFull}
+            seen={isSeen(open.summary)}
+            onMarkSeen={(seen) => void markSeen([open.summary.id], seen)}
           />
         );
       case 'source':
@@ -230,7 +337,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
           />
         );
     }
-  }, [open, openPending, deleteOne, closePane, expire, downloadAllowed]);
+  }, [open, openPending, deleteOpen, undoOne, closePane, expire, downloadAllowed, readInFull, isSeen, markSeen, seenVersion]);
 
   return (
     <div className="flex h-dvh flex-col">
@@ -257,7 +364,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         </div>
       ) : null}
 
-      <main className="flex min-h-0 flex-1">
+      <main className={`flex min-h-0 flex-1 ${pending.size > 0 ? PENDING_BAR_SPACE : ''}`}>
         <section
           aria-labelledby="inbox-heading"
           // Busy while the filter typed is not yet the one applied, or its first page is not in:
@@ -288,6 +395,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onSelectAll={() => void selection.selectAllMatching()}
             onClearSelection={selection.clear}
             onDeleteSelected={() => void marks.deleteSelected()}
+            onMarkSelected={(seen) => {
+              void readState.mark([...selected], seen);
+              selection.clear();
+            }}
           />
           {pages.error ? (
             <div className="p-3">
@@ -314,9 +425,12 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
               openId={open?.summary.id ?? null}
               selected={selected}
               pending={pending}
-              onPeek={pane.peekAt}
+              isSeen={readState.isSeen}
+              hrefFor={(id) => messageHref(id, filter)}
+              onActivate={activateAt}
               onOpen={pane.openAt}
-              onToggleSelect={selection.toggle}
+              onToggleSelect={(index, id, range) => (range ? selection.selectRange(index, id) : selection.toggle(index, id))}
+              onKeep={(id) => void marks.undoOne({ id })}
               onCursor={(index) => dispatch({ type: 'cursor', index })}
             />
           )}
@@ -332,7 +446,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         </section>
       </main>
 
-      <p role="status" aria-live="polite" className="pointer-events-none fixed bottom-4 left-1/2 z-10 -translate-x-1/2">
+      <p
+        role="status"
+        aria-live="polite"
+        className={`pointer-events-none fixed left-1/2 z-30 -translate-x-1/2 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'}`}
+      >
         {notice ? (
           <span className="block rounded-full bg-slate-900 px-4 py-2 text-sm text-white shadow-lg dark:bg-slate-100 dark:text-slate-900">
             {notice}
