@@ -16,7 +16,7 @@ class MemoryStorage {
   }
 }
 
-const scope = globalThis as { window?: { localStorage: MemoryStorage } };
+const scope = globalThis as unknown as { window?: { localStorage: MemoryStorage } };
 let storage: MemoryStorage;
 
 beforeEach(() => {
