@@ -9,6 +9,15 @@ import type { AppErrorCode } from '@/lib/errors';
 import type {
   Address,
   AttachmentInfo,
+  CommitAnswer as CommitResult,
+  DeleteAnswer,
+  HeaderFill,
+  IdsAnswer,
+  LoginRequest,
+  LogoutAnswer,
+  ResetAnswer,
+  ServerConfig,
+  ServerDiscovery,
   FullMessage,
   HeaderField,
   MessagePage,
@@ -30,6 +39,15 @@ import type {
 export type {
   Address,
   AttachmentInfo,
+  CommitResult,
+  DeleteAnswer,
+  HeaderFill,
+  IdsAnswer,
+  LoginRequest,
+  LogoutAnswer,
+  ResetAnswer,
+  ServerConfig,
+  ServerDiscovery,
   FullMessage,
   HeaderField,
   MessagePage,
@@ -89,35 +107,6 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
     this.hint = hint;
   }
-}
-
-/** `GET /api/discover`: settings for an address, from the provider table or the domain's SRV records. */
-export interface ServerDiscovery {
-  found: {
-    host: string;
-    port: number;
-    security: 'tls' | 'starttls';
-    source: 'table' | 'srv';
-    provider?: string;
-    note?: string;
-  } | null;
-  noPop3?: string;
-  refused?: string;
-}
-
-export interface ServerConfig {
-  pinned: { host: string; port: number; security: Security } | null;
-  defaults: { port: Record<Security, number> };
-}
-
-export interface LoginRequest {
-  host?: string;
-  port?: number;
-  security?: Security;
-  username: string;
-  password: string;
-  auth?: AuthMechanism;
-  allowInsecure?: boolean;
 }
 
 export interface MessageFilter {
@@ -327,16 +316,6 @@ export function logout(): Promise<{ deleted: number; applied: boolean; warning?:
 
 export function resetDeletions(): Promise<{ restored: number }> {
   return request<{ restored: number }>('/api/session/reset', { method: 'POST', body: {} });
-}
-
-/** What Apply did: the deletions stand even when the login after QUIT was refused (`reconnected: false`). */
-export interface CommitResult {
-  deleted: number;
-  count: number;
-  size: number;
-  reconnected: boolean;
-  /** Seconds the server asked to wait before the next login. */
-  retryAfter?: number;
 }
 
 export function commitDeletions(): Promise<CommitResult> {

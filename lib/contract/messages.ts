@@ -109,3 +109,29 @@ export const seenBodySchema = z.strictObject({
 export type SeenBody = z.infer<typeof seenBodySchema>;
 export const seenAnswerSchema = z.object({ ids: z.array(z.string()), seen: z.boolean() });
 export type SeenAnswer = z.infer<typeof seenAnswerSchema>;
+
+/** A message id as the API names messages (UIDL-based, opaque, URL-safe). */
+export const messageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, 'is not a message id');
+
+/** `POST /api/messages/delete`. */
+export const deleteBodySchema = z.object({ ids: z.array(messageIdSchema).min(1, 'needs at least one id').max(10_000) });
+export type DeleteBody = z.infer<typeof deleteBodySchema>;
+export const deleteAnswerSchema = z.object({ deleted: z.array(z.string()) });
+export type DeleteAnswer = z.infer<typeof deleteAnswerSchema>;
+/** `DELETE /api/messages/:id`. */
+export const deleteOneAnswerSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+export type DeleteOneAnswer = z.infer<typeof deleteOneAnswerSchema>;
+
+/** `GET /api/messages/ids`. */
+export const idsAnswerSchema = z.object({ ids: z.array(z.string()) });
+export type IdsAnswer = z.infer<typeof idsAnswerSchema>;
+
+/** `POST /api/messages/headers` (202): the background header fill's progress. */
+export const headerFillSchema = z.object({ total: z.number().int(), cached: z.number().int(), filling: z.boolean() });
+export type HeaderFill = z.infer<typeof headerFillSchema>;
+
+/** One line of `GET /api/messages/:id` with `Accept: application/x-ndjson`. */
+export type MessageStreamLine =
+  | { type: 'progress'; received: number; total: number | null }
+  | { type: 'message'; message: FullMessage }
+  | { type: 'error'; error: { code: string; message: string } };

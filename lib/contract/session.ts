@@ -44,3 +44,90 @@ export const serverPanelSchema = z.object({
   transcript: z.array(transcriptLineSchema),
 });
 export type ServerPanel = z.infer<typeof serverPanelSchema>;
+
+/** C0, DEL and C1 controls: no mail server needs them, and they must never reach one (refused before connecting). */
+const CONTROL = /\p{Cc}/u;
+const noControls = (value: string) => !CONTROL.test(value);
+const NO_CONTROLS = 'must not contain control characters';
+
+const hostSchema = z
+  .string()
+  .refine(noControls, NO_CONTROLS)
+  .trim()
+  .min(1, 'is required')
+  .max(253)
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._:-]+)$/, 'is not a host name or address')
+  .transform((value) => value.replace(/^\[|\]$/g, ''));
+
+/** `POST /api/session` (with `POP3_SERVER` set, only username and password count). */
+export const loginBodySchema = z.object({
+  host: hostSchema.optional(),
+  port: z.coerce.number().int().min(1).max(65535).optional(),
+  security: securitySchema.optional(),
+  username: z.string().min(1, 'is required').max(255).refine(noControls, NO_CONTROLS),
+  password: z.string().min(1, 'is required').max(1024).refine(noControls, NO_CONTROLS),
+  auth: z.enum(['auto', 'user', 'apop', 'sasl-plain']).default('auto'),
+  allowInsecure: z.boolean().default(false),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+/** What a client sends (`port` a number; `auth` and `allowInsecure` have defaults). */
+export type LoginRequest = Omit<z.input<typeof loginBodySchema>, 'port'> & { port?: number };
+export type LoginAuth = LoginBody['auth'];
+
+export const loginAnswerSchema = z.object({ session: sessionInfoSchema });
+export type LoginAnswer = z.infer<typeof loginAnswerSchema>;
+
+/** `DELETE /api/session`. */
+export const logoutAnswerSchema = z.object({ deleted: z.number().int(), applied: z.boolean(), warning: z.string().optional() });
+export type LogoutAnswer = z.infer<typeof logoutAnswerSchema>;
+
+/** `POST /api/session/reset`. */
+export const resetAnswerSchema = z.object({ restored: z.number().int() });
+export type ResetAnswer = z.infer<typeof resetAnswerSchema>;
+
+/** `POST /api/session/commit`: the deletions stand even when the login after QUIT was refused. */
+export const commitAnswerSchema = z.object({
+  deleted: z.number().int(),
+  count: z.number().int(),
+  size: z.number().int(),
+  reconnected: z.boolean(),
+  /** Seconds the server asked to wait before the next login. */
+  retryAfter: z.number().int().optional(),
+});
+export type CommitAnswer = z.infer<typeof commitAnswerSchema>;
+
+/** `GET /api/config`. */
+export const serverConfigSchema = z.object({
+  pinned: z.object({ host: z.string(), port: z.number().int(), security: securitySchema }).nullable(),
+  defaults: z.object({ port: z.record(securitySchema, z.number().int()) }),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** `GET /api/discover?address=`: bounded like an address (RFC 5321 path limit), exactly one "@" not at either end. */
+export const discoverQuerySchema = z.object({
+  address: z
+    .string()
+    .trim()
+    .min(3)
+    .max(254)
+    .regex(/^[^@\s]+@[^@\s]+$/, 'must be an address like name@example.com'),
+});
+
+/** `GET /api/discover`: settings for an address, from the provider table or the domain's SRV records. */
+export const serverDiscoverySchema = z.object({
+  found: z
+    .object({
+      host: z.string(),
+      port: z.number().int(),
+      security: z.enum(['tls', 'starttls']),
+      source: z.enum(['table', 'srv']),
+      provider: z.string().optional(),
+      note: z.string().optional(),
+    })
+    .nullable(),
+  /** A plain sentence where the provider (or the domain's DNS) says there is no POP3. */
+  noPop3: z.string().optional(),
+  /** A server was found but this deployment would refuse it: said in words instead of offered. */
+  refused: z.string().optional(),
+});
+export type ServerDiscovery = z.infer<typeof serverDiscoverySchema>;

@@ -42,6 +42,17 @@ export function startHeaderFill(session: MailSession): void {
   filling.set(session, run);
 }
 
+/**
+ * Every header in the cache, fetched by the background fill (chunked, so the
+ * person's other requests go between chunks): for a view that needs all of
+ * them (the rules' proposals). Resolves when the fill has finished, whether or
+ * not it succeeded; callers fetch whatever is still missing themselves.
+ */
+export async function allHeadersFilled(session: MailSession): Promise<void> {
+  startHeaderFill(session);
+  await whenFilled(session);
+}
+
 /** Resolves when the session's fill (if any) has finished. */
 export function whenFilled(session: MailSession): Promise<void> {
   return filling.get(session) ?? Promise.resolve();

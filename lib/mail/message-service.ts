@@ -5,7 +5,7 @@ import type { BodyProgress, Pop3Client } from '../pop3';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { flattenAddresses, type MailAddress } from './addresses';
 import { fetchHeaderSections, headerEnd } from './header-fetch';
-import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderLine, type HeaderSummary } from './header-summary';
+import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderSummary } from './header-summary';
 import type { MailSession, MaildropEntry } from './mail-session';
 import { extractAttachment, parseMessageStream, TOO_COMPLEX_MESSAGE, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
@@ -241,11 +241,14 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
  * connection is then closed (the next use reconnects): never a full download.
  */
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
-  const { entry, bytes, complete } = await session.runNewest(async (client) => {
+  const { entry, bytes, complete, parts } = await session.runNewest(async (client) => {
     const entry = await session.entryFor(id);
     const useTop = !client.lacksTop;
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
-    return { entry, ...(await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close())) };
+    const first = await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
+    // Without TOP the parts are what the lines read show: more would mean reading a RETR further.
+    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : scanPreviewParts(first.bytes, entry.size, first.complete && first.bytes.length >= entry.size).parts;
+    return { entry, ...first, parts };
   });
   // The same guarded parser as a full read: a peek at a message too complex to read whole shows the text before the bound.
   const parsed = await parseMessageStream(Readable.from([bytes]), { skipTextToHtml: true });
@@ -257,7 +260,41 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
   }
   const text = (parsed.text ?? '').trimEnd();
   const truncated = !complete || bytes.length < entry.size || parsed.shape.tooComplex;
-  return { id, size: entry.size, headers, headerList, text, truncated, parts: scanPreviewParts(bytes, entry.size, complete && !truncated).parts };
+  return { id, size: entry.size, headers, headerList, text, truncated, parts };
+}
+
+/** Bounds of the search for the first attachment's headers beyond the lines asked for. */
+export const PART_SCAN = Object.freeze({ maxRounds: 5, growth: 4, maxLines: 50_000, maxBytes: 512 * 1024 });
+
+/**
+ * The parts the lines show; when they end inside a multipart before any
+ * attachment was named (a long text part first), `TOP` again with more
+ * lines — four times as many each round, within PART_SCAN's bytes and lines,
+ * never RETR. Each round's line count is chosen from the bytes per line seen
+ * so far, so that a round stays under the byte bound (a read cut at a bound
+ * would cost the connection).
+ */
+async function partsWithMoreLines(
+  client: Pop3Client,
+  entry: MaildropEntry,
+  lines: number,
+  first: { bytes: Buffer; complete: boolean },
+): Promise<PreviewPart[]> {
+  const whole = (read: { bytes: Buffer; complete: boolean }) => read.complete && read.bytes.length >= entry.size;
+  let read = first;
+  let scan = scanPreviewParts(read.bytes, entry.size, whole(read));
+  let fetched = lines;
+  for (let round = 0; round < PART_SCAN.maxRounds && scan.wantsMore && read.complete; round++) {
+    const bodyBytes = Math.max(1, read.bytes.length - Math.max(0, headerEnd(read.bytes)));
+    const perLine = bodyBytes / Math.max(1, fetched);
+    const byBytes = Math.floor((PART_SCAN.maxBytes - (read.bytes.length - bodyBytes)) / perLine);
+    const next = Math.min(PART_SCAN.maxLines, Math.max(fetched * PART_SCAN.growth, 100), byBytes);
+    if (next <= fetched) break;
+    fetched = next;
+    read = await readBounded(await client.top(entry.number, fetched), PART_SCAN.maxBytes, undefined, () => client.close());
+    scan = scanPreviewParts(read.bytes, entry.size, whole(read));
+  }
+  return scan.parts;
 }
 
 /**

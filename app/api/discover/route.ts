@@ -3,6 +3,7 @@ import { discoverForClient } from '@/lib/discovery/discovery-service';
 import { clientAddress } from '@/lib/http/request-guards';
 import { json, parseInput, route, searchParams } from '@/lib/http/route';
 import { discoverQuery } from './schema';
+import type { ServerDiscovery } from '@/lib/contract/session';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -10,5 +11,5 @@ export const dynamic = 'force-dynamic';
 /** Server settings for an address: the provider table, then RFC 6186 SRV records (docs/API.md). */
 export const GET = route(async (request) => {
   const { address } = parseInput(discoverQuery, searchParams(request));
-  return json(await discoverForClient(address, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS)));
+  return json((await discoverForClient(address, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS))) satisfies ServerDiscovery);
 });

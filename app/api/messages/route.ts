@@ -1,4 +1,5 @@
 import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
+import { prepareProposals } from '@/lib/rules/rule-service';
 import { listMessages, refreshSession } from '@/lib/mail/message-service';
 import { listQuery } from './schema';
 import type { MessagePage } from '@/lib/contract/messages';
@@ -10,6 +11,7 @@ export const GET = route(async (request) => {
   const query = parseInput(listQuery, searchParams(request));
   const session = requireSession(request);
   const refreshed = query.refresh ? await refreshSession(session) : { deferredSeconds: 0 };
+  if (query.proposed) await prepareProposals(session);
   const page = await listMessages(session, query);
   const body: MessagePage = { ...page, refreshDeferredSeconds: refreshed.deferredSeconds };
   if (refreshed.newCount !== undefined) body.newCount = refreshed.newCount;

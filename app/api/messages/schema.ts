@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { filterQuery, flag, messageId } from '@/lib/http/schemas';
+import { filterQuery, flag } from '@/lib/http/schemas';
 
 export const listQuery = filterQuery.extend({
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
@@ -7,6 +7,5 @@ export const listQuery = filterQuery.extend({
   refresh: flag,
 });
 
-export const deleteBody = z.object({
-  ids: z.array(messageId).min(1, 'needs at least one id').max(10_000),
-});
+/** In the one contract module (lib/contract/messages.ts). */
+export { deleteBodySchema as deleteBody } from '@/lib/contract/messages';

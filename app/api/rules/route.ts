@@ -11,6 +11,7 @@ export const GET = route(async (request) => json({ rules: await getRules(require
 /** Replaces this account's rules (validated whole: one bad rule refuses all of them, nothing is stored). */
 export const PUT = route(async (request) => {
   const session = requireSession(request);
-  const { rules } = parseInput(rulesBodySchema, await readJson(request));
+  // 100 rules at their bounds are up to ~300 KB of UTF-8 JSON.
+  const { rules } = parseInput(rulesBodySchema, await readJson(request, 512 * 1024));
   return json({ rules: await putRules(session, rules) });
 });

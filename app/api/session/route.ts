@@ -6,6 +6,7 @@ import { appEnv, pinnedServer } from '@/lib/config/env';
 import { serverContext } from '@/lib/server/context';
 import { login } from '@/lib/server/login';
 import { loginBody } from './schema';
+import type { LoginAnswer, LogoutAnswer } from '@/lib/contract/session';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -20,7 +21,7 @@ export const POST = route(async (request) => {
   const previous = sessionToken(request);
   const session = await login(body, clientAddress(request, hops));
   if (previous) serverContext().pool.remove(previous);
-  return json({ session: sessionView(session) }, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request, hops)) } });
+  return json({ session: sessionView(session) } satisfies LoginAnswer, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request, hops)) } });
 });
 
 export const GET = route(async (request) => json({ session: sessionView(requireSession(request)) }));
@@ -42,7 +43,7 @@ export const DELETE = route(async (request) => {
   } finally {
     serverContext().pool.remove(session.token);
   }
-  const body: { deleted: number; applied: boolean; warning?: string } = { deleted, applied };
+  const body: LogoutAnswer = { deleted, applied };
   if (!applied) {
     body.warning = 'You are logged out, but the mail server did not confirm it: messages marked for deletion were not deleted.';
   }

@@ -3,6 +3,7 @@ import { toAppError } from '@/lib/errors';
 import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
 import { readMessageMarkingSeen } from '@/lib/mail/message-service';
 import { messageParams, messageQuery } from './schema';
+import type { DeleteOneAnswer, FullMessage, MessageStreamLine } from '@/lib/contract/messages';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -29,15 +30,15 @@ export const GET = route(async (request, context: Context) => {
 export const DELETE = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
   await requireSession(request).mark([id]);
-  return json({ id, deleted: true });
+  return json({ id, deleted: true } satisfies DeleteOneAnswer);
 });
 
 /** NDJSON: progress lines while the message downloads, then the message or an error. */
-function progressStream(work: (send: (line: object) => void) => Promise<unknown>): Response {
+function progressStream(work: (send: (line: MessageStreamLine) => void) => Promise<FullMessage>): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      const send = (line: object) => controller.enqueue(encoder.encode(`${JSON.stringify(line)}\n`));
+      const send = (line: MessageStreamLine) => controller.enqueue(encoder.encode(`${JSON.stringify(line)}\n`));
       try {
         send({ type: 'message', message: await work(send) });
       } catch (error) {

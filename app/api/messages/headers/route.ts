@@ -1,5 +1,6 @@
 import { json, requireSession, route } from '@/lib/http/route';
 import { fillState, startHeaderFill } from '@/lib/mail/header-fill';
+import type { HeaderFill } from '@/lib/contract/messages';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -8,5 +9,5 @@ export const dynamic = 'force-dynamic';
 export const POST = route(async (request) => {
   const session = requireSession(request);
   startHeaderFill(session);
-  return json(fillState(session), { status: 202 });
+  return json(fillState(session) satisfies HeaderFill, { status: 202 });
 });

@@ -1,11 +1,15 @@
 import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
 import { filterQuery } from '@/lib/http/schemas';
+import { prepareProposals } from '@/lib/rules/rule-service';
 import { listIds } from '@/lib/mail/message-service';
+import type { IdsAnswer } from '@/lib/contract/messages';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request) => {
   const query = parseInput(filterQuery, searchParams(request));
-  return json({ ids: await listIds(requireSession(request), query) });
+  const session = requireSession(request);
+  if (query.proposed) await prepareProposals(session);
+  return json({ ids: await listIds(session, query) } satisfies IdsAnswer);
 });

@@ -1,6 +1,7 @@
+import type { ResetAnswer } from '@/lib/contract/session';
 import { json, requireSession, route } from '@/lib/http/route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const POST = route(async (request) => json({ restored: await requireSession(request).reset() }));
+export const POST = route(async (request) => json({ restored: await requireSession(request).reset() } satisfies ResetAnswer));

@@ -1,0 +1,17 @@
+/** The server panel's ring of a session's last POP3 lines. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TranscriptRing } from '../../../lib/mail/transcript-ring';
+
+test('keeps the last `capacity` lines, oldest first, with their times', () => {
+  const ring = new TranscriptRing(3);
+  assert.deepEqual(ring.entries(), []);
+  for (let i = 1; i <= 5; i++) ring.push({ direction: i % 2 ? 'client' : 'server', text: `line ${i}` }, 1000 + i);
+  assert.deepEqual(ring.entries(), [
+    { at: 1003, direction: 'client', text: 'line 3' },
+    { at: 1004, direction: 'server', text: 'line 4' },
+    { at: 1005, direction: 'client', text: 'line 5' },
+  ]);
+  ring.push({ direction: 'server', text: 'line 6' }, 1006);
+  assert.deepEqual(ring.entries().map((line) => line.text), ['line 4', 'line 5', 'line 6']);
+});
