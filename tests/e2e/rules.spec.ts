@@ -112,6 +112,10 @@ for (const width of WIDTHS) {
       await inbox.applyButton.click();
       await expect.poll(() => harness.storedCount(user), { timeout: 30_000 }).toBe(SAMPLE.length - 2);
       await expect(inbox.row(shop.subject)).toHaveCount(0);
+
+      // A message read in full offers the same.
+      await inbox.open(sampleMessage('plain').subject);
+      await expect(page.getByTestId('read-view').getByTestId('always-delete')).toContainText('Always delete mail like this…');
     });
   });
 }
