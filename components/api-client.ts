@@ -154,8 +154,8 @@ export function errorFromBody(body: unknown, status: number, retryAfter: number 
   return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);
 }
 
-interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   signal?: AbortSignal;
   /** Login and the first session probe expect NO_SESSION; it is not an expiry there. */
@@ -203,8 +203,8 @@ async function send(path: string, accept: string, options: RequestOptions = {}):
   return response;
 }
 
-/** A JSON answer. */
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** A JSON answer (also used by api-panels.ts). */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const response = await send(path, 'application/json', options);
   const body = await readJson(response);
   if (body === null) throw new ApiError('BAD_RESPONSE', 'The server sent an empty answer.', response.status);
@@ -304,8 +304,9 @@ export async function getSession(signal?: AbortSignal): Promise<SessionInfo> {
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 
-export async function login(input: LoginRequest): Promise<SessionInfo> {
-  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, expectNoSession: true });
+/** `signal` cancels a login in progress (the server then drops the session it was opening). */
+export async function login(input: LoginRequest, signal?: AbortSignal): Promise<SessionInfo> {
+  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, signal, expectNoSession: true });
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 

@@ -9,6 +9,7 @@ import { ErrorBanner } from './error-banner';
 import { ExpireNotice } from './expire-notice';
 import { expireDays } from './expire-policy';
 import { asApiError, plural } from './inbox-helpers';
+import { InboxPanels, useInboxPanels } from './inbox-panels';
 import { InboxSkeleton } from './inbox-skeleton';
 import { inboxReducer, initialInboxState, type OpenMessage } from './inbox-state';
 import { messageHref } from './inbox-url';
@@ -97,6 +98,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const pane = usePane({ state: latest, dispatch, total, rowAt: pages.rowAt, list, pane: paneElement });
   const selection = useSelection({ state: latest, dispatch, filter, rowAt: pages.rowAt });
   const marks = useMarks({ state: latest, dispatch, forget: pages.forget, reload });
+  const panels = useInboxPanels();
   const readState = useReadState({ state: latest, dispatch });
   const expire = expireDays(session);
 
@@ -347,6 +349,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         onRefresh={() => reload(true)}
         onShortcuts={() => dispatch({ type: 'dialog', dialog: 'shortcuts', open: true })}
         onLogout={requestLogout}
+        onPanel={panels.show}
       />
       <PendingBar count={pending.size} busy={busy} onUndo={() => void marks.undoAll()} onApply={() => void marks.apply()} />
       {expire !== null && !state.expireNoticeDismissed ? <ExpireNotice days={expire} onDismiss={() => dispatch({ type: 'dismiss-expire' })} /> : null}
@@ -455,6 +458,12 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         ) : null}
       </p>
 
+      <InboxPanels
+        panels={panels}
+        pending={pending}
+        onMarked={(ids) => dispatch({ type: 'pending-add', ids })}
+        onPeek={(summary) => pane.show(summary, 'peek')}
+      />
       <ShortcutsDialog open={state.shortcutsOpen} onClose={() => dispatch({ type: 'dialog', dialog: 'shortcuts', open: false })} />
       <LogoutDialog
         open={state.logoutOpen}

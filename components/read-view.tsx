@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, getMessage, rawUrl, type DownloadProgress as Progress, type FullMessage, type MessageSummary } from './api-client';
+import { AlwaysDelete } from './always-delete';
 import { AttachmentList } from './attachment-list';
 import { DownloadProgress } from './download-progress';
 import { ErrorBanner } from './error-banner';
@@ -168,6 +169,8 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
           <AttachmentList messageId={summary.id} attachments={current.attachments} />
         </>
       ) : null}
+      {/* Mount point of the panels (h/i11-panels): a rule from this message. */}
+      <AlwaysDelete from={summary.from} />
     </article>
   );
 }

@@ -78,6 +78,8 @@ export default async function globalSetup(): Promise<void> {
       { name: USERS.flow, password: PASSWORD, messages: [...sample, bigMessage(400_000).raw] },
       { name: USERS.flowPhone, password: PASSWORD, messages: [...sample, bigMessage(400_000).raw] },
       { name: USERS.hostile, password: PASSWORD, messages: [hostileFixture('bidi-invoice'), wideMessage(5000)] },
+      { name: USERS.rules, password: PASSWORD, messages: sample },
+      { name: USERS.rulesPhone, password: PASSWORD, messages: sample },
     ],
     // Several browsers log in as different users at once, all from 127.0.0.1.
     maxUserIpConnections: 50,

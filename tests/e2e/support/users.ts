@@ -31,6 +31,10 @@ export const USERS = {
   flowPhone: 'flow-phone',
   /** Mail written to break a reader (tests/support/hostile-mail.ts): bidi names, a MIME tree too wide to display. */
   hostile: 'hostile',
+  /** Rules, proposals and Apply at desktop width (rules are per account: one account per width). */
+  rules: 'rules',
+  /** The same at phone width. */
+  rulesPhone: 'rulesphone',
 } as const;
 
 export type UserName = (typeof USERS)[keyof typeof USERS];
