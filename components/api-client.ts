@@ -109,18 +109,6 @@ export class ApiError extends Error {
   }
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
 export interface MessageFilter {
   q: string;
   minSize: number | null;
@@ -330,7 +318,6 @@ export function logout(): Promise<{ deleted: number; applied: boolean; warning?:
 export function resetDeletions(): Promise<{ restored: number }> {
   return request<{ restored: number }>('/api/session/reset', { method: 'POST', body: {} });
 }
-
 
 export function commitDeletions(): Promise<CommitResult> {
   return request<CommitResult>('/api/session/commit', { method: 'POST', body: {} });

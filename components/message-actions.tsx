@@ -35,7 +35,7 @@ export function MessageActions({ title, onClose, onDelete, onSource, isPending, 
       {onMarkSeen && seen !== undefined ? (
         <button type="button" className="btn btn-secondary" onClick={() => onMarkSeen(!seen)}>
           <Icon name={seen ? 'mail' : 'eye'} />
-          {seen ? 'Mark unread' : 'Mark read'}
+          <span className="sr-only sm:not-sr-only">{seen ? 'Mark unread' : 'Mark read'}</span>
         </button>
       ) : null}
       {isPending && onKeep ? (

@@ -85,7 +85,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
       >
         {current ? (
           <a href={replyLink(current)} className="btn btn-secondary" data-testid="reply-link">
-            <Icon name="mail" />
+            <Icon name="reply" />
             <span className="sr-only sm:not-sr-only">Reply in my mail app</span>
           </a>
         ) : null}
