@@ -39,6 +39,11 @@ for (const width of WIDTHS) {
       await panels.fillRule({ name: 'Old and large', headerName: 'List Id', headerContains: 'x' });
       await expect(panels.rules.locator('#rule-headerName-error')).toBeVisible();
       await expect(panels.rules.getByLabel('Header name')).toBeFocused();
+      // The form with an error, in the dark: still clean for axe.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await axeViolations(page, '[data-testid="rules-editor"]')).toEqual([]);
+      await snap(`rules-form-error-${width.label}-dark`);
+      await page.emulateMedia({ colorScheme: 'light' });
       await panels.fillRule({ headerName: 'X-Never-Sent', headerContains: 'nothing', minSize: '5', olderThanDays: '3650' });
       await expect(panels.ruleItems).toHaveCount(2);
       await expect(panels.ruleItems.nth(1)).toContainText('Larger than 5 MB and older than 3650 days and header X-Never-Sent contains “nothing”');
