@@ -132,7 +132,9 @@ describe('peek parts', () => {
     assert.equal(tops[0], 20);
     assert.ok(tops.length >= 2 && tops.length <= 6, `TOP rounds: ${tops.join(', ')}`);
     assert.ok(tops.every((lines, i) => i === 0 || lines > tops[i - 1]!), 'each round asks for more lines');
-    console.log(`# peek rounds (TOP lines): ${tops.join(', ')}`);
+    const panel = ok<ServerPanel>(await client.get('/api/session/server'));
+    const received = panel.transcript.filter((line) => /^\[\d+ bytes\]$/.test(line.text)).map((line) => Number(line.text.slice(1).split(' ')[0]));
+    console.log(`# peek rounds (TOP lines): ${tops.join(', ')}; bodies received (bytes): ${received.join(', ')} of a ${page.messages[0]!.size}-byte message`);
   });
 });
 
