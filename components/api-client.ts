@@ -109,18 +109,6 @@ export class ApiError extends Error {
   }
 }
 
-
-
-
-
-
-
-
-
-
-
-
-
 export interface MessageFilter {
   q: string;
   minSize: number | null;
@@ -166,31 +154,39 @@ export function errorFromBody(body: unknown, status: number, retryAfter: number 
   return new ApiError(status >= 500 ? 'INTERNAL_ERROR' : 'BAD_RESPONSE', `Unexpected answer from the server (HTTP ${status}).`, status, retryAfter);
 }
 
-interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   body?: unknown;
   signal?: AbortSignal;
   /** Login and the first session probe expect NO_SESSION; it is not an expiry there. */
   expectNoSession?: boolean;
 }
 
-function notifyExpiry(error: ApiError, options: RequestOptions): void {
+function notifyExpiry(error: ApiError, options: Pick<RequestOptions, 'expectNoSession'>): void {
   // REAUTH_REQUIRED: an OAuth sign-in that can no longer be renewed ends the session just the same.
   if ((error.code === 'NO_SESSION' || error.code === 'REAUTH_REQUIRED') && !options.expectNoSession) {
     for (const listener of expiryListeners) listener(error);
   }
 }
 
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const init: RequestInit = {
-    method: options.method ?? 'GET',
-    credentials: 'same-origin',
-    headers: { Accept: 'application/json' },
-    cache: 'no-store',
-    signal: options.signal,
-  };
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The one way to the API: fetch with the session cookie, turn a failed connection into
+ * NETWORK_ERROR and any error status into a typed ApiError (telling the shell about an expired
+ * session). What comes back is an OK response whose body the caller reads as JSON, NDJSON or bytes.
+ */
+async function send(path: string, accept: string, options: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
+  const init: RequestInit = { method: options.method ?? 'GET', credentials: 'same-origin', headers, cache: 'no-store', signal: options.signal };
   if (options.body !== undefined) {
-    init.headers = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
   let response: Response;
@@ -200,19 +196,87 @@ async function request<T>(path: string, options: RequestOptions = {}): Promise<T
     if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
     throw new ApiError('NETWORK_ERROR', 'Postern could not be reached.', 0);
   }
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
   if (!response.ok) {
-    const error = errorFromBody(body, response.status, parseRetryAfter(response));
+    const error = errorFromBody(await readJson(response), response.status, parseRetryAfter(response));
     notifyExpiry(error, options);
     throw error;
   }
+  return response;
+}
+
+/** A JSON answer (also used by api-panels.ts). */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, 'application/json', options);
+  const body = await readJson(response);
   if (body === null) throw new ApiError('BAD_RESPONSE', 'The server sent an empty answer.', response.status);
   return body as T;
+}
+
+/**
+ * An NDJSON stream: each event goes to `onEvent` until it returns something other than
+ * undefined, which ends the read (the rest of the stream is cancelled).
+ */
+async function readNdjson<T>(response: Response, onEvent: (event: Record<string, unknown>) => T | undefined): Promise<T | undefined> {
+  if (response.body === null) return undefined;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  const handleLine = (line: string): T | undefined => {
+    if (!line.trim()) return undefined;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      throw new ApiError('BAD_RESPONSE', 'The download stream was garbled.', response.status);
+    }
+    return isRecord(event) ? onEvent(event) : undefined;
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffered += value;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const result = handleLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+      if (result !== undefined) {
+        void reader.cancel().catch(() => undefined);
+        return result;
+      }
+      newline = buffered.indexOf('\n');
+    }
+    if (done) break;
+  }
+  return handleLine(buffered);
+}
+
+/** At most `maxBytes` of a byte stream; `complete` is false when there was more. */
+async function readBytes(response: Response, maxBytes: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  if (response.body === null) return { bytes: new Uint8Array(0), complete: true };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  let complete = true;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) {
+      chunks.push(value);
+      received += value.byteLength;
+    }
+    if (done) break;
+    if (received >= maxBytes) {
+      complete = false;
+      void reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  const bytes = new Uint8Array(Math.min(received, maxBytes));
+  let at = 0;
+  for (const chunk of chunks) {
+    const room = bytes.byteLength - at;
+    if (room <= 0) break;
+    bytes.set(chunk.subarray(0, room), at);
+    at += Math.min(room, chunk.byteLength);
+  }
+  return { bytes, complete };
 }
 
 function filterParams(filter: MessageFilter, params: URLSearchParams): URLSearchParams {
@@ -241,8 +305,9 @@ export async function getSession(signal?: AbortSignal): Promise<SessionInfo> {
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 
-export async function login(input: LoginRequest): Promise<SessionInfo> {
-  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, expectNoSession: true });
+/** `signal` cancels a login in progress (the server then drops the session it was opening). */
+export async function login(input: LoginRequest, signal?: AbortSignal): Promise<SessionInfo> {
+  const body = await request<{ session: SessionInfo }>('/api/session', { method: 'POST', body: input, signal, expectNoSession: true });
   return { ...body.session, pendingDeletion: body.session.pendingDeletion ?? [] };
 }
 
@@ -254,7 +319,6 @@ export function logout(): Promise<{ deleted: number; applied: boolean; warning?:
 export function resetDeletions(): Promise<{ restored: number }> {
   return request<{ restored: number }>('/api/session/reset', { method: 'POST', body: {} });
 }
-
 
 export function commitDeletions(): Promise<CommitResult> {
   return request<CommitResult>('/api/session/commit', { method: 'POST', body: {} });
@@ -303,49 +367,16 @@ export async function getMessage(
   options: { remoteImages?: boolean; signal?: AbortSignal; onProgress?: (progress: DownloadProgress) => void },
 ): Promise<FullMessage> {
   const url = `${messagePath(id)}${options.remoteImages ? '?remoteImages=1' : ''}`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      credentials: 'same-origin',
-      headers: { Accept: 'application/x-ndjson' },
-      cache: 'no-store',
-      signal: options.signal,
-    });
-  } catch (cause) {
-    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
-    throw new ApiError('NETWORK_ERROR', 'Postern could not be reached.', 0);
-  }
-  const contentType = response.headers.get('Content-Type') ?? '';
-  if (!response.ok || !contentType.includes('ndjson') || response.body === null) {
-    let body: unknown = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
-    if (!response.ok) {
-      const error = errorFromBody(body, response.status, parseRetryAfter(response));
-      notifyExpiry(error, {});
-      throw error;
-    }
+  const response = await send(url, 'application/x-ndjson', { signal: options.signal });
+  if (!(response.headers.get('Content-Type') ?? '').includes('ndjson')) {
+    const body = await readJson(response);
     if (isRecord(body) && typeof body.id === 'string') return body as unknown as FullMessage;
     throw new ApiError('BAD_RESPONSE', 'The server sent an unexpected answer.', response.status);
   }
-
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = '';
-  const handleLine = (line: string): FullMessage | null => {
-    if (!line.trim()) return null;
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      throw new ApiError('BAD_RESPONSE', 'The download stream was garbled.', response.status);
-    }
-    if (!isRecord(event)) return null;
+  const message = await readNdjson(response, (event): FullMessage | undefined => {
     if (event.type === 'progress' && typeof event.received === 'number') {
       options.onProgress?.({ received: event.received, total: typeof event.total === 'number' ? event.total : 0 });
-      return null;
+      return undefined;
     }
     if (event.type === 'message' && isRecord(event.message)) return event.message as unknown as FullMessage;
     if (event.type === 'error') {
@@ -353,25 +384,9 @@ export async function getMessage(
       notifyExpiry(error, {});
       throw error;
     }
-    return null;
-  };
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffered += value;
-    let newline = buffered.indexOf('\n');
-    while (newline >= 0) {
-      const message = handleLine(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      if (message) {
-        void reader.cancel().catch(() => undefined);
-        return message;
-      }
-      newline = buffered.indexOf('\n');
-    }
-    if (done) break;
-  }
-  const last = handleLine(buffered);
-  if (last) return last;
+    return undefined;
+  });
+  if (message) return message;
   throw new ApiError('BAD_RESPONSE', 'The download ended before the message arrived.', response.status);
 }
 
@@ -381,49 +396,8 @@ export async function getRawSource(
   maxBytes: number,
   signal?: AbortSignal,
 ): Promise<{ text: string; complete: boolean }> {
-  let response: Response;
-  try {
-    response = await fetch(rawUrl(id), { credentials: 'same-origin', cache: 'no-store', signal });
-  } catch (cause) {
-    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
-    throw new ApiError('NETWORK_ERROR', 'Postern could not be reached.', 0);
-  }
-  if (!response.ok || response.body === null) {
-    let body: unknown = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
-    const error = errorFromBody(body, response.status);
-    notifyExpiry(error, {});
-    throw error;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  let complete = true;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) {
-      chunks.push(value);
-      received += value.byteLength;
-    }
-    if (done) break;
-    if (received >= maxBytes) {
-      complete = false;
-      void reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  const bytes = new Uint8Array(Math.min(received, maxBytes));
-  let at = 0;
-  for (const chunk of chunks) {
-    const room = bytes.byteLength - at;
-    if (room <= 0) break;
-    bytes.set(chunk.subarray(0, room), at);
-    at += Math.min(room, chunk.byteLength);
-  }
+  const response = await send(rawUrl(id), '*/*', { signal });
+  const { bytes, complete } = await readBytes(response, maxBytes);
   // Source is shown for reading; bytes that are not UTF-8 become U+FFFD (the download is exact).
   const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   return { text: utf8, complete };
@@ -445,6 +419,17 @@ export async function deleteMessages(ids: string[]): Promise<string[]> {
     deleted.push(...body.deleted);
   }
   return deleted;
+}
+
+/** Marks messages read or unread on this account (`POST /api/messages/seen`). */
+export function setSeen(ids: string[], seen: boolean): Promise<SeenAnswer> {
+  const body: SeenBody = { ids, seen };
+  return request<SeenAnswer>('/api/messages/seen', { method: 'POST', body });
+}
+
+/** Takes the deletion mark off these messages only; the others stay marked. */
+export async function undeleteMessages(ids: string[]): Promise<{ restored: string[] }> {
+  return request<{ restored: string[] }>('/api/messages/undelete', { method: 'POST', body: { ids } });
 }
 
 // --- plain links (downloads go through the browser, with the session cookie) ----------------

@@ -3,6 +3,7 @@
 import type { SessionInfo } from './api-client';
 import { formatSize } from './format-size';
 import { Icon } from './icon';
+import type { PanelName } from './inbox-panels';
 
 interface AppHeaderProps {
   session: SessionInfo;
@@ -12,10 +13,18 @@ interface AppHeaderProps {
   onRefresh: () => void;
   onShortcuts: () => void;
   onLogout: () => void;
+  /** Opens one of the panels (proposed deletions, rules, the server in words). */
+  onPanel?: (panel: PanelName) => void;
 }
 
+const PANEL_BUTTONS: Array<{ panel: PanelName; label: string; icon: 'proposed' | 'rules' | 'server'; title: string }> = [
+  { panel: 'proposed', label: 'Proposed', icon: 'proposed', title: 'What your rules propose to delete' },
+  { panel: 'rules', label: 'Rules', icon: 'rules', title: 'Rules that propose deletions' },
+  { panel: 'server', label: 'Server', icon: 'server', title: 'The server, in words' },
+];
+
 /** Who is logged in where, how big the maildrop is, and the global actions. */
-export function AppHeader({ session, count, size, refreshing, onRefresh, onShortcuts, onLogout }: AppHeaderProps) {
+export function AppHeader({ session, count, size, refreshing, onRefresh, onShortcuts, onLogout, onPanel }: AppHeaderProps) {
   return (
     <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 sm:gap-3 sm:px-4 dark:border-slate-800 dark:bg-slate-900">
       <span className="grid h-8 w-8 shrink-0 place-items-center rounded-lg bg-sky-700 text-white dark:bg-sky-500 dark:text-slate-950">
@@ -32,11 +41,19 @@ export function AppHeader({ session, count, size, refreshing, onRefresh, onShort
           {session.security === 'none' ? ' · unencrypted connection' : ''}
         </p>
       </div>
-      <nav aria-label="Account" className="flex items-center gap-1">
+      <nav aria-label="Account" className="flex items-center gap-0.5 sm:gap-1">
         <button type="button" className="btn btn-ghost" onClick={onRefresh} disabled={refreshing} aria-keyshortcuts="r">
           <Icon name="refresh" className={`h-4 w-4 ${refreshing ? 'animate-spin' : ''}`} />
           <span className="sr-only sm:not-sr-only">{refreshing ? 'Refreshing…' : 'Refresh'}</span>
         </button>
+        {onPanel
+          ? PANEL_BUTTONS.map(({ panel, label, icon, title }) => (
+              <button key={panel} type="button" className="btn btn-ghost px-2 sm:px-3" onClick={() => onPanel(panel)} title={title}>
+                <Icon name={icon} />
+                <span className="sr-only lg:not-sr-only">{label}</span>
+              </button>
+            ))
+          : null}
         <button type="button" className="btn btn-ghost hidden sm:inline-flex" onClick={onShortcuts} aria-keyshortcuts="?">
           <Icon name="keyboard" />
           <span className="sr-only">Keyboard shortcuts</span>

@@ -39,12 +39,13 @@ function preferredError(errors: ApiError[]): ApiError {
 export async function autoLogin(
   base: Omit<LoginRequest, 'security' | 'port' | 'allowInsecure'>,
   onAttempt: (attempt: LoginAttempt) => void,
+  signal?: AbortSignal,
 ): Promise<SessionInfo> {
   const errors: ApiError[] = [];
   for (const attempt of AUTO_ATTEMPTS) {
     onAttempt(attempt);
     try {
-      return await login({ ...base, security: attempt.security, port: attempt.port });
+      return await login({ ...base, security: attempt.security, port: attempt.port }, signal);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       errors.push(error);

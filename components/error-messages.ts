@@ -22,7 +22,8 @@ export function errorSentence(error: ApiError): string {
       // A provider that said why (app password, web login, OAuth only): the server's sentence says what to do.
       return error.hint && error.message ? error.message : 'The server refused the user name or password.';
     case 'HOST_NOT_ALLOWED':
-      return 'That server (or port) is not allowed here.';
+      // The server's sentence says which: "This server is not allowed here." or "Port 25 is not allowed here; allowed: 110, 995."
+      return error.message || 'This server is not allowed here.';
     case 'CSRF_REJECTED':
       return 'The request was refused because it did not come from this page. Reload the page and try again.';
     case 'INSECURE_AUTH':

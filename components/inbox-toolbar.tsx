@@ -31,6 +31,8 @@ interface InboxToolbarProps {
   onSelectAll: () => void;
   onClearSelection: () => void;
   onDeleteSelected: () => void;
+  /** Marks the selection read or unread (absent: no read state). */
+  onMarkSelected?: (seen: boolean) => void;
 }
 
 /** Filter by sender/subject and size; act on the selection. */
@@ -108,6 +110,16 @@ export function InboxToolbar(props: InboxToolbarProps) {
             <button type="button" className="btn btn-ghost" onClick={props.onClearSelection}>
               Clear selection
             </button>
+            {props.onMarkSelected ? (
+              <>
+                <button type="button" className="btn btn-secondary" onClick={() => props.onMarkSelected?.(true)}>
+                  Mark read
+                </button>
+                <button type="button" className="btn btn-secondary" onClick={() => props.onMarkSelected?.(false)}>
+                  Mark unread
+                </button>
+              </>
+            ) : null}
             <button type="button" className="btn btn-danger" onClick={props.onDeleteSelected} aria-keyshortcuts="#">
               <Icon name="trash" />
               Delete {selectedCount.toLocaleString()} selected

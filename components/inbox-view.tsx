@@ -1,114 +1,209 @@
 'use client';
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import {
-  ApiError,
-  commitDeletions,
-  deleteMessage,
-  deleteMessages,
-  listMatchingIds,
-  logout,
-  resetDeletions,
-  warmHeaders,
-  type MessageFilter,
-  type MessagePage,
-  type MessageSummary,
-  type SessionInfo,
-} from './api-client';
+import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import { logout, resetDeletions, warmHeaders, type MessagePage, type MessageSummary, type SessionInfo } from './api-client';
 import { AppHeader } from './app-header';
 import { DownloadConsent } from './download-consent';
 import { EmptyInbox } from './empty-inbox';
 import { ErrorBanner } from './error-banner';
 import { ExpireNotice } from './expire-notice';
 import { expireDays } from './expire-policy';
+import { asApiError, plural } from './inbox-helpers';
+import { InboxPanels, useInboxPanels } from './inbox-panels';
 import { InboxSkeleton } from './inbox-skeleton';
+import { inboxReducer, initialInboxState, type OpenMessage } from './inbox-state';
+import { messageHref } from './inbox-url';
 import { InboxToolbar } from './inbox-toolbar';
 import { LogoutDialog } from './logout-dialog';
 import { MessageList, type MessageListHandle } from './message-list';
 import { PanePlaceholder } from './pane-placeholder';
 import { PeekPane } from './peek-pane';
-import { PendingBar } from './pending-bar';
+import { PENDING_BAR_SPACE, PendingBar } from './pending-bar';
 import { ReadView } from './read-view';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { SourceView } from './source-view';
+import { useInboxFilter } from './use-inbox-filter';
+import { useInboxUrl, useInitialLocation } from './use-inbox-url';
 import { useInboxShortcuts } from './use-inbox-shortcuts';
+import { useMarks } from './use-marks';
 import { useMessagePages } from './use-message-pages';
-
-type PaneMode = 'peek' | 'read' | 'source';
-
-interface OpenMessage {
-  summary: MessageSummary;
-  mode: PaneMode;
-  /** Where "back" from the source view goes. */
-  previous: 'peek' | 'read';
-}
+import { usePane } from './use-pane';
+import { useReadState } from './use-read-state';
+import { useSelection } from './use-selection';
 
 interface InboxViewProps {
   session: SessionInfo;
   onLoggedOut: (notice: string) => void;
 }
 
-function asApiError(cause: unknown): ApiError {
-  return cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
-}
-
-function plural(count: number, word: string): string {
-  return `${count.toLocaleString()} ${word}${count === 1 ? '' : 's'}`;
-}
+/** How long a notice ("3 messages marked for deletion.") stays. */
+const NOTICE_MS = 6000;
+/** Up to this size (from LIST) one click reads the whole message; larger ones are peeked at first. */
+export const ONE_CLICK_READ_BYTES = 256 * 1024;
 
 export function InboxView({ session, onLoggedOut }: InboxViewProps) {
-  // --- filter -------------------------------------------------------------------------------
-  const [query, setQuery] = useState('');
-  const [minSize, setMinSize] = useState<number | null>(null);
-  const [filter, setFilter] = useState<MessageFilter>({ q: '', minSize: null });
-  useEffect(() => {
-    const apply = () =>
-      setFilter((previous) => (previous.q === query.trim() && previous.minSize === minSize ? previous : { q: query.trim(), minSize }));
-    if (query.trim() === filter.q) {
-      apply();
-      return;
-    }
-    const timer = setTimeout(apply, 250);
-    return () => clearTimeout(timer);
-  }, [query, minSize, filter.q]);
-  const filtered = filter.q !== '' || filter.minSize !== null;
+  const [state, dispatch] = useReducer(inboxReducer, session, initialInboxState);
+  // Handlers read the state as it is when they run, not as it was when they were made.
+  const latest = useRef(state);
+  latest.current = state;
+  const { cursor, open, selected, pending, maildrop, notice, actionError, busy } = state;
 
-  // --- pages, maildrop and marks ------------------------------------------------------------
+  // --- filter -------------------------------------------------------------------------------
+  const initialLocation = useInitialLocation();
+  const typed = useInboxFilter(initialLocation.filter);
+  const { filter, filtered } = typed;
+
+  // --- pages ----------------------------------------------------------------------------------
   const generationCounter = useRef(0);
-  const [generation, setGeneration] = useState(0);
-  const [refreshGeneration, setRefreshGeneration] = useState(-1);
-  const [maildrop, setMaildrop] = useState({ count: session.count, size: session.size });
-  const [pending, setPending] = useState<ReadonlySet<string>>(() => new Set(session.pendingDeletion));
-  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const [{ generation, refreshGeneration }, setGenerations] = useReducer(
+    (_: { generation: number; refreshGeneration: number }, next: { generation: number; refreshGeneration: number }) => next,
+    { generation: 0, refreshGeneration: -1 },
+  );
 
   const onPage = useCallback((page: MessagePage, unfiltered: boolean) => {
-    setMaildrop((previous) => ({
+    const previous = latest.current.maildrop;
+    dispatch({
+      type: 'maildrop',
       count: typeof page.count === 'number' ? page.count : unfiltered ? page.total : previous.count,
       size: unfiltered ? page.size : previous.size,
-    }));
+    });
     const marked = page.messages.filter((message) => message.deleted).map((message) => message.id);
-    if (marked.length) {
-      setPending((previous) => (marked.every((id) => previous.has(id)) ? previous : new Set([...previous, ...marked])));
-    }
+    if (marked.length) dispatch({ type: 'pending-add', ids: marked });
   }, []);
 
   const pages = useMessagePages({ filter, generation, refreshGeneration, onPage });
   const total = pages.total ?? 0;
 
+  const latestGenerations = useRef({ generation, refreshGeneration });
+  latestGenerations.current = { generation, refreshGeneration };
   const reload = useCallback((withRefresh: boolean) => {
     generationCounter.current += 1;
-    if (withRefresh) setRefreshGeneration(generationCounter.current);
-    setGeneration(generationCounter.current);
+    const next = generationCounter.current;
+    setGenerations({ generation: next, refreshGeneration: withRefresh ? next : latestGenerations.current.refreshGeneration });
   }, []);
   const refreshing = refreshGeneration === generation && pages.loading;
-  const listSettled = pages.settled && query.trim() === filter.q && minSize === filter.minSize;
+  const listSettled = pages.settled && typed.applied;
 
-  // --- cursor and pane ----------------------------------------------------------------------
-  const [cursor, setCursor] = useState(0);
-  const [open, setOpen] = useState<OpenMessage | null>(null);
+  useEffect(() => {
+    dispatch({ type: 'list-reset' });
+  }, [filter, generation]);
+  useEffect(() => {
+    dispatch({ type: 'set-selection', ids: [] });
+  }, [filter]);
+
+  // --- pane, selection, marks ---------------------------------------------------------------
   const list = useRef<MessageListHandle | null>(null);
   const filterInput = useRef<HTMLInputElement | null>(null);
-  const pane = useRef<HTMLElement | null>(null);
+  const paneElement = useRef<HTMLElement | null>(null);
+  const pane = usePane({ state: latest, dispatch, total, rowAt: pages.rowAt, list, pane: paneElement });
+  const selection = useSelection({ state: latest, dispatch, filter, rowAt: pages.rowAt });
+  const marks = useMarks({ state: latest, dispatch, forget: pages.forget, reload });
+  const panels = useInboxPanels();
+  const readState = useReadState({ state: latest, dispatch });
+  const expire = expireDays(session);
+
+  /** One click: a small message is read in full, a larger one peeked at (and any message while EXPIRE asks first). */
+  const modeFor = useCallback(
+    (message: MessageSummary): 'peek' | 'read' =>
+      message.size <= ONE_CLICK_READ_BYTES && (expire === null || latest.current.downloadAllowed) ? 'read' : 'peek',
+    [expire],
+  );
+  const activateAt = useCallback(
+    (index: number) => {
+      const message = pages.rowAt(index);
+      if (message) pane.show(message, modeFor(message), index);
+    },
+    [pages, pane, modeFor],
+  );
+
+  /** The next message still kept after `index` (or before it, at the end of the list). */
+  const neighbourOf = useCallback(
+    (index: number, skip: string): { index: number; message: MessageSummary } | null => {
+      const marked = latest.current.pending;
+      const usable = (at: number) => {
+        const message = pages.rowAt(at);
+        return message && message.id !== skip && !marked.has(message.id) ? { index: at, message } : null;
+      };
+      for (let at = index + 1; at < total; at += 1) {
+        const found = usable(at);
+        if (found) return found;
+        if (!pages.rowAt(at)) break;
+      }
+      for (let at = index - 1; at >= 0; at -= 1) {
+        const found = usable(at);
+        if (found) return found;
+      }
+      return null;
+    },
+    [pages, total],
+  );
+
+  /** Delete moves on: the open message is marked and the next one takes its place. */
+  const deleteOpen = useCallback(
+    async (shown: OpenMessage) => {
+      const ok = await marks.deleteOne(shown.summary.id);
+      const now = latest.current;
+      if (!ok || now.open?.summary.id !== shown.summary.id) return;
+      const next = neighbourOf(now.cursor, shown.summary.id);
+      if (!next) {
+        pane.close();
+        return;
+      }
+      pane.show(next.message, shown.mode === 'peek' ? 'peek' : modeFor(next.message), next.index);
+      list.current?.reveal(next.index, false);
+    },
+    [marks, neighbourOf, pane, modeFor],
+  );
+
+  const findLoaded = useCallback(
+    (id: string): MessageSummary | undefined => {
+      for (const rows of pages.pages.values()) {
+        const found = rows.find((row) => row.id === id);
+        if (found) return found;
+      }
+      return undefined;
+    },
+    [pages.pages],
+  );
+  const url = useInboxUrl(
+    {
+      open,
+      filter,
+      listSettled,
+      findLoaded,
+      show: (summary, mode) => {
+        const index = pages.indexOf(summary.id);
+        pane.show(summary, mode, index ?? undefined);
+        if (index !== null) requestAnimationFrame(() => list.current?.reveal(index, false));
+      },
+      close: () => dispatch({ type: 'close' }),
+      replaceFilter: typed.replace,
+      onMissing: () => dispatch({ type: 'notice', text: 'That message is no longer in this mailbox.' }),
+    },
+    initialLocation,
+  );
+
+  // New mail since the last refresh that is still unread, in the tab's title.
+  let newUnread = 0;
+  for (const rows of pages.pages.values()) for (const row of rows) if (row.isNew && !readState.isSeen(row)) newUnread += 1;
+  useEffect(() => {
+    document.title = newUnread > 0 ? `(${newUnread}) Postern` : 'Postern';
+  }, [newUnread]);
+  useEffect(() => () => void (document.title = 'Postern'), []);
+
+  const markCurrent = useCallback(() => {
+    const { selected: chosen, open: shown, cursor: at, pending: marked } = latest.current;
+    if (chosen.size > 0) {
+      void marks.deleteSelected();
+      return;
+    }
+    if (shown) {
+      if (!marked.has(shown.summary.id)) void deleteOpen(shown);
+      return;
+    }
+    const target = pages.rowAt(at);
+    if (target && !marked.has(target.id)) void marks.deleteOne(target.id);
+  }, [marks, pages, deleteOpen]);
 
   // Going to the filter box loads every header in the background (once per listing), so typing finds everything at once.
   const warmedGeneration = useRef<number | null>(null);
@@ -121,194 +216,24 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     });
   }, [generation]);
 
-  useEffect(() => {
-    setCursor(0);
-  }, [filter, generation]);
 
-  const showPane = useCallback((summary: MessageSummary, mode: 'peek' | 'read') => {
-    setOpen({ summary, mode, previous: mode });
-    // On a phone the list gives way to the message: move focus there.
-    if (window.matchMedia('(max-width: 767px)').matches) requestAnimationFrame(() => pane.current?.focus());
-  }, []);
-
-  const peekAt = useCallback(
-    (index: number) => {
-      const message = pages.rowAt(index);
-      if (!message) return;
-      setCursor(index);
-      showPane(message, 'peek');
-    },
-    [pages, showPane],
-  );
-  const openAt = useCallback(
-    (index: number) => {
-      const message = pages.rowAt(index);
-      if (!message) return;
-      setCursor(index);
-      showPane(message, 'read');
-    },
-    [pages, showPane],
-  );
-  const closePane = useCallback(() => {
-    setOpen(null);
-    requestAnimationFrame(() => list.current?.reveal(cursor, true));
-  }, [cursor]);
-
-  const moveCursor = useCallback(
-    (delta: number) => {
-      if (total === 0) return;
-      const next = Math.min(total - 1, Math.max(0, cursor + delta));
-      setCursor(next);
-      list.current?.reveal(next, true);
-      const message = pages.rowAt(next);
-      if (open?.mode === 'peek' && message) setOpen({ summary: message, mode: 'peek', previous: 'peek' });
-    },
-    [total, cursor, pages, open],
-  );
-
-  // --- the server's EXPIRE policy (RFC 2449): downloading is an explicit act, once per session --
-  // This view is keyed per login, so "once per session" is this state's lifetime.
-  const expire = expireDays(session);
-  const [downloadAllowed, setDownloadAllowed] = useState(false);
-  const [expireNoticeDismissed, setExpireNoticeDismissed] = useState(false);
-
-  // --- notices and errors -------------------------------------------------------------------
-  const [notice, setNotice] = useState('');
-  const [actionError, setActionError] = useState<{ error: ApiError; context: string; retry?: () => void } | null>(null);
+  // --- notices ------------------------------------------------------------------------------
   useEffect(() => {
     if (!notice) return;
-    const timer = setTimeout(() => setNotice(''), 6000);
+    const timer = setTimeout(() => dispatch({ type: 'notice', text: '' }), NOTICE_MS);
     return () => clearTimeout(timer);
   }, [notice]);
 
-  // --- selection ----------------------------------------------------------------------------
-  const [selectingAll, setSelectingAll] = useState(false);
-  const toggleSelect = useCallback((index: number, id: string) => {
-    setCursor(index);
-    setSelected((previous) => {
-      const next = new Set(previous);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
-  }, []);
-  useEffect(() => {
-    setSelected(new Set());
-  }, [filter]);
-
-  const selectAllMatching = useCallback(async () => {
-    setSelectingAll(true);
-    setActionError(null);
-    try {
-      const ids = await listMatchingIds(filter);
-      setSelected(new Set(ids));
-      setNotice(`Selected ${plural(ids.length, 'message')}.`);
-    } catch (cause) {
-      setActionError({ error: asApiError(cause), context: 'Selecting every message failed.', retry: () => void selectAllMatching() });
-    } finally {
-      setSelectingAll(false);
-    }
-  }, [filter]);
-
-  // --- deletion -----------------------------------------------------------------------------
-  const [busy, setBusy] = useState(false);
-  const addPending = (ids: string[]) => setPending((previous) => new Set([...previous, ...ids]));
-
-  const deleteOne = useCallback(async (id: string) => {
-    setActionError(null);
-    try {
-      const deleted = await deleteMessage(id);
-      addPending([deleted]);
-      setNotice('1 message marked for deletion.');
-    } catch (cause) {
-      setActionError({ error: asApiError(cause), context: 'Marking the message for deletion failed.', retry: () => void deleteOne(id) });
-    }
-  }, []);
-
-  const deleteSelected = useCallback(async () => {
-    const ids = [...selected].filter((id) => !pending.has(id));
-    if (ids.length === 0) {
-      setSelected(new Set());
-      return;
-    }
-    setActionError(null);
-    setBusy(true);
-    try {
-      const deleted = await deleteMessages(ids);
-      addPending(deleted);
-      setSelected(new Set());
-      setNotice(`${plural(deleted.length, 'message')} marked for deletion.`);
-    } catch (cause) {
-      setActionError({ error: asApiError(cause), context: 'Marking the messages for deletion failed.', retry: () => void deleteSelected() });
-    } finally {
-      setBusy(false);
-    }
-  }, [selected, pending]);
-
-  const markCurrent = useCallback(() => {
-    if (selected.size > 0) {
-      void deleteSelected();
-      return;
-    }
-    const target = open?.summary ?? pages.rowAt(cursor);
-    if (target && !pending.has(target.id)) void deleteOne(target.id);
-  }, [selected, open, pages, cursor, pending, deleteSelected, deleteOne]);
-
-  const undo = useCallback(async () => {
-    if (pending.size === 0 || busy) return;
-    setActionError(null);
-    setBusy(true);
-    try {
-      const { restored } = await resetDeletions();
-      setPending(new Set());
-      setNotice(`Undone: ${plural(restored, 'message')} will be kept.`);
-    } catch (cause) {
-      setActionError({ error: asApiError(cause), context: 'Undoing the deletion marks failed.', retry: () => void undo() });
-    } finally {
-      setBusy(false);
-    }
-  }, [pending, busy]);
-
-  const apply = useCallback(async () => {
-    if (pending.size === 0 || busy) return;
-    setActionError(null);
-    setBusy(true);
-    try {
-      const result = await commitDeletions();
-      setPending(new Set());
-      setSelected(new Set());
-      setMaildrop({ count: result.count, size: result.size });
-      setOpen((current) => (current && pending.has(current.summary.id) ? null : current));
-      if (result.reconnected === false) {
-        // The deletions were made, but the server refused the new login for now: show what is known,
-        // without the deleted rows, rather than asking it for a list it will not give yet.
-        pages.forget(pending);
-        const again = result.retryAfter
-          ? `The server asks to wait before logging in again (about ${Math.max(1, Math.ceil(result.retryAfter / 60))} min)`
-          : 'Logging in again did not work just now';
-        setNotice(`${plural(result.deleted, 'message')} deleted from the server. ${again}; the list shows what was known until then.`);
-      } else {
-        setNotice(`${plural(result.deleted, 'message')} deleted from the server.`);
-        reload(false);
-      }
-    } catch (cause) {
-      setActionError({ error: asApiError(cause), context: 'Applying the deletions failed.', retry: () => void apply() });
-    } finally {
-      setBusy(false);
-    }
-  }, [pending, busy, reload, pages]);
-
   // --- logout -------------------------------------------------------------------------------
-  const [logoutOpen, setLogoutOpen] = useState(false);
-  const [shortcutsOpen, setShortcutsOpen] = useState(false);
-
   const finishLogout = useCallback(
     async (keepMarks: boolean) => {
-      setBusy(true);
-      setActionError(null);
+      dispatch({ type: 'busy', busy: true });
+      dispatch({ type: 'error', error: null });
       try {
         if (keepMarks) await resetDeletions();
         const { deleted, applied, warning } = await logout();
+        // The next person at this browser starts from an empty inbox address.
+        window.history.replaceState(null, '', '/');
         if (!applied) onLoggedOut(warning ?? 'You are logged out, but messages marked for deletion were not deleted.');
         else onLoggedOut(deleted > 0 ? `You are logged out. ${plural(deleted, 'message')} deleted from the server.` : 'You are logged out.');
       } catch (cause) {
@@ -317,47 +242,52 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
           onLoggedOut('You are logged out.');
           return;
         }
-        setLogoutOpen(false);
-        setActionError({ error, context: 'Logging out failed.', retry: () => void finishLogout(keepMarks) });
+        dispatch({ type: 'dialog', dialog: 'logout', open: false });
+        dispatch({ type: 'error', error: { error, context: 'Logging out failed.', retry: () => void finishLogout(keepMarks) } });
       } finally {
-        setBusy(false);
+        dispatch({ type: 'busy', busy: false });
       }
     },
     [onLoggedOut],
   );
   const requestLogout = useCallback(() => {
-    if (pending.size > 0) setLogoutOpen(true);
+    if (latest.current.pending.size > 0) dispatch({ type: 'dialog', dialog: 'logout', open: true });
     else void finishLogout(false);
-  }, [pending, finishLogout]);
+  }, [finishLogout]);
 
   // --- keyboard -----------------------------------------------------------------------------
   useInboxShortcuts(
     {
-      next: () => moveCursor(1),
-      previous: () => moveCursor(-1),
-      open: () => openAt(cursor),
-      peek: () => peekAt(cursor),
+      next: () => pane.moveCursor(1),
+      previous: () => pane.moveCursor(-1),
+      open: () => pane.openAt(cursor),
+      peek: () => pane.peekAt(cursor),
       toggleSelect: () => {
         const message = pages.rowAt(cursor);
-        if (message) toggleSelect(cursor, message.id);
+        if (message) selection.toggle(cursor, message.id);
       },
       markDeleted: markCurrent,
-      undo: () => void undo(),
+      undo: () => void marks.undoAll(),
       refresh: () => reload(true),
       focusFilter: () => filterInput.current?.focus(),
-      showHelp: () => setShortcutsOpen(true),
+      showHelp: () => dispatch({ type: 'dialog', dialog: 'shortcuts', open: true }),
       close: () => {
-        if (open?.mode === 'source') setOpen({ ...open, mode: open.previous });
-        else if (open) closePane();
+        if (open?.mode === 'source') dispatch({ type: 'mode', mode: open.previous });
+        else if (open) pane.close();
       },
     },
     true,
   );
 
   const openPending = open ? pending.has(open.summary.id) : false;
+  const { downloadAllowed } = state;
+  const { undoOne } = marks;
+  const closePane = pane.close;
+  const { readInFull, isSeen, mark: markSeen } = readState;
+  const seenVersion = state.seen;
   const paneContent = useMemo(() => {
     if (!open) return <PanePlaceholder />;
-    const toSource = () => setOpen({ ...open, mode: 'source', previous: open.mode === 'source' ? open.previous : open.mode });
+    const toSource = () => dispatch({ type: 'mode', mode: 'source' });
     // Reading in full and the source both RETR the message; the peek (TOP) stays free.
     if (expire !== null && !downloadAllowed && (open.mode === 'read' || open.mode === 'source')) {
       return (
@@ -365,8 +295,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
           key={open.summary.id}
           days={expire}
           message={open.summary}
-          onConfirm={() => setDownloadAllowed(true)}
-          onCancel={() => setOpen({ ...open, mode: 'peek', previous: 'peek' })}
+          onConfirm={() => dispatch({ type: 'allow-download' })}
+          onCancel={() => dispatch({ type: 'mode', mode: 'peek' })}
         />
       );
     }
@@ -377,8 +307,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             key={open.summary.id}
             message={open.summary}
             isPending={openPending}
-            onDownload={() => setOpen({ ...open, mode: 'read', previous: 'read' })}
-            onDelete={() => void deleteOne(open.summary.id)}
+            onDownload={() => dispatch({ type: 'mode', mode: 'read' })}
+            onDelete={() => void deleteOpen(open)}
             onSource={toSource}
             onClose={closePane}
           />
@@ -389,21 +319,25 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             key={open.summary.id}
             summary={open.summary}
             isPending={openPending}
-            onDelete={() => void deleteOne(open.summary.id)}
+            onDelete={() => void deleteOpen(open)}
+            onKeep={() => void undoOne(open.summary)}
             onSource={toSource}
             onClose={closePane}
+            onLoaded={readInFull}
+            seen={isSeen(open.summary)}
+            onMarkSeen={(seen) => void markSeen([open.summary.id], seen)}
           />
         );
       case 'source':
         return (
           <SourceView
             message={open.summary}
-            onBack={() => setOpen({ ...open, mode: open.previous })}
+            onBack={() => dispatch({ type: 'mode', mode: open.previous })}
             backLabel={open.previous === 'read' ? 'Back to the message' : 'Back to the peek'}
           />
         );
     }
-  }, [open, openPending, deleteOne, closePane, expire, downloadAllowed]);
+  }, [open, openPending, deleteOpen, undoOne, closePane, expire, downloadAllowed, readInFull, isSeen, markSeen, seenVersion]);
 
   return (
     <div className="flex h-dvh flex-col">
@@ -413,23 +347,24 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         size={maildrop.size}
         refreshing={refreshing}
         onRefresh={() => reload(true)}
-        onShortcuts={() => setShortcutsOpen(true)}
+        onShortcuts={() => dispatch({ type: 'dialog', dialog: 'shortcuts', open: true })}
         onLogout={requestLogout}
+        onPanel={panels.show}
       />
-      <PendingBar count={pending.size} busy={busy} onUndo={() => void undo()} onApply={() => void apply()} />
-      {expire !== null && !expireNoticeDismissed ? <ExpireNotice days={expire} onDismiss={() => setExpireNoticeDismissed(true)} /> : null}
+      <PendingBar count={pending.size} busy={busy} onUndo={() => void marks.undoAll()} onApply={() => void marks.apply()} />
+      {expire !== null && !state.expireNoticeDismissed ? <ExpireNotice days={expire} onDismiss={() => dispatch({ type: 'dismiss-expire' })} /> : null}
       {actionError ? (
         <div className="border-b border-slate-200 px-3 py-2 sm:px-4 dark:border-slate-800">
           <ErrorBanner
             error={actionError.error}
             context={actionError.context}
             onRetry={actionError.retry}
-            onDismiss={() => setActionError(null)}
+            onDismiss={() => dispatch({ type: 'error', error: null })}
           />
         </div>
       ) : null}
 
-      <main className="flex min-h-0 flex-1">
+      <main className={`flex min-h-0 flex-1 ${pending.size > 0 ? PENDING_BAR_SPACE : ''}`}>
         <section
           aria-labelledby="inbox-heading"
           // Busy while the filter typed is not yet the one applied, or its first page is not in:
@@ -443,10 +378,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
           </h1>
           <InboxToolbar
             filterRef={filterInput}
-            query={query}
-            minSize={minSize}
-            onQuery={setQuery}
-            onMinSize={setMinSize}
+            query={typed.query}
+            minSize={typed.minSize}
+            onQuery={typed.setQuery}
+            onMinSize={typed.setMinSize}
             onFilterFocus={warmForFilter}
             onLeaveFilter={() => {
               filterInput.current?.blur();
@@ -456,10 +391,14 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             totalSize={pages.size}
             filtered={filtered}
             selectedCount={selected.size}
-            selectingAll={selectingAll}
-            onSelectAll={() => void selectAllMatching()}
-            onClearSelection={() => setSelected(new Set())}
-            onDeleteSelected={() => void deleteSelected()}
+            selectingAll={state.selectingAll}
+            onSelectAll={() => void selection.selectAllMatching()}
+            onClearSelection={selection.clear}
+            onDeleteSelected={() => void marks.deleteSelected()}
+            onMarkSelected={(seen) => {
+              void readState.mark([...selected], seen);
+              selection.clear();
+            }}
           />
           {pages.error ? (
             <div className="p-3">
@@ -472,8 +411,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             <EmptyInbox
               filtered={filtered}
               onClearFilter={() => {
-                setQuery('');
-                setMinSize(null);
+                typed.setQuery('');
+                typed.setMinSize(null);
               }}
             />
           ) : (
@@ -486,16 +425,19 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
               openId={open?.summary.id ?? null}
               selected={selected}
               pending={pending}
-              onPeek={peekAt}
-              onOpen={openAt}
-              onToggleSelect={toggleSelect}
-              onCursor={setCursor}
+              isSeen={readState.isSeen}
+              hrefFor={(id) => messageHref(id, filter)}
+              onActivate={activateAt}
+              onOpen={pane.openAt}
+              onToggleSelect={(index, id, range) => (range ? selection.selectRange(index, id) : selection.toggle(index, id))}
+              onKeep={(id) => void marks.undoOne({ id })}
+              onCursor={(index) => dispatch({ type: 'cursor', index })}
             />
           )}
         </section>
 
         <section
-          ref={pane}
+          ref={paneElement}
           tabIndex={-1}
           aria-label="Reading pane"
           className={`${open ? 'flex' : 'hidden md:flex'} min-h-0 min-w-0 flex-1 flex-col overflow-y-auto outline-none`}
@@ -504,7 +446,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         </section>
       </main>
 
-      <p role="status" aria-live="polite" className="pointer-events-none fixed bottom-4 left-1/2 z-10 -translate-x-1/2">
+      <p
+        role="status"
+        aria-live="polite"
+        className={`pointer-events-none fixed left-1/2 z-30 -translate-x-1/2 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'}`}
+      >
         {notice ? (
           <span className="block rounded-full bg-slate-900 px-4 py-2 text-sm text-white shadow-lg dark:bg-slate-100 dark:text-slate-900">
             {notice}
@@ -512,14 +458,20 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         ) : null}
       </p>
 
-      <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+      <InboxPanels
+        panels={panels}
+        pending={pending}
+        onMarked={(ids) => dispatch({ type: 'pending-add', ids })}
+        onPeek={(summary) => pane.show(summary, 'peek')}
+      />
+      <ShortcutsDialog open={state.shortcutsOpen} onClose={() => dispatch({ type: 'dialog', dialog: 'shortcuts', open: false })} />
       <LogoutDialog
-        open={logoutOpen}
+        open={state.logoutOpen}
         pendingCount={pending.size}
         busy={busy}
         onConfirm={() => void finishLogout(false)}
         onKeepAndLogout={() => void finishLogout(true)}
-        onCancel={() => setLogoutOpen(false)}
+        onCancel={() => dispatch({ type: 'dialog', dialog: 'logout', open: false })}
       />
     </div>
   );

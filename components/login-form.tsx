@@ -12,9 +12,10 @@ import {
 } from './api-client';
 import { autoLogin, type LoginAttempt } from './auto-login';
 import { errorSentence, loginFieldFor, type LoginField } from './error-messages';
-import { FieldError } from './field-error';
+import { FormField } from './form-field';
 import { Icon } from './icon';
 import { InsecureWarning } from './insecure-warning';
+import { forgetLogin, readSavedLogin, saveLogin } from './saved-login';
 import { ServerDiscoveryOffer } from './server-discovery-offer';
 import { useServerDiscovery, type DiscoveredServer } from './use-server-discovery';
 import { OAuthButtons, providerFor } from './oauth-buttons';
@@ -56,7 +57,43 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
   /** A configured "Sign in with …" provider to point at after a refused password login. */
   const [suggestedProvider, setSuggestedProvider] = useState<string | undefined>(undefined);
   const fieldRefs = useRef<Partial<Record<LoginField, HTMLElement | null>>>({});
+  const refFor = (field: LoginField) => (element: HTMLElement | null) => {
+    fieldRefs.current[field] = element;
+  };
   const formErrorRef = useRef<HTMLDivElement | null>(null);
+  const submitRef = useRef<HTMLButtonElement | null>(null);
+  /** The login in progress, so Cancel can abort it. */
+  const inFlight = useRef<AbortController | null>(null);
+  const [cancelled, setCancelled] = useState(false);
+  /** True when this browser remembers settings from an earlier login (shown with a way to forget them). */
+  const [remembered, setRemembered] = useState(false);
+
+  // Settings from the last login that worked, read after the first render (the server has no localStorage).
+  useEffect(() => {
+    const saved = readSavedLogin();
+    if (!saved) return;
+    setHost(saved.host);
+    setSecurity(saved.security);
+    setPort(saved.port);
+    setUsername(saved.username);
+    setRemembered(true);
+    requestAnimationFrame(() => fieldRefs.current[saved.username ? 'password' : 'username']?.focus());
+  }, []);
+  // Leaving the form (e.g. the page is closed) abandons a login in progress.
+  useEffect(() => () => inFlight.current?.abort(), []);
+
+  const cancelLogin = () => {
+    inFlight.current?.abort();
+  };
+  const forgetSettings = () => {
+    forgetLogin();
+    setRemembered(false);
+    setHost('');
+    setSecurity('auto');
+    setPort('');
+    setUsername('');
+    fieldRefs.current[pinned ? 'username' : 'host']?.focus();
+  };
 
   const loadConfig = () => {
     setConfigError(null);
@@ -97,14 +134,13 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
     fieldRefs.current.password?.focus();
   };
   const errorFor = (field: LoginField): string | null => (error && error.field === field ? error.message : null);
-  const describedBy = (field: LoginField, ...extra: string[]) =>
-    [errorFor(field) ? `${field}-error` : '', ...extra].filter(Boolean).join(' ') || undefined;
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
     setError(null);
     setSuggestedProvider(undefined);
+    setCancelled(false);
     if (!pinned && !host.trim()) {
       setError({ field: 'host', message: 'Enter the address of your mail server, e.g. mail.example.org.' });
       return;
@@ -129,14 +165,16 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       setError({ field: 'port', message: 'A port is a whole number from 1 to 65535.' });
       return;
     }
+    const controller = new AbortController();
+    inFlight.current = controller;
     setBusy(true);
     try {
       let session: SessionInfo;
       const authChoice = auth === 'auto' ? undefined : auth;
       if (pinned) {
-        session = await login({ username: username.trim(), password });
+        session = await login({ username: username.trim(), password }, controller.signal);
       } else if (security === 'auto') {
-        session = await autoLogin({ host: host.trim(), username: username.trim(), password, auth: authChoice }, setAttempt);
+        session = await autoLogin({ host: host.trim(), username: username.trim(), password, auth: authChoice }, setAttempt, controller.signal);
       } else {
         setAttempt({ security, port: portNumber ?? defaults[security] });
         session = await login({
@@ -147,11 +185,19 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
           password,
           auth: authChoice,
           ...(security === 'none' ? { allowInsecure: true } : {}),
-        });
+        }, controller.signal);
       }
       setPassword('');
+      // Remembered only once they worked; pinned deployments have only a user name to remember.
+      saveLogin(pinned ? { host: '', security: 'auto', port: '', username: username.trim() } : { host: host.trim(), security, port, username: username.trim() });
       onLoggedIn(session);
     } catch (cause) {
+      if (controller.signal.aborted) {
+        // Cancelled: back to the form at once, nothing to report but that.
+        setCancelled(true);
+        requestAnimationFrame(() => submitRef.current?.focus());
+        return;
+      }
       const apiError = cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
       let field = loginFieldFor(apiError);
       if (pinned && field !== 'password') field = 'form';
@@ -159,6 +205,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       setError({ field, message: errorSentence(apiError) });
       setSuggestedProvider(providerFor(config?.providers ?? [], pinned?.host ?? host, apiError.hint)?.name);
     } finally {
+      if (inFlight.current === controller) inFlight.current = null;
       setBusy(false);
       setAttempt(null);
     }
@@ -230,149 +277,110 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
           </p>
         ) : (
           <>
-            <div>
-              <label htmlFor="host" className="field-label">
-                Mail server (POP3)
-              </label>
-              <input
-                ref={(element) => {
-                  fieldRefs.current.host = element;
-                }}
-                id="host"
-                name="host"
-                type="text"
-                inputMode="url"
-                autoComplete="off"
-                autoCapitalize="none"
-                spellCheck={false}
-                placeholder="mail.example.org"
-                value={host}
-                onChange={(event) => setHost(event.target.value)}
-                aria-invalid={errorFor('host') ? true : undefined}
-                aria-describedby={describedBy('host')}
-                className="field-input"
-              />
-              <FieldError id="host-error" message={errorFor('host')} />
-            </div>
+            <FormField name="host" label="Mail server (POP3)" error={errorFor('host')}>
+              {(control) => (
+                <input
+                  {...control}
+                  ref={refFor('host')}
+                  type="text"
+                  inputMode="url"
+                  autoComplete="off"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                  placeholder="mail.example.org"
+                  value={host}
+                  onChange={(event) => setHost(event.target.value)}
+                />
+              )}
+            </FormField>
 
             <div className={`grid grid-cols-1 gap-4 ${security === 'auto' ? '' : 'sm:grid-cols-[1fr_7rem]'}`}>
-              <div>
-                <label htmlFor="security" className="field-label">
-                  Security
-                </label>
-                <select
-                  ref={(element) => {
-                    fieldRefs.current.security = element;
-                  }}
-                  id="security"
-                  name="security"
-                  value={security}
-                  onChange={(event) => {
-                    setSecurity(event.target.value as SecurityChoice);
-                    setAllowInsecure(false);
-                  }}
-                  aria-invalid={errorFor('security') ? true : undefined}
-                  aria-describedby={describedBy('security', 'security-hint')}
-                  className="field-input"
-                >
-                  <option value="auto">Auto (TLS, then STARTTLS)</option>
-                  <option value="tls">TLS (port 995)</option>
-                  <option value="starttls">STARTTLS (port 110)</option>
-                  <option value="none">None: plain, unencrypted</option>
-                </select>
-                <p id="security-hint" className="mt-1 text-xs text-slate-600 dark:text-slate-400">
-                  {security === 'auto'
+              <FormField
+                name="security"
+                label="Security"
+                error={errorFor('security')}
+                hint={
+                  security === 'auto'
                     ? 'Tries an encrypted connection on port 995, then STARTTLS on 110. Never sends your password in the clear.'
                     : security === 'none'
                       ? 'Only for servers on a network you trust.'
-                      : 'Your password travels encrypted.'}
-                </p>
-                <FieldError id="security-error" message={errorFor('security')} />
-              </div>
-              {security !== 'auto' ? (
-                <div>
-                  <label htmlFor="port" className="field-label">
-                    Port
-                  </label>
-                  <input
-                    ref={(element) => {
-                      fieldRefs.current.port = element;
+                      : 'Your password travels encrypted.'
+                }
+              >
+                {(control) => (
+                  <select
+                    {...control}
+                    ref={refFor('security')}
+                    value={security}
+                    onChange={(event) => {
+                      setSecurity(event.target.value as SecurityChoice);
+                      setAllowInsecure(false);
                     }}
-                    id="port"
-                    name="port"
-                    type="text"
-                    inputMode="numeric"
-                    pattern="[0-9]*"
-                    autoComplete="off"
-                    placeholder={String(defaults[security])}
-                    value={port}
-                    onChange={(event) => setPort(event.target.value.replace(/[^0-9]/g, ''))}
-                    aria-invalid={errorFor('port') ? true : undefined}
-                    aria-describedby={describedBy('port')}
-                    className="field-input"
-                  />
-                  <FieldError id="port-error" message={errorFor('port')} />
-                </div>
+                  >
+                    <option value="auto">Auto (TLS, then STARTTLS)</option>
+                    <option value="tls">TLS (port 995)</option>
+                    <option value="starttls">STARTTLS (port 110)</option>
+                    <option value="none">None: plain, unencrypted</option>
+                  </select>
+                )}
+              </FormField>
+              {security !== 'auto' ? (
+                <FormField name="port" label="Port" error={errorFor('port')}>
+                  {(control) => (
+                    <input
+                      {...control}
+                      ref={refFor('port')}
+                      type="text"
+                      inputMode="numeric"
+                      pattern="[0-9]*"
+                      autoComplete="off"
+                      placeholder={String(defaults[security])}
+                      value={port}
+                      onChange={(event) => setPort(event.target.value.replace(/[^0-9]/g, ''))}
+                    />
+                  )}
+                </FormField>
               ) : null}
             </div>
 
             {security === 'none' ? (
-              <InsecureWarning
-                checked={allowInsecure}
-                onChange={setAllowInsecure}
-                error={errorFor('allowInsecure')}
-                inputRef={(element) => {
-                  fieldRefs.current.allowInsecure = element;
-                }}
-              />
+              <InsecureWarning checked={allowInsecure} onChange={setAllowInsecure} error={errorFor('allowInsecure')} inputRef={refFor('allowInsecure')} />
             ) : null}
           </>
         )}
 
-        <div>
-          <label htmlFor="username" className="field-label">
-            User name
-          </label>
-          <input
-            ref={(element) => {
-              fieldRefs.current.username = element;
-            }}
-            id="username"
-            name="username"
-            type="text"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-            aria-invalid={errorFor('username') ? true : undefined}
-            aria-describedby={describedBy('username')}
-            className="field-input"
-          />
-          <FieldError id="username-error" message={errorFor('username')} />
-          {!pinned ? <ServerDiscoveryOffer state={discovery} applied={offerApplied} onUse={fillFromDiscovery} /> : null}
-        </div>
+        <FormField
+          name="username"
+          label="User name"
+          error={errorFor('username')}
+          after={!pinned ? <ServerDiscoveryOffer state={discovery} applied={offerApplied} onUse={fillFromDiscovery} /> : null}
+        >
+          {(control) => (
+            <input
+              {...control}
+              ref={refFor('username')}
+              type="text"
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              value={username}
+              onChange={(event) => setUsername(event.target.value)}
+            />
+          )}
+        </FormField>
 
-        <div>
-          <label htmlFor="password" className="field-label">
-            Password
-          </label>
-          <input
-            ref={(element) => {
-              fieldRefs.current.password = element;
-            }}
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-            aria-invalid={errorFor('password') ? true : undefined}
-            aria-describedby={describedBy('password')}
-            className="field-input"
-          />
-          <FieldError id="password-error" message={errorFor('password')} />
-        </div>
+        <FormField name="password" label="Password" error={errorFor('password')}>
+          {(control) => (
+            <input
+              {...control}
+              ref={refFor('password')}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+          )}
+        </FormField>
 
         {!pinned ? (
           <details className="text-sm">
@@ -397,14 +405,36 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
           </details>
         ) : null}
 
-        <button type="submit" className="btn btn-primary w-full py-2.5" disabled={busy} aria-describedby={busy ? 'login-progress' : undefined}>
-          {busy ? busyLabel : 'Log in'}
-        </button>
-        <p id="login-progress" role="status" className="sr-only">
-          {busy ? busyLabel : ''}
+        <div className="flex gap-2">
+          <button
+            ref={submitRef}
+            type="submit"
+            className="btn btn-primary min-w-0 flex-1 py-2.5"
+            disabled={busy}
+            aria-describedby={busy ? 'login-progress' : undefined}
+          >
+            {busy ? busyLabel : 'Log in'}
+          </button>
+          {busy ? (
+            <button type="button" className="btn btn-secondary py-2.5" onClick={cancelLogin}>
+              Cancel
+            </button>
+          ) : null}
+        </div>
+        <p id="login-progress" role="status" className={cancelled && !busy ? 'text-sm text-slate-700 dark:text-slate-300' : 'sr-only'}>
+          {busy ? busyLabel : cancelled ? 'Login cancelled. Change the settings and try again.' : ''}
         </p>
         <p className="text-xs text-slate-600 dark:text-slate-400">
           Your password stays on the Postern server only while you are logged in; it is never stored in this browser.
+          {remembered ? (
+            <>
+              {' '}
+              This browser remembers the server and user name from your last login.{' '}
+              <button type="button" className="underline underline-offset-2 hover:text-slate-900 dark:hover:text-slate-100" onClick={forgetSettings}>
+                Forget them
+              </button>
+            </>
+          ) : null}
         </p>
       </form>
     </div>

@@ -23,9 +23,14 @@ interface MessageListProps {
   openId: string | null;
   selected: ReadonlySet<string>;
   pending: ReadonlySet<string>;
-  onPeek: (index: number) => void;
+  /** Read state as this page knows it (the listing's, or changed here since). */
+  isSeen: (message: MessageSummary) => boolean;
+  hrefFor: (id: string) => string;
+  /** One click: opens a small message in full, peeks at a larger one. */
+  onActivate: (index: number) => void;
   onOpen: (index: number) => void;
-  onToggleSelect: (index: number, id: string) => void;
+  onToggleSelect: (index: number, id: string, range: boolean) => void;
+  onKeep: (id: string) => void;
   onCursor: (index: number) => void;
 }
 
@@ -93,7 +98,7 @@ export function MessageList(props: MessageListProps) {
   useEffect(() => {
     const index = focusWanted.current;
     if (index === null) return;
-    const button = scroller.current?.querySelector<HTMLButtonElement>(`button[data-row-index="${index}"]`);
+    const button = scroller.current?.querySelector<HTMLElement>(`[data-row-index="${index}"]`);
     if (button) {
       focusWanted.current = null;
       button.focus({ preventScroll: true });
@@ -120,9 +125,12 @@ export function MessageList(props: MessageListProps) {
             isOpen={message.id === openId}
             isSelected={selected.has(message.id)}
             isPending={pending.has(message.id)}
-            onPeek={props.onPeek}
+            isSeen={props.isSeen(message)}
+            href={props.hrefFor(message.id)}
+            onActivate={props.onActivate}
             onOpen={props.onOpen}
             onToggleSelect={props.onToggleSelect}
+            onKeep={props.onKeep}
             onFocusRow={props.onCursor}
           />
         ) : (

@@ -1,13 +1,16 @@
 'use client';
 
 import { useEffect, useState } from 'react';
+import { AlwaysDelete } from './always-delete';
 import { ApiError, getPreview, type MessagePreview, type MessageSummary } from './api-client';
+import { previewParts } from './api-panels';
 import { ErrorBanner } from './error-banner';
 import { formatSize, sizeClass } from './format-size';
 import { Icon } from './icon';
 import { LinkifiedText } from './linkified-text';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
+import { PeekParts } from './peek-parts';
 
 const LINE_CHOICES = [10, 20, 50, 100, 200, 500, 1000] as const;
 
@@ -18,10 +21,12 @@ interface PeekPaneProps {
   onDelete: () => void;
   onSource: () => void;
   onClose: () => void;
+  /** A rule was added from this message ("always delete mail like this"). */
+  onRuleAdded?: () => void;
 }
 
 /** Headers and the first lines from `TOP`: enough to decide whether the whole thing is worth fetching. */
-export function PeekPane({ message, isPending, onDownload, onDelete, onSource, onClose }: PeekPaneProps) {
+export function PeekPane({ message, isPending, onDownload, onDelete, onSource, onClose, onRuleAdded }: PeekPaneProps) {
   const [lines, setLines] = useState<number>(20);
   const [preview, setPreview] = useState<MessagePreview | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -77,6 +82,8 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
         ) : null}
       </div>
 
+      {current ? <PeekParts parts={previewParts(current)} messageSize={message.size} /> : null}
+
       <div className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div className="flex flex-wrap items-center gap-3 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
           <h3 className="text-sm font-semibold">First lines</h3>
@@ -126,6 +133,8 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
           )}
         </div>
       </div>
+
+      <AlwaysDelete from={message.from} onRuleAdded={onRuleAdded} />
     </section>
   );
 }

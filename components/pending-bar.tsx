@@ -9,20 +9,32 @@ interface PendingBarProps {
   onApply: () => void;
 }
 
-/** Marks are only marks until applied: say so, and offer both ways out. */
+/**
+ * Marks are only marks until applied: say so, and offer both ways out. The bar floats at the
+ * bottom of the window, over space the inbox keeps free for it (PENDING_BAR_SPACE), so marking a
+ * message never moves the rows under the pointer.
+ */
+/** Room kept below the inbox while the bar shows (Tailwind class): one line from 640 px wide, three short ones below. */
+export const PENDING_BAR_SPACE = 'pb-28 sm:pb-14';
+
 export function PendingBar({ count, busy, onUndo, onApply }: PendingBarProps) {
   if (count === 0) return null;
   return (
     <div
       role="region"
       aria-label="Pending deletions"
-      className="flex flex-wrap items-center gap-2 border-b border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 sm:px-4 dark:border-amber-800 dark:bg-amber-950/50 dark:text-amber-100"
+      className="fixed inset-x-0 bottom-0 z-20 flex min-h-14 flex-wrap items-center gap-2 border-t border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 shadow-[0_-2px_8px_rgba(0,0,0,0.08)] sm:px-4 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
     >
-      <Icon name="trash" className="h-4 w-4 shrink-0" />
-      <p className="min-w-0 flex-1" role="status" data-testid="pending-count">
-        <strong>{count.toLocaleString()}</strong> message{count === 1 ? '' : 's'} marked for deletion. Nothing is deleted
-        until you apply or log out.
+      <p className="flex min-w-0 basis-full items-center gap-2 sm:flex-1 sm:basis-auto" role="status" data-testid="pending-count">
+        <Icon name="trash" className="h-4 w-4 shrink-0" />
+        <span>
+          <strong>{count.toLocaleString()}</strong> message{count === 1 ? '' : 's'} marked for deletion
+          {/* The same point, shorter where the bar is narrow. */}
+          <span className="sm:hidden"> (deleted when you apply or log out).</span>
+          <span className="hidden sm:inline">. Nothing is deleted until you apply or log out.</span>
+        </span>
       </p>
+      <span className="ml-auto sm:hidden" />
       <button type="button" className="btn btn-secondary" onClick={onUndo} disabled={busy} aria-keyshortcuts="u">
         <Icon name="undo" />
         Undo

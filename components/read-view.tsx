@@ -1,7 +1,8 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, getMessage, rawUrl, type DownloadProgress as Progress, type FullMessage, type MessageSummary } from './api-client';
+import { AlwaysDelete } from './always-delete';
 import { AttachmentList } from './attachment-list';
 import { DownloadProgress } from './download-progress';
 import { ErrorBanner } from './error-banner';
@@ -11,6 +12,7 @@ import { LinkifiedText } from './linkified-text';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
 import { ReadableText } from './readable-text';
+import { replyLink } from './reply-link';
 
 interface ReadViewProps {
   summary: MessageSummary;
@@ -18,12 +20,18 @@ interface ReadViewProps {
   onDelete: () => void;
   onSource: () => void;
   onClose: () => void;
+  /** Takes the deletion mark off this message. */
+  onKeep?: () => void;
+  /** The whole message arrived: the server now counts it as read. */
+  onLoaded?: (id: string) => void;
+  seen?: boolean;
+  onMarkSeen?: (seen: boolean) => void;
 }
 
 type BodyTab = 'html' | 'text';
 
 /** The whole message (`RETR`), with progress while it streams in. */
-export function ReadView({ summary, isPending, onDelete, onSource, onClose }: ReadViewProps) {
+export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKeep, onLoaded, seen, onMarkSeen }: ReadViewProps) {
   const [remoteImages, setRemoteImages] = useState(false);
   const [loaded, setLoaded] = useState<{ key: string; message: FullMessage } | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -37,12 +45,17 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
     setLoaded(null);
   }, [summary.id]);
 
+  const onLoadedRef = useRef(onLoaded);
+  onLoadedRef.current = onLoaded;
   useEffect(() => {
     const controller = new AbortController();
     setError(null);
     setProgress(null);
     getMessage(summary.id, { remoteImages, signal: controller.signal, onProgress: setProgress })
-      .then((result) => setLoaded({ key: `${summary.id}:${remoteImages}`, message: result }))
+      .then((result) => {
+        setLoaded({ key: `${summary.id}:${remoteImages}`, message: result });
+        onLoadedRef.current?.(summary.id);
+      })
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
         setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
@@ -60,7 +73,23 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
 
   return (
     <article aria-labelledby="read-heading" className="flex flex-col gap-4" data-testid="read-view">
-      <MessageActions title="Message" onClose={onClose} onDelete={onDelete} onSource={onSource} isPending={isPending} />
+      <MessageActions
+        title="Message"
+        onClose={onClose}
+        onDelete={onDelete}
+        onSource={onSource}
+        isPending={isPending}
+        onKeep={onKeep}
+        seen={current ? seen : undefined}
+        onMarkSeen={onMarkSeen}
+      >
+        {current ? (
+          <a href={replyLink(current)} className="btn btn-secondary" data-testid="reply-link">
+            <Icon name="reply" />
+            <span className="sr-only sm:not-sr-only">Reply in my mail app</span>
+          </a>
+        ) : null}
+      </MessageActions>
       <MessageHeaderPanel
         headingId="read-heading"
         subject={current?.subject ?? summary.subject}
@@ -140,6 +169,8 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose }: Re
           <AttachmentList messageId={summary.id} attachments={current.attachments} />
         </>
       ) : null}
+      {/* Mount point of the panels (h/i11-panels): a rule from this message. */}
+      <AlwaysDelete from={summary.from} />
     </article>
   );
 }

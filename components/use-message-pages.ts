@@ -129,6 +129,18 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     [state.pages],
   );
 
+  /** Where a loaded row is in the list, or null when it is not among the pages loaded. */
+  const indexOf = useCallback(
+    (id: string): number | null => {
+      for (const [page, rows] of state.pages) {
+        const at = rows.findIndex((row) => row.id === id);
+        if (at >= 0) return page * PAGE_SIZE + at;
+      }
+      return null;
+    },
+    [state.pages],
+  );
+
   /**
    * The first page for the current filter and generation is in: what the list shows is what was
    * asked for. (Right after a change, one render still shows the previous pages.)
@@ -157,5 +169,5 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     });
   }, []);
 
-  return { ...state, settled, rowAt, ensureRange, retry, forget };
+  return { ...state, settled, rowAt, indexOf, ensureRange, retry, forget };
 }

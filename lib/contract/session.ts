@@ -100,7 +100,7 @@ export type CommitAnswer = z.infer<typeof commitAnswerSchema>;
 export const serverConfigSchema = z.object({
   pinned: z.object({ host: z.string(), port: z.number().int(), security: securitySchema }).nullable(),
   defaults: z.object({ port: z.record(securitySchema, z.number().int()) }),
-  /** "Sign in with …" providers configured on the server (nothing secret: no client ids, no endpoints). */
+  /** "Sign in with …" providers configured on the server: nothing secret (no client ids, no endpoints). */
   providers: z.array(z.object({ name: z.string(), label: z.string(), host: z.string() })).optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;

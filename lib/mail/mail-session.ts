@@ -295,6 +295,21 @@ export class MailSession {
   }
 
   /**
+   * Takes the mark off these messages only. POP3 has only RSET, which undoes every mark: so RSET,
+   * then DELE the others again (they keep their numbers within the session). Ids not marked are ignored.
+   */
+  async unmark(ids: readonly string[]): Promise<string[]> {
+    return this.run(async (client) => {
+      const restored = [...new Set(ids)].filter((id) => this.pending.has(id));
+      if (restored.length === 0) return [];
+      await client.rset();
+      await this.pending.remove(restored);
+      await this.reapplyMarks(client);
+      return restored;
+    });
+  }
+
+  /**
    * QUIT applies the marks; then log in again for a fresh snapshot. The
    * deletions are reported even when that login is refused or fails: they
    * were made. The session stays usable, with the snapshot as it was minus

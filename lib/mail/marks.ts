@@ -31,6 +31,11 @@ export class Marks implements Iterable<string> {
     await this.save();
   }
 
+  async remove(ids: Iterable<string>): Promise<void> {
+    for (const id of ids) this.ids.delete(id);
+    await this.save();
+  }
+
   async clear(): Promise<void> {
     this.ids.clear();
     await this.save();

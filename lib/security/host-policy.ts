@@ -139,7 +139,21 @@ export function parseHostPolicy(allowedHosts: string, allowedPorts: string): Hos
   return { allowedNames, allowedNets, ports };
 }
 
-const REFUSED = 'That mail server is not allowed here.';
+const REFUSED = 'This server is not allowed here.';
+
+/** The allowed ports in words ("110, 995, 1024–65535"): the deployment's configuration, no secret. */
+export function describePorts(policy: HostPolicy): string {
+  return policy.ports.map(([low, high]) => (low === high ? String(low) : `${low}–${high}`)).join(', ');
+}
+
+/**
+ * A refused port can be named with the allowed list: it is decided from configuration alone,
+ * before any look-up or connection, so it tells nothing about the network behind the app.
+ */
+function portRefused(policy: HostPolicy, port: number): AppError {
+  const allowed = describePorts(policy);
+  return new AppError('HOST_NOT_ALLOWED', allowed ? `Port ${port} is not allowed here; allowed: ${allowed}.` : `Port ${port} is not allowed here.`);
+}
 
 export function portAllowed(policy: HostPolicy, port: number): boolean {
   return policy.ports.some(([low, high]) => port >= low && port <= high);
@@ -167,7 +181,7 @@ export async function checkServer(
   port: number,
   resolve: Resolver = systemResolver,
 ): Promise<string> {
-  if (!portAllowed(policy, port)) throw new AppError('HOST_NOT_ALLOWED', REFUSED);
+  if (!portAllowed(policy, port)) throw portRefused(policy, port);
   const literal = canonicalAddress(host);
   let addresses: string[];
   if (literal) {

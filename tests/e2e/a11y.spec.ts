@@ -66,10 +66,10 @@ test.describe('accessibility (axe-core): no serious or critical violations', () 
     await expect(page.getByRole('main')).toBeVisible();
     await expect(page.getByRole('search')).toBeVisible();
     await expect(page.getByRole('list', { name: 'Messages' })).toBeVisible();
-    // Tab order: the account actions, then the filter, then the list.
+    // Tab order: the account actions (refresh, the three panels, shortcuts, log out), then the filter, then the list.
     await page.getByRole('button', { name: /^Refresh/ }).focus();
     const order: string[] = [];
-    for (let step = 0; step < 6; step += 1) {
+    for (let step = 0; step < 9; step += 1) {
       await page.keyboard.press('Tab');
       order.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.id || document.activeElement?.textContent?.trim() || ''));
     }

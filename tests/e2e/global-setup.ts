@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startApp, type RunningApp } from '../support/app-server';
 import { hostileFixture, wideMessage } from '../support/hostile-mail';
-import { demoMaildrop, sampleMaildrop, smallMessages } from '../support/maildrop';
+import { bigMessage, demoMaildrop, sampleMaildrop, smallMessages } from '../support/maildrop';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
 import { dovecotOAuth2Settings, startOidcProvider, type RunningOidcProvider } from '../support/servers/oidc-provider';
 import { STATE_ENV, type HarnessState } from './support/harness-state';
@@ -104,7 +104,12 @@ export default async function globalSetup(): Promise<void> {
       { name: USERS.demo, password: PASSWORD, messages: demoMaildrop().map((message) => message.raw) },
       { name: USERS.empty, password: PASSWORD, messages: [] },
       { name: USERS.many, password: PASSWORD, messages: smallMessages(10_000).map((message) => message.raw) },
+      // The sample plus one message over the 256 KB that one click reads in full.
+      { name: USERS.flow, password: PASSWORD, messages: [...sample, bigMessage(400_000).raw] },
+      { name: USERS.flowPhone, password: PASSWORD, messages: [...sample, bigMessage(400_000).raw] },
       { name: USERS.hostile, password: PASSWORD, messages: [hostileFixture('bidi-invoice'), wideMessage(5000)] },
+      { name: USERS.rules, password: PASSWORD, messages: sample },
+      { name: USERS.rulesPhone, password: PASSWORD, messages: sample },
     ],
     // Several browsers log in as different users at once, all from 127.0.0.1.
     maxUserIpConnections: 50,
@@ -121,6 +126,9 @@ export default async function globalSetup(): Promise<void> {
       POP3_ALLOWED_HOSTS: '127.0.0.1,localhost',
       POP3_ALLOWED_PORTS: '1024-65535',
       POP3_TLS_CA_FILE: caFile,
+      // Every browser here is 127.0.0.1: the default 30 logins per 10 minutes is less than the
+      // whole suite needs now that some tests log in on purpose (a new tab, a remembered form).
+      POSTERN_LOGINS_PER_CLIENT: '500',
     };
     apps.push(await startApp(common));
     apps.push(await startApp({ ...common, POP3_SERVER: `localhost:${dovecot.tlsPort}:tls` }));

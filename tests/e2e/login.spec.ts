@@ -41,10 +41,17 @@ test.describe('logging in', () => {
 
   test('a blocked host is refused before any connection, next to the host field', async ({ state, loginPage, snap }) => {
     await loginPage.goto(state.appUrl);
-    await loginPage.logIn({ host: '10.0.0.1', security: 'tls', port: 995, username: 'someone', password: 'whatever' });
-    await expect(loginPage.fieldError('host')).toHaveText(/That server \(or port\) is not allowed here\./);
+    // A port the policy allows (1024-65535 here), so it is the host that is refused.
+    await loginPage.logIn({ host: '10.0.0.1', security: 'tls', port: 1995, username: 'someone', password: 'whatever' });
+    await expect(loginPage.fieldError('host')).toHaveText(/^⚠?This server is not allowed here\.$/);
     await expect(loginPage.host).toHaveAttribute('aria-invalid', 'true');
     await snap('login-error-host');
+  });
+
+  test('a refused port is named with the ports allowed, not blamed on the server', async ({ state, loginPage }) => {
+    await loginPage.goto(state.appUrl);
+    await loginPage.logIn({ host: 'localhost', security: 'tls', port: 995, username: 'someone', password: 'whatever' });
+    await expect(loginPage.fieldError('host')).toHaveText(/^⚠?Port 995 is not allowed here; allowed: 1024–65535\.$/);
   });
 
   test('auto mode tries TLS on 995, then STARTTLS on 110, and reports what stopped it', async ({ state, loginPage }) => {

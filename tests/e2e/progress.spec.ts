@@ -11,7 +11,7 @@ test('a large message shows download progress while RETR streams it', async ({ p
     await inbox.waitForList();
     await inbox.minSize.selectOption({ label: '1 MB' });
     await expect(inbox.rows).toHaveCount(1);
-    await inbox.rows.first().locator('button[data-row-index]').click();
+    await inbox.rows.first().locator('[data-row-index]').click();
     await pane.downloadWhole.click();
 
     await expect(pane.read.getByText(/^\d+(\.\d)? (KB|MB) of 7\.8 MB \(\d+%\)$/)).toBeVisible({ timeout: 30_000 });

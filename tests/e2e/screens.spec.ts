@@ -23,7 +23,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(big).toContainText(/MB/);
       await expect(big.getByText('Large message,')).toBeAttached();
       await snap(`demo-inbox-large-filter${suffix}`);
-      await big.locator('button[data-row-index]').click();
+      await big.locator('[data-row-index]').click();
       await expect(pane.downloadWhole).toHaveText(/Download whole message \(\d+(\.\d)? MB\)/);
       await snap(`demo-peek-large${suffix}`);
 

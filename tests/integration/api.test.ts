@@ -156,11 +156,12 @@ describe('login', () => {
 
   test('private, link-local and odd spellings of addresses are refused alike', async () => {
     for (const host of ['10.0.0.1', '169.254.169.254', '192.168.1.1', '::ffff:10.0.0.1', '0x0a000001', '167772161', '[fd00::1]']) {
-      const response = await new HttpClient(app.url).post('/api/session', { host, port: 995, security: 'tls', username: 'a', password: 'b' });
+      // A port the policy allows, so that it is the address that is refused.
+      const response = await new HttpClient(app.url).post('/api/session', { host, port: 1995, security: 'tls', username: 'a', password: 'b' });
       assert.equal(response.status, 403, host);
       const body = response.json<{ error: { code: string; message: string } }>();
       assert.equal(body.error.code, 'HOST_NOT_ALLOWED');
-      assert.equal(body.error.message, 'That mail server is not allowed here.');
+      assert.equal(body.error.message, 'This server is not allowed here.');
     }
   });
 
@@ -168,6 +169,8 @@ describe('login', () => {
     const response = await new HttpClient(app.url).post('/api/session', { host: '127.0.0.1', port: 22, security: 'tls', username: 'a', password: 'b' });
     assert.equal(response.status, 403);
     assert.equal(errorCode(response), 'HOST_NOT_ALLOWED');
+    // The port is named with the allowed ones: configuration, decided before any connection.
+    assert.match(response.json<{ error: { message: string } }>().error.message, /^Port 22 is not allowed here; allowed: .+\.$/);
   });
 
   test('repeated failures against one account are RATE_LIMITED with Retry-After', async () => {

@@ -20,6 +20,12 @@ export const POST = route(async (request) => {
   // A new login replaces any session this browser had (and a new id is issued).
   const previous = sessionToken(request);
   const session = await login(body, clientAddress(request, hops));
+  if (request.signal.aborted) {
+    // The person cancelled (or left) while the login ran: nobody will receive this cookie, so the
+    // session must not outlive the request holding a connection and the password (here or in the store).
+    await serverContext().sessions.end(session.token);
+    throw new AppError('INVALID_INPUT', 'The login was cancelled.');
+  }
   if (previous && previous !== session.token) await serverContext().sessions.end(previous);
   return json({ session: sessionView(session) } satisfies LoginAnswer, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request, hops)) } });
 });

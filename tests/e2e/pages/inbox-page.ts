@@ -42,9 +42,12 @@ export class InboxPage {
     return this.rows.filter({ hasText: text });
   }
 
-  /** The main button of a row (click = peek, double click = open). */
+  /**
+   * The main control of a row, a link to the message: one click reads a small message (up to
+   * 256 KB) in full and peeks at a larger one; double click reads in full; Ctrl-click opens a new tab.
+   */
   rowButton(text: string | RegExp): Locator {
-    return this.row(text).locator('button[data-row-index]');
+    return this.row(text).locator('[data-row-index]');
   }
 
   rowCheckbox(text: string | RegExp): Locator {
@@ -55,15 +58,22 @@ export class InboxPage {
   async visibleSubjects(): Promise<string[]> {
     return this.rows.evaluateAll((rows) =>
       rows
-        .map((row) => ({ top: row.getBoundingClientRect().top, text: row.querySelector('button span span:nth-child(2) span')?.textContent ?? '' }))
+        .map((row) => ({ top: row.getBoundingClientRect().top, text: row.querySelector('[data-testid="row-subject"]')?.textContent?.trim() ?? '' }))
         .sort((a, b) => a.top - b.top)
         .map((row) => row.text),
     );
   }
 
+  /** Peeks (TOP, never RETR) at any message, small or large: Space on the row. */
   async peek(text: string | RegExp): Promise<void> {
-    await this.rowButton(text).click();
+    await this.rowButton(text).focus();
+    await this.page.keyboard.press(' ');
     await expect(this.page.getByTestId('peek-pane')).toBeVisible();
+  }
+
+  /** One click on the row, as a person does. */
+  async click(text: string | RegExp, modifiers?: Array<'Shift' | 'Control'>): Promise<void> {
+    await this.rowButton(text).click({ modifiers });
   }
 
   async open(text: string | RegExp): Promise<void> {

@@ -25,8 +25,16 @@ export const USERS = {
   empty: 'empty',
   /** 10,000 small messages: the list must stay smooth. */
   many: 'many',
+  /** Issue 11's inbox flow at desktop width: URLs, one-click reading, delete-and-next, undo one, read state. */
+  flow: 'flow',
+  /** The same flow at phone width (its own account: read state and marks are per account). */
+  flowPhone: 'flow-phone',
   /** Mail written to break a reader (tests/support/hostile-mail.ts): bidi names, a MIME tree too wide to display. */
   hostile: 'hostile',
+  /** Rules, proposals and Apply at desktop width (rules are per account: one account per width). */
+  rules: 'rules',
+  /** The same at phone width. */
+  rulesPhone: 'rulesphone',
 } as const;
 
 export type UserName = (typeof USERS)[keyof typeof USERS];

@@ -53,6 +53,24 @@ describe('host policy', () => {
     assert.equal(await refusal(checkServer(deny, '93.184.216.34', 22)), 'HOST_NOT_ALLOWED');
   });
 
+  test('a refused port is named with the allowed ones; a refused host says only that, whatever rule matched', async () => {
+    const messageOf = async (promise: Promise<unknown>) => {
+      try {
+        await promise;
+      } catch (error) {
+        assert.ok(error instanceof AppError);
+        return error.message;
+      }
+      return 'allowed';
+    };
+    const ranges = parseHostPolicy('', '110,995,1024-65535');
+    assert.equal(await messageOf(checkServer(ranges, '93.184.216.34', 25)), 'Port 25 is not allowed here; allowed: 110, 995, 1024–65535.');
+    for (const host of ['127.0.0.1', '10.0.0.1', '[::1]']) {
+      assert.equal(await messageOf(checkServer(deny, host, 995)), 'This server is not allowed here.', host);
+    }
+    assert.equal(await messageOf(checkServer(deny, 'evil.example', 995, async () => ['192.168.0.1'])), 'This server is not allowed here.');
+  });
+
   test('POP3_ALLOWED_HOSTS opens names, addresses and CIDR ranges', async () => {
     const policy = parseHostPolicy('localhost, 10.0.0.0/8, 192.168.1.5', '110,995,1024-65535');
     assert.equal(await checkServer(policy, 'localhost', 995, async () => ['127.0.0.1']), '127.0.0.1');

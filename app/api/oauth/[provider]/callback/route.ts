@@ -27,7 +27,7 @@ export async function GET(request: Request, context: Context): Promise<Response>
     const signIn = await finishAuthorization(provider, query, pending);
     const previous = sessionToken(request);
     const session = await oauthLogin(provider, signIn, clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS));
-    if (previous) serverContext().pool.remove(previous);
+    if (previous && previous !== session.token) await serverContext().sessions.end(previous);
     return redirect('/', [sessionCookie(session.token, isHttps(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS)), clearedFlowCookie(request)]);
   } catch (error) {
     return signInFailed(request, provider.name, error);

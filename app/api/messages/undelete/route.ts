@@ -1,0 +1,12 @@
+import { readJson } from '@/lib/http/request-guards';
+import { json, parseInput, requireSession, route } from '@/lib/http/route';
+import { deleteBody } from '../schema';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/** `{ids}` → `{restored}`: the deletion marks taken off these messages; every other mark stays. */
+export const POST = route(async (request) => {
+  const body = parseInput(deleteBody, await readJson(request, 1024 * 1024));
+  return json({ restored: await (await requireSession(request)).unmark(body.ids) });
+});

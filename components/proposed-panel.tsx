@@ -1,0 +1,145 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { ApiError, deleteMessages, type MessageSummary } from './api-client';
+import { listProposed, type ProposedMessage } from './api-panels';
+import { ErrorBanner } from './error-banner';
+import { displayName } from './format-address';
+import { formatSize } from './format-size';
+import { PanelSheet } from './panel-sheet';
+
+/** At most this many proposals are listed and marked at once (50 pages of the API's 200). */
+export const MAX_PROPOSED = 10_000;
+
+interface ProposedPanelProps {
+  open: boolean;
+  onClose: () => void;
+  /** Messages already marked in this session (shown as such, not marked twice). */
+  pending: ReadonlySet<string>;
+  /** The button was pressed and these were marked: the inbox shows them pending, Apply applies them. */
+  onMarked: (ids: string[]) => void;
+  /** Look at one proposed message in the peek (the panel closes). */
+  onPeek?: (message: MessageSummary) => void;
+  /** Open the rules editor. */
+  onEditRules: () => void;
+}
+
+function plural(count: number, word: string): string {
+  return `${count.toLocaleString()} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * What the rules propose to delete, each with its reason, and ONE button that marks them.
+ * Until it is pressed nothing is marked; after, Apply works as for any mark.
+ */
+export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEditRules }: ProposedPanelProps) {
+  const [list, setList] = useState<{ total: number; messages: ProposedMessage[] } | null>(null);
+  const [error, setError] = useState<{ error: ApiError; context: string } | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [marking, setMarking] = useState(false);
+  const [status, setStatus] = useState('');
+
+  useEffect(() => {
+    if (!open) return;
+    const controller = new AbortController();
+    setList(null);
+    setError(null);
+    setStatus('');
+    listProposed(MAX_PROPOSED, controller.signal)
+      .then(setList)
+      .catch((cause: unknown) => {
+        if (controller.signal.aborted) return;
+        setError({ error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0), context: 'The proposals could not be loaded.' });
+      });
+    return () => controller.abort();
+  }, [open, attempt]);
+
+  const unmarked = list ? list.messages.filter((message) => !pending.has(message.id)) : [];
+
+  const markAll = async () => {
+    if (unmarked.length === 0 || marking) return;
+    setMarking(true);
+    setError(null);
+    try {
+      const marked = await deleteMessages(unmarked.map((message) => message.id));
+      onMarked(marked);
+      setStatus(`${plural(marked.length, 'message')} marked for deletion. “Apply now” deletes them from the server; “Undo” keeps them.`);
+    } catch (cause) {
+      setError({ error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0), context: 'Marking the proposed messages failed.' });
+    } finally {
+      setMarking(false);
+    }
+  };
+
+  return (
+    <PanelSheet
+      open={open}
+      onClose={onClose}
+      title="Proposed for deletion"
+      headingId="proposed-heading"
+      testId="proposed-panel"
+      description="What your rules propose, from headers alone. Nothing is marked until you press the button."
+    >
+      <div className="flex flex-wrap items-center gap-2">
+        <button type="button" className="btn btn-danger" onClick={() => void markAll()} disabled={!list || unmarked.length === 0 || marking}>
+          {marking ? 'Marking…' : `Mark ${unmarked.length.toLocaleString()} proposed`}
+        </button>
+        <button type="button" className="btn btn-secondary" onClick={onEditRules}>
+          Edit rules
+        </button>
+      </div>
+      <p role="status" className="mt-3 min-h-5 text-sm text-slate-700 dark:text-slate-300">
+        {status}
+      </p>
+      {error ? <ErrorBanner error={error.error} context={error.context} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+
+      {list === null && !error ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400" aria-busy="true">
+          Looking at the headers…
+        </p>
+      ) : null}
+
+      {list && list.messages.length === 0 ? (
+        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="no-proposals">
+          No rule proposes anything right now.
+        </p>
+      ) : null}
+
+      {list && list.total > list.messages.length ? (
+        <p className="mb-2 text-sm text-amber-800 dark:text-amber-300">
+          Showing the first {list.messages.length.toLocaleString()} of {list.total.toLocaleString()}; the button marks those shown.
+        </p>
+      ) : null}
+
+      {list && list.messages.length > 0 ? (
+        <ul aria-label="Proposed messages" className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+          {list.messages.map((message) => {
+            const marked = pending.has(message.id);
+            const subject = message.subject || '(no subject)';
+            return (
+              <li key={message.id} className="px-3 py-2.5" data-testid="proposed-row">
+                <div className="flex items-baseline gap-2">
+                  <p className="min-w-0 flex-1 truncate text-sm font-medium">
+                    {onPeek ? (
+                      <button type="button" className="max-w-full truncate text-left underline-offset-2 hover:underline" onClick={() => onPeek(message)}>
+                        {subject}
+                      </button>
+                    ) : (
+                      subject
+                    )}
+                  </p>
+                  <span className="shrink-0 text-xs text-slate-600 tabular-nums dark:text-slate-400">{formatSize(message.size)}</span>
+                </div>
+                <p className="truncate text-sm text-slate-700 dark:text-slate-300">{displayName(message.from)}</p>
+                <p className="mt-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="proposal-reason">
+                  <span className="font-medium">{message.proposal?.rule ?? 'Rule'}:</span> {message.proposal?.reason ?? ''}
+                  {marked ? <span className="ml-2 rounded bg-red-100 px-1.5 py-0.5 text-red-900 dark:bg-red-950 dark:text-red-100">marked</span> : null}
+                </p>
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+    </PanelSheet>
+  );
+}
