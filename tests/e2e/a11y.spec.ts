@@ -36,6 +36,7 @@ async function seriousViolations(page: Page, ...scope: string[]) {
       ),
     [scope, AXE_OPTIONS] as const,
   );
+  // AXE_TIMING=1 prints each scan's time, to measure the scans on a loaded machine.
   if (process.env.AXE_TIMING) console.log(`axe: ${Date.now() - started} ms${scope.length ? ` in ${scope.join(', ')}` : ''}`);
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
@@ -46,7 +47,7 @@ const READING_PANE = 'section[aria-label="Reading pane"]';
 const LIST_COLUMN = 'section[aria-labelledby="inbox-heading"]';
 
 test.describe('accessibility (axe-core): no serious or critical violations', () => {
-  // Several whole-page scans per test: CPU-bound work that a busy 2-core machine slows several-fold.
+  // Several scans per test: CPU-bound work that a busy 2-core machine slows several-fold.
   test.describe.configure({ timeout: 150_000 });
 
   for (const scheme of ['light', 'dark'] as const) {
