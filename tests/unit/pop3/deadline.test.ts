@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, describe, mock, test } from 'node:test';
 import { Deadline } from '../../../lib/pop3/deadline';
 
 /** Keeps the event loop alive while a test waits on the deadline's (unref'd) timer. */
@@ -7,40 +7,54 @@ async function wait(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * A simulated clock (setTimeout and Date): the budgets below are a few tens of milliseconds, and a
+ * busy machine can hold a real test up for longer than that between two of its lines.
+ */
+function simulatedClock(): (ms: number) => void {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  return (ms) => mock.timers.tick(ms);
+}
+
 describe('Deadline', () => {
-  test('fires once the base budget is spent', async () => {
+  afterEach(() => mock.timers.reset());
+
+  test('fires once the base budget is spent', () => {
+    const advance = simulatedClock();
     let fired = 0;
     const deadline = new Deadline(50, 0, () => fired++);
     deadline.start();
-    await wait(20);
+    advance(49);
     assert.equal(fired, 0);
-    await wait(80);
+    advance(1);
     assert.equal(fired, 1);
   });
 
-  test('bytes received earn time, in proportion', async () => {
+  test('bytes received earn time, in proportion', () => {
+    const advance = simulatedClock();
     let fired = 0;
     const deadline = new Deadline(40, 1, () => fired++);
     deadline.start();
     deadline.addBytes(60); // 40 + 60 ms
-    await wait(70);
+    advance(99);
     assert.equal(fired, 0);
-    await wait(80);
+    advance(1);
     assert.equal(fired, 1);
   });
 
-  test('paused time (our consumer being slow) does not count', async () => {
+  test('paused time (our consumer being slow) does not count', () => {
+    const advance = simulatedClock();
     let fired = 0;
     const deadline = new Deadline(60, 0, () => fired++);
     deadline.start();
-    await wait(30);
+    advance(30);
     deadline.pause();
-    await wait(100);
+    advance(100);
     assert.equal(fired, 0);
     deadline.resume();
-    await wait(10);
+    advance(29);
     assert.equal(fired, 0);
-    await wait(60);
+    advance(1);
     assert.equal(fired, 1);
   });
 
