@@ -189,6 +189,18 @@ function processes(): ProcessInfo[] {
   return found;
 }
 
+/**
+ * Whether `process` was started (directly or not) by this test process. The package-path markers of
+ * popa3d and Courier are the same for every copy of them on the machine, and other test runs on it
+ * may have theirs running at this very moment: those are not ours to find.
+ */
+function startedByUs(candidate: ProcessInfo, all: ReadonlyMap<number, ProcessInfo>): boolean {
+  for (let current: ProcessInfo | undefined = candidate, hops = 0; current && hops < 64; current = all.get(current.ppid), hops++) {
+    if (current.ppid === process.pid) return true;
+  }
+  return false;
+}
+
 function uidOf(name: string): number | undefined {
   const result = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
   return result.status === 0 ? Number(result.stdout.split(':')[2]) : undefined;
@@ -568,8 +580,13 @@ describe('interop harnesses', { concurrency: true, timeout: 180_000 }, () => {
       it('stop() leaves no process, user or spool file behind', async () => {
         const uids = harness.systemUsers ? [uidOf(alice), uidOf(bob)] : [];
         assert.ok(uids.every((uid) => uid !== undefined));
-        const ownProcesses = (): ProcessInfo[] =>
-          processes().filter((p) => p.cmdline.includes(harness.processMarker) || uids.includes(p.uid));
+        // Ours: a process of this server that this test process started, or one running as our test users
+        // (a session whose daemon is gone is re-parented, but keeps its user).
+        const ownProcesses = (): ProcessInfo[] => {
+          const all = processes();
+          const byPid = new Map(all.map((p) => [p.pid, p]));
+          return all.filter((p) => (p.cmdline.includes(harness.processMarker) && startedByUs(p, byPid)) || uids.includes(p.uid));
+        };
         // A session still open at stop() must not survive it.
         const open = await login(server, alice, 'alice-Secret.1');
         assert.ok(ownProcesses().length > 0, 'the server runs before stop()');

@@ -1,53 +1,60 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, mock, test } from 'node:test';
+import { afterEach, describe, mock, test } from 'node:test';
 import { Deadline } from '../../../lib/pop3/deadline';
 
+/** Keeps the event loop alive while a test waits on the deadline's (unref'd) timer. */
+async function wait(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
- * Time moves only when the test says so (node:test's mocked setTimeout and Date): the
- * assertions are about the deadline's arithmetic, and a busy machine that wakes a real
- * timer 50 ms late must not decide them.
+ * A simulated clock (setTimeout and Date): the budgets below are a few tens of milliseconds, and a
+ * busy machine can hold a real test up for longer than that between two of its lines.
  */
-function wait(ms: number): void {
-  mock.timers.tick(ms);
+function simulatedClock(): (ms: number) => void {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  return (ms) => mock.timers.tick(ms);
 }
 
 describe('Deadline', () => {
-  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
   afterEach(() => mock.timers.reset());
 
-  test('fires once the base budget is spent', async () => {
+  test('fires once the base budget is spent', () => {
+    const advance = simulatedClock();
     let fired = 0;
     const deadline = new Deadline(50, 0, () => fired++);
     deadline.start();
-    wait(20);
+    advance(49);
     assert.equal(fired, 0);
-    wait(80);
+    advance(1);
     assert.equal(fired, 1);
   });
 
-  test('bytes received earn time, in proportion', async () => {
+  test('bytes received earn time, in proportion', () => {
+    const advance = simulatedClock();
     let fired = 0;
     const deadline = new Deadline(40, 1, () => fired++);
     deadline.start();
     deadline.addBytes(60); // 40 + 60 ms
-    wait(70);
+    advance(99);
     assert.equal(fired, 0);
-    wait(80);
+    advance(1);
     assert.equal(fired, 1);
   });
 
-  test('paused time (our consumer being slow) does not count', async () => {
+  test('paused time (our consumer being slow) does not count', () => {
+    const advance = simulatedClock();
     let fired = 0;
     const deadline = new Deadline(60, 0, () => fired++);
     deadline.start();
-    wait(30);
+    advance(30);
     deadline.pause();
-    wait(100);
+    advance(100);
     assert.equal(fired, 0);
     deadline.resume();
-    wait(10);
+    advance(29);
     assert.equal(fired, 0);
-    wait(60);
+    advance(1);
     assert.equal(fired, 1);
   });
 
@@ -56,7 +63,7 @@ describe('Deadline', () => {
     const deadline = new Deadline(20, 0, () => fired++);
     deadline.start();
     deadline.clear();
-    wait(50);
+    await wait(50);
     assert.equal(fired, 0);
   });
 
@@ -64,15 +71,13 @@ describe('Deadline', () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);
-    // Real timers here: the point is what Node's own setTimeout does with a delay it cannot hold.
-    mock.timers.reset();
     let fired = 0;
     const deadline = new Deadline(1e13, 0, () => fired++);
     try {
       deadline.start();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await wait(50);
       assert.equal(fired, 0);
-      assert.deepEqual(warnings.map((w) => w.name).filter((name) => name !== 'ExperimentalWarning'), []); // mock.timers warns that it is experimental
+      assert.deepEqual(warnings.map((w) => w.name), []);
     } finally {
       deadline.clear();
       process.off('warning', onWarning);
