@@ -114,7 +114,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     output: () => output,
     stop: async () => {
       process.off('exit', killOnExit);
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return; // already gone (a test may kill it)
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
