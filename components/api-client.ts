@@ -5,7 +5,50 @@
 
 import type { AppErrorCode } from '@/lib/errors';
 
-export type Security = 'tls' | 'starttls' | 'none';
+/** The response and request shapes are the one contract module's (a type-only import: no zod in the bundle). */
+import type {
+  Address,
+  AttachmentInfo,
+  FullMessage,
+  HeaderField,
+  MessagePage,
+  MessagePreview,
+  MessageSummary,
+  PreviewPart,
+  Proposal,
+  Rule,
+  RuleMatch,
+  RulesBody,
+  SeenAnswer,
+  SeenBody,
+  Security,
+  ServerPanel,
+  SessionInfo,
+  SessionPolicies,
+  TranscriptLine,
+} from '@/lib/contract';
+export type {
+  Address,
+  AttachmentInfo,
+  FullMessage,
+  HeaderField,
+  MessagePage,
+  MessagePreview,
+  MessageSummary,
+  PreviewPart,
+  Proposal,
+  Rule,
+  RuleMatch,
+  RulesBody,
+  SeenAnswer,
+  SeenBody,
+  Security,
+  ServerPanel,
+  SessionInfo,
+  SessionPolicies,
+  TranscriptLine,
+};
+
 export type AuthMechanism = 'auto' | 'user' | 'apop' | 'sasl-plain';
 
 /** The server's codes come from the one table on the server (a type-only import: nothing of lib/ is bundled). */
@@ -48,38 +91,9 @@ export class ApiError extends Error {
   }
 }
 
-export interface Address {
-  name: string;
-  address: string;
-}
 
-export interface HeaderField {
-  name: string;
-  value: string;
-}
 
-export interface SessionInfo {
-  host: string;
-  port: number;
-  security: Security;
-  username: string;
-  capabilities: string[];
-  count: number;
-  size: number;
-  mechanism?: string;
-  pendingDeletion: string[];
-  /**
-   * What the server said about its policies (RFC 2449 EXPIRE and LOGIN-DELAY), null where it said
-   * nothing or "never". Optional: older servers of this API do not send it (read it with expire-policy.ts).
-   */
-  policies?: SessionPolicies;
-}
 
-export interface SessionPolicies {
-  /** Days a downloaded message stays in the POP3 view; 0 = it may go as soon as it is downloaded. */
-  expireDays: number | null;
-  loginDelaySeconds: number | null;
-}
 
 /** `GET /api/discover`: settings for an address, from the provider table or the domain's SRV records. */
 export interface ServerDiscovery {
@@ -100,61 +114,10 @@ export interface ServerConfig {
   defaults: { port: Record<Security, number> };
 }
 
-export interface MessageSummary {
-  id: string;
-  number: number;
-  size: number;
-  from: Address | null;
-  to: Address[];
-  subject: string | null;
-  date: string | null;
-  contentType: string | null;
-  hasAttachments: boolean;
-  deleted: boolean;
-}
 
-export interface MessagePage {
-  total: number;
-  size: number;
-  offset: number;
-  limit: number;
-  count: number;
-  messages: MessageSummary[];
-}
 
-export interface MessagePreview {
-  id: string;
-  size: number;
-  headers: Record<string, string>;
-  headerList: HeaderField[];
-  text: string;
-  truncated: boolean;
-}
 
-export interface AttachmentInfo {
-  id: string;
-  filename: string | null;
-  contentType: string;
-  size: number;
-  inline: boolean;
-}
 
-export interface FullMessage {
-  id: string;
-  size: number;
-  from: Address | null;
-  to: Address[];
-  cc: Address[];
-  replyTo: Address[];
-  subject: string | null;
-  date: string | null;
-  text: string | null;
-  html: string | null;
-  htmlHasRemoteContent: boolean;
-  remoteImagesShown: boolean;
-  headerList: HeaderField[];
-  attachments: AttachmentInfo[];
-}
 
 export interface LoginRequest {
   host?: string;

@@ -34,6 +34,8 @@ export const TEST_DEPENDENCIES = [
   { name: 'dnsmasq', apt: 'dnsmasq-base', paths: ['/usr/sbin/dnsmasq'] },
   // Several instances behind one address with cookie affinity (deploy/haproxy.cfg, run by the tests).
   { name: 'haproxy', apt: 'haproxy', paths: ['/usr/sbin/haproxy'] },
+  // The shared session store (issue 10): started per test on a loopback port, never as a system service.
+  { name: 'redis-server', apt: 'redis-server', paths: ['/usr/bin/redis-server'] },
   // More servers for the interop suites go here, e.g.:
   // { name: 'mailutils pop3d', apt: 'mailutils-pop3d', paths: ['/usr/sbin/pop3d'] },
 ];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { z } from 'zod';
 import type { Pop3Limits } from '../pop3';
+import { parseSessionKeys } from '../session-store/secret-box';
 
 /** Everything the app reads from its environment, validated once. */
 const schema = z.object({
@@ -35,6 +36,32 @@ const schema = z.object({
   POSTERN_DISCOVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
   /** Transcripts of POP3 traffic (credentials redacted) on the server console. */
   POSTERN_POP3_TRACE: z.enum(['0', '1']).default('0'),
+  /** Where sessions live: unset = this process (default); `redis://host:port/db` = shared by every instance. */
+  POSTERN_SESSION_STORE: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s/]+(\/\d{1,2})?$/, 'POSTERN_SESSION_STORE must be redis://host:port/db (or rediss:// for TLS)')
+    .optional(),
+  /** base64 of 32 random bytes (`openssl rand -base64 32`); a comma list rotates: the first seals, any opens. */
+  POSTERN_SESSION_KEY: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      if (value === undefined) return;
+      try {
+        parseSessionKeys(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
+      }
+    }),
+}).superRefine((env, context) => {
+  // A shared store holds passwords and tokens for every instance: never without a key to seal them with.
+  if (env.POSTERN_SESSION_STORE && !env.POSTERN_SESSION_KEY) {
+    context.addIssue({
+      code: 'custom',
+      path: ['POSTERN_SESSION_KEY'],
+      message: 'a shared session store (POSTERN_SESSION_STORE) needs POSTERN_SESSION_KEY: base64 of 32 random bytes (`openssl rand -base64 32`)',
+    });
+  }
 });
 
 function splitList(value: string): string[] {

@@ -62,8 +62,9 @@ export function sessionToken(request: Request): string | undefined {
   return undefined;
 }
 
-export function requireSession(request: Request): MailSession {
-  const session = serverContext().pool.get(sessionToken(request));
+/** The request's session: this process's, or restored from the session store (a new POP3 login elsewhere's marks re-applied). */
+export async function requireSession(request: Request): Promise<MailSession> {
+  const session = await serverContext().sessions.find(sessionToken(request));
   if (!session) throw new AppError('NO_SESSION', 'Your session has ended. Please log in again.');
   return session;
 }

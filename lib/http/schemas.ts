@@ -13,4 +13,6 @@ export const flag = z
 export const filterQuery = z.object({
   q: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
   minSize: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Only the messages a rule proposes to delete. */
+  proposed: flag,
 });

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError } from '../errors';
 import {
   AuthMemory,
@@ -17,9 +17,15 @@ import {
   type UidlEntry,
 } from '../pop3';
 import { fetchHeaderSections } from './header-fetch';
+import { HeaderCache } from './header-cache';
 import { summaryOrEmpty, type HeaderSummary } from './header-summary';
 import { contentId, idFromUid, withOccurrence } from './ids';
+import { MaildropSnapshot, type MaildropEntry } from './maildrop-snapshot';
+import { Marks } from './marks';
+
+export type { MaildropEntry } from './maildrop-snapshot';
 import { Mutex } from './mutex';
+import { TranscriptRing } from './transcript-ring';
 
 export interface ServerTarget {
   host: string;
@@ -78,14 +84,32 @@ export interface SessionDeps {
   limits?: Partial<Pop3Limits>;
   tlsCa?: string;
   onTranscript?: (entry: TranscriptEntry) => void;
+  /** Where the session's plain data is kept beyond this object (lib/session-store); none: this object only. */
+  persistence?: SessionPersistence;
 }
 
-/** One message of the current POP3 snapshot. Numbers are per connection; ids are forever. */
-export interface MaildropEntry {
-  number: number;
-  size: number;
-  id: string;
+/**
+ * The session store as the mail layer sees it, by session token. The POP3
+ * connection stays here; the marks and headers are kept there, and a login
+ * first takes the session's connection lease (one instance at a time).
+ */
+export interface SessionPersistence {
+  /** Before every login: resolves once this process may hold the session's POP3 connection. */
+  beforeLogin(token: string): Promise<void>;
+  /** The marks changed; awaited before the change is reported to the person. */
+  marksChanged(token: string, ids: readonly string[]): Promise<void>;
+  /** New header summaries (best effort: headers can always be fetched again). */
+  headersLearned(token: string, summaries: ReadonlyMap<string, HeaderSummary>): void;
+  /** The session's connection is closed for good in this process: the lease can go. */
+  connectionClosed(token: string): void;
 }
+
+/** What a session restored from the store starts with. */
+export interface RestoredState {
+  marks?: Iterable<string>;
+  summaries?: Iterable<[string, HeaderSummary]>;
+}
+
 
 /**
  * Logins per account, shared by every session. An advertised LOGIN-DELAY is
@@ -138,24 +162,16 @@ export class MailSession {
   private readonly deps: SessionDeps;
   private readonly mutex = new Mutex();
   private client: Pop3Client | undefined;
-  private entries: MaildropEntry[] = [];
-  private byId = new Map<string, MaildropEntry>();
-  /**
-   * While the full LIST/UIDL is still arriving (after a STAT-first login):
-   * the newest messages, newest first, and the STAT figures. `run` waits for
-   * the listing; only `runNewest` works with this partial view.
-   */
-  private newest: MaildropEntry[] | undefined;
-  private stat = { count: 0, size: 0 };
-  private listing: Promise<void> | undefined;
+  /** This connection's view of the maildrop: ids to message numbers (`run` waits for the full listing, `runNewest` does not). */
+  private readonly maildrop = new MaildropSnapshot();
   /** The login's `TOP n 0` batch for the newest messages, until its summaries are in the cache. */
   headerWarmup: Promise<void> | undefined;
   /** The full listing failed in a way a reconnect would only repeat (too large, malformed). */
   private listingFailure: Pop3Error | undefined;
   /** Ids the person marked for deletion and has not yet applied or undone. */
-  readonly pending = new Set<string>();
+  readonly pending: Marks;
   /** Header summaries by id: paging back and forth costs no round trip, even across reconnects. */
-  readonly summaries = new Map<string, HeaderSummary>();
+  readonly summaries: HeaderCache;
   capabilities: string[] = [];
   mechanism: AuthMechanism | undefined;
   /** EXPIRE and LOGIN-DELAY as the server stated them after login. */
@@ -164,13 +180,18 @@ export class MailSession {
   lastActivity = Date.now();
   /** Logged out, expired or replaced: the session must never reconnect again. */
   ended = false;
+  /** This session's last POP3 lines, redacted by the client (the server panel). */
+  readonly transcript = new TranscriptRing(200);
 
-  private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps) {
+  private constructor(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps, restored: RestoredState) {
     this.token = token;
     this.target = target;
     this.credentials = credentials;
     this.username = credentials.username;
     this.deps = deps;
+    const persistence = deps.persistence;
+    this.pending = new Marks(restored.marks, persistence ? (ids) => persistence.marksChanged(token, ids) : undefined);
+    this.summaries = new HeaderCache(restored.summaries, persistence ? (fresh) => persistence.headersLearned(token, fresh) : undefined);
   }
 
   private assertLive(): void {
@@ -178,8 +199,8 @@ export class MailSession {
   }
 
   /** Logs in and loads the snapshot; throws (typed) when the server refuses. */
-  static async open(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps): Promise<MailSession> {
-    const session = new MailSession(token, target, credentials, deps);
+  static async open(token: string, target: ServerTarget, credentials: Credentials, deps: SessionDeps, restored: RestoredState = {}): Promise<MailSession> {
+    const session = new MailSession(token, target, credentials, deps, restored);
     await session.mutex.run(() => session.connect());
     return session;
   }
@@ -198,56 +219,40 @@ export class MailSession {
   }
 
   get count(): number {
-    return this.newest ? this.stat.count : this.entries.length;
+    return this.maildrop.count;
   }
 
   get size(): number {
-    return this.newest ? this.stat.size : this.entries.reduce((sum, entry) => sum + entry.size, 0);
+    return this.maildrop.size;
   }
 
   /** The snapshot, oldest first (POP3 order). Complete inside `run`; empty in `runNewest` until the listing is in. */
   get snapshot(): readonly MaildropEntry[] {
-    return this.entries;
+    return this.maildrop.all;
   }
 
   /** Every entry known so far: the snapshot, or only the newest messages while the listing is still arriving. */
   get known(): readonly MaildropEntry[] {
-    return this.newest ?? this.entries;
+    return this.maildrop.known;
   }
 
-  /**
-   * The newest messages from `offset` on, newest first, when they are known
-   * already: always once the listing is in, and from the login's own view of
-   * the newest messages before that. Undefined when the listing is needed.
-   */
+  /** See MaildropSnapshot.newestEntries. */
   newestEntries(offset: number, limit: number): MaildropEntry[] | undefined {
-    if (this.newest) return offset + limit <= this.newest.length ? this.newest.slice(offset, offset + limit) : undefined;
-    const end = Math.max(0, this.entries.length - offset);
-    return this.entries.slice(Math.max(0, end - limit), end).reverse();
+    return this.maildrop.newestEntries(offset, limit);
   }
 
   lookup(id: string): MaildropEntry {
-    const entry = this.byId.get(id);
-    if (!entry) throw new AppError('MESSAGE_NOT_FOUND', 'That message is not in this mailbox (it may have been deleted).');
-    return entry;
+    return this.maildrop.lookup(id);
   }
 
-  /** `lookup`, waiting for the full listing when the id is not among the newest messages known so far. */
+  /** `lookup`, waiting for the full listing (behind the lock) when the id is not among the newest messages known so far. */
   async find(id: string): Promise<MaildropEntry> {
-    return this.byId.get(id) ?? this.run(async () => this.lookup(id));
-  }
-
-  /** Inside `runNewest`: the entry on this connection, waiting for the full listing only when it is needed. */
-  async entryFor(id: string): Promise<MaildropEntry> {
-    const known = this.byId.get(id);
-    if (known) return known;
-    await this.whenListed();
-    return this.lookup(id);
+    return this.maildrop.now(id) ?? this.run(async () => this.lookup(id));
   }
 
   /** The entry with this id in the current snapshot, if any (no waiting, no error). */
   entryNow(id: string): MaildropEntry | undefined {
-    return this.byId.get(id);
+    return this.maildrop.now(id);
   }
 
   /** Runs one command sequence with a live connection and the full listing. A connection found dead mid-way is re-opened once. */
@@ -271,7 +276,7 @@ export class MailSession {
 
   /** Resolves when the full listing is in (at once when it is). Callers hold the lock. */
   async whenListed(): Promise<void> {
-    if (this.listing) await this.listing;
+    await this.maildrop.whenListed();
   }
 
   private runLocked<T>(work: (client: Pop3Client) => Promise<T>, { listed, person }: { listed: boolean; person: boolean }): Promise<T> {
@@ -299,24 +304,19 @@ export class MailSession {
   }
 
   /**
-   * Like `runNewest` (the work finds its message with `entryFor`), for work that hands back a stream: the lock is held until the
-   * stream has finished, since the connection is busy until then. A stream
-   * abandoned early closes the connection (the next use reconnects) rather
-   * than downloading the rest of a large body for nothing.
+   * The one way to work on one message: the lock, a live connection, and the
+   * message's entry on it (waiting for the full listing only when the id is
+   * not among the newest messages known). Work that hands back a stream keeps
+   * the lock until the stream has finished, since the connection is busy until
+   * then; a stream abandoned early closes the connection (the next use
+   * reconnects) rather than downloading the rest of a large body for nothing.
    */
-  runStream(work: (client: Pop3Client) => Promise<Readable>): Promise<Readable> {
-    return new Promise<Readable>((resolve, reject) => {
+  withMessage<T>(id: string, work: (client: Pop3Client, entry: MaildropEntry) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       this.runNewest(async (client) => {
-        const stream = await work(client);
-        resolve(stream);
-        await new Promise<void>((done) => {
-          let ended = false;
-          stream.once('end', () => (ended = true));
-          stream.once('close', () => {
-            if (!ended) client.close();
-            done();
-          });
-        });
+        const result = await work(client, await this.maildrop.resolve(id));
+        resolve(result);
+        if (result instanceof Readable) await streamDone(result, client);
       }).catch(reject);
     });
   }
@@ -340,7 +340,7 @@ export class MailSession {
       const entries = ids.map((id) => this.lookup(id));
       const fresh = entries.filter((entry) => !this.pending.has(entry.id));
       await Promise.all(fresh.map((entry) => client.dele(entry.number)));
-      for (const entry of fresh) this.pending.add(entry.id);
+      await this.pending.add(fresh.map((entry) => entry.id));
       return entries.map((entry) => entry.id);
     });
   }
@@ -350,7 +350,7 @@ export class MailSession {
     return this.run(async (client) => {
       await client.rset();
       const restored = this.pending.size;
-      this.pending.clear();
+      await this.pending.clear();
       return restored;
     });
   }
@@ -380,15 +380,7 @@ export class MailSession {
 
   /** The snapshot without messages QUIT deleted, until a new login lists the maildrop again. */
   private forgetDeleted(ids: ReadonlySet<string>): void {
-    if (ids.size === 0) return;
-    const keep = (entry: MaildropEntry) => !ids.has(entry.id);
-    const removed = (this.newest ?? this.entries).filter((entry) => !keep(entry));
-    this.entries = this.entries.filter(keep);
-    if (this.newest) {
-      this.newest = this.newest.filter(keep);
-      this.stat = { count: this.stat.count - removed.length, size: this.stat.size - removed.reduce((sum, entry) => sum + entry.size, 0) };
-    }
-    for (const id of ids) this.byId.delete(id);
+    this.maildrop.forget(ids);
   }
 
   /** Log out: QUIT applies the marks. */
@@ -406,6 +398,7 @@ export class MailSession {
     this.ended = true;
     this.client?.close();
     this.client = undefined;
+    this.deps.persistence?.connectionClosed(this.token);
   }
 
   /** Keeps the server from dropping an idle connection (RFC 1939 allows it after 10 minutes). */
@@ -430,7 +423,7 @@ export class MailSession {
     if (this.client && !this.client.closed) await this.client.quit();
     this.client = undefined;
     for (const id of this.pending) this.summaries.delete(id);
-    this.pending.clear();
+    await this.pending.clear();
     return deleted;
   }
 
@@ -460,6 +453,9 @@ export class MailSession {
       throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
     }
     if (wait > 0) await sleep(wait);
+    // Another instance may hold this session's connection: it lets go first (lib/session-store, docs/scaling.md).
+    await this.deps.persistence?.beforeLogin(this.token);
+    this.assertLive();
 
     const credentials = this.credentials;
     let accessToken = credentials.kind === 'oauth' ? await credentials.tokens.accessToken() : undefined;
@@ -530,7 +526,10 @@ export class MailSession {
       address: this.target.address,
       trust: this.deps.tlsCa ? { ca: this.deps.tlsCa } : undefined,
       limits: this.deps.limits,
-      onTranscript: this.deps.onTranscript,
+      onTranscript: (entry) => {
+        this.transcript.push(entry);
+        this.deps.onTranscript?.(entry);
+      },
     });
   }
 
@@ -590,11 +589,6 @@ export class MailSession {
    * ready when it is asked for.
    */
   private async loadSnapshot(client: Pop3Client, figures: { count: number; size: number }): Promise<void> {
-    this.entries = [];
-    this.byId = new Map();
-    this.newest = undefined;
-    this.listing = undefined;
-    this.stat = figures;
     const numbers = Array.from({ length: Math.min(figures.count, NEWEST_FIRST) }, (_, i) => figures.count - i);
     const newestFirst = client.pipelining && client.capabilities.uidl && figures.count > NEWEST_FIRST;
     const uids = newestFirst ? settled(numbers.map((number) => client.uidl(number))) : undefined;
@@ -609,14 +603,13 @@ export class MailSession {
         ? sections.then(noop, noop).then(() => this.loadListing(client))
         : this.loadListing(client);
     listing.catch(() => undefined);
-    this.listing = listing;
+    this.maildrop.begin(figures, listing);
     const newestKnown = uids && sizes ? Promise.all([uids, sizes]).then(([u, l]) => identifyNewest(numbers, u, l)) : Promise.resolve(undefined);
     this.headerWarmup = sections ? this.warmHeaders(client, sections, newestKnown) : undefined;
 
     const newest = await newestKnown;
-    if (newest && this.listing === listing) {
-      this.newest = newest;
-      this.byId = new Map(newest.map((entry) => [entry.id, entry]));
+    if (newest && this.maildrop.pendingListing === listing) {
+      this.maildrop.showNewest(newest);
       return;
     }
     await listing;
@@ -634,16 +627,7 @@ export class MailSession {
       const [listing, uids] = await Promise.all([list, uidl]);
       const entries = await this.identify(client, listing, uids);
       if (this.client !== client) return;
-      // Ids already shown from the newest-first view stay valid on this connection. They can only differ
-      // where the server repeats a UID outside the newest messages (the full UIDL then distrusts both).
-      for (const shown of this.newest ?? []) {
-        const entry = entries[shown.number - 1];
-        if (entry && entry.number === shown.number && entry.id !== shown.id) entry.id = shown.id;
-      }
-      this.entries = entries;
-      this.byId = new Map(entries.map((entry) => [entry.id, entry]));
-      this.newest = undefined;
-      this.listing = undefined;
+      this.maildrop.complete(entries);
       this.listingFailure = undefined;
     } catch (error) {
       // A listing the server cannot give us within bounds fails the same way on every reconnect: remember it.
@@ -692,7 +676,7 @@ export class MailSession {
       const [results, newest] = await Promise.all([sections, newestKnown]);
       if (this.client !== client) return;
       if (!newest) await this.whenListed();
-      const byNumber = new Map((newest ?? this.entries).map((entry) => [entry.number, entry.id]));
+      const byNumber = new Map((newest ?? this.maildrop.all).map((entry) => [entry.number, entry.id]));
       for (const result of results) {
         const id = byNumber.get(result.number);
         if (id !== undefined && result.data && !this.summaries.has(id)) this.summaries.set(id, summaryOrEmpty(result.data));
@@ -706,12 +690,9 @@ export class MailSession {
 
   /** The person's intent survives a dropped connection: marks the server forgot are sent again, by id. */
   private async reapplyMarks(client: Pop3Client): Promise<void> {
-    const targets: MaildropEntry[] = [];
-    for (const id of [...this.pending]) {
-      const entry = this.byId.get(id);
-      if (entry) targets.push(entry);
-      else this.pending.delete(id); // gone from the server meanwhile: nothing left to delete
-    }
+    // Gone from the server meanwhile (applied by a QUIT whose answer was lost): nothing left to delete.
+    await this.pending.retain((id) => this.maildrop.has(id));
+    const targets = [...this.pending].map((id) => this.maildrop.lookup(id));
     await Promise.all(targets.map((entry) => client.dele(entry.number)));
   }
 }
@@ -752,6 +733,18 @@ function settled<T>(promises: Promise<T>[]): Promise<Settled<T>[]> {
 }
 
 function noop(): void {}
+
+/** Resolves when a body stream has closed; one closed before its end leaves the connection out of step: close it. */
+function streamDone(stream: Readable, client: Pop3Client): Promise<void> {
+  return new Promise<void>((done) => {
+    let ended = false;
+    stream.once('end', () => (ended = true));
+    stream.once('close', () => {
+      if (!ended) client.close();
+      done();
+    });
+  });
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,44 +5,42 @@ import type { BodyProgress, Pop3Client } from '../pop3';
 import type { AddressObject, HeaderValue } from 'mailparser';
 import { flattenAddresses, type MailAddress } from './addresses';
 import { fetchHeaderSections, headerEnd } from './header-fetch';
-import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderLine, type HeaderSummary } from './header-summary';
+import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderSummary } from './header-summary';
 import type { MailSession, MaildropEntry } from './mail-session';
 import { cachedMessage, collectWhileRead, rememberMessage } from './message-bytes-cache';
 import { extractAttachment, parseMessageStream, TOO_COMPLEX_MESSAGE, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
 import { logBackgroundFailure } from '../log/background-failure';
+import { accountData, accountKey } from '../account-data';
+import type { FullMessage as FullMessageBody, MessagePage as MessagePageBody, MessagePreview, MessageSummary as MessageSummaryBody, PreviewPart } from '../contract/messages';
+import type { Rule } from '../contract/rules';
+import { extraHeaderNames, proposalFor } from '../rules/evaluate';
+import { headerValues } from '../rules/header-values';
+import { scanPreviewParts } from './preview-parts';
 
-/** What the inbox list shows of one message. */
-export interface MessageSummary extends HeaderSummary {
-  id: string;
-  number: number;
-  size: number;
-  deleted: boolean;
-}
+/** What the inbox list shows of one message (lib/contract/messages.ts). */
+export type MessageSummary = MessageSummaryBody;
 
 export interface ListQuery {
   offset: number;
   limit: number;
   q?: string;
   minSize?: number;
+  /** Only the messages a rule proposes to delete. */
+  proposed?: boolean;
 }
 
-export interface MessagePage {
-  total: number;
-  size: number;
-  offset: number;
-  limit: number;
-  count: number;
-  messages: MessageSummary[];
+export type MessagePage = MessagePageBody;
+
+/** The per-account key of a session's mailbox (lib/account-data). */
+export function sessionAccount(session: MailSession): string {
+  return accountKey(session.target, session.username);
 }
 
 /** Fills the header cache for entries that are not in it yet: one pipelined batch of `TOP n 0`. */
 export async function ensureSummaries(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[]): Promise<void> {
   await session.headerWarmup; // the login's own batch for the newest messages, if still arriving
-  const missing = entries.filter((entry) => !session.summaries.has(entry.id));
-  if (missing.length === 0) return;
-  const sections = await fetchHeaderSections(client, missing);
-  for (const entry of missing) session.summaries.set(entry.id, summaryOrEmpty(sections.get(entry.number)));
+  await session.summaries.ensure(client, entries);
 }
 
 const prefetching = new WeakSet<MailSession>();
@@ -61,8 +59,67 @@ function prefetchSummaries(session: MailSession, select: () => readonly Maildrop
     .finally(() => prefetching.delete(session));
 }
 
-function matches(session: MailSession, entry: MaildropEntry, query: ListQuery): boolean {
+/** What a listing needs besides the session: the account's rules, and the values of the headers they name. */
+interface ListContext {
+  rules: readonly Rule[];
+  extraNames: readonly string[];
+  now: number;
+}
+
+async function listContext(session: MailSession): Promise<ListContext> {
+  const rules = await accountData().getRules(sessionAccount(session));
+  return { rules, extraNames: extraHeaderNames(rules), now: Date.now() };
+}
+
+/** Per session: values of the headers the rules name beyond the summary, by id (only those names: small). */
+const extraHeaders = new WeakMap<MailSession, { names: string; values: Map<string, Map<string, string>> }>();
+
+function extraCache(session: MailSession, names: readonly string[]): Map<string, Map<string, string>> {
+  const key = names.join('\n');
+  let cache = extraHeaders.get(session);
+  if (!cache || cache.names !== key) extraHeaders.set(session, (cache = { names: key, values: new Map() }));
+  return cache.values;
+}
+
+/**
+ * Fetches (`TOP n 0`, pipelined) the headers rules name for entries that lack
+ * them. Never RETR: without TOP such a rule simply does not match.
+ */
+async function ensureExtraHeaders(session: MailSession, client: Pop3Client, entries: readonly MaildropEntry[], names: readonly string[]): Promise<void> {
+  if (names.length === 0 || client.lacksTop) return;
+  const cache = extraCache(session, names);
+  const missing = entries.filter((entry) => !cache.has(entry.id));
+  if (missing.length === 0) return;
+  const sections = await fetchHeaderSections(client, missing);
+  for (const entry of missing) {
+    const section = sections.get(entry.number);
+    cache.set(entry.id, section ? headerValues(section, names) : new Map());
+    if (!session.summaries.has(entry.id)) session.summaries.set(entry.id, summaryOrEmpty(section));
+  }
+}
+
+/** The proposal of the first matching rule, on headers and LIST's size only. */
+function proposal(session: MailSession, entry: MaildropEntry, context: ListContext): MessageSummary['proposal'] {
+  if (context.rules.length === 0) return null;
+  const summary = session.summaries.get(entry.id);
+  if (!summary) return null; // headers not fetched: nothing is proposed on a guess
+  const extra = context.extraNames.length > 0 ? extraCache(session, context.extraNames).get(entry.id) : undefined;
+  return proposalFor(
+    context.rules,
+    {
+      size: entry.size,
+      fromAddress: summary.from?.address || null,
+      subject: summary.subject,
+      date: summary.date,
+      header: (name) => extra?.get(name),
+    },
+    context.now,
+  );
+}
+
+function matches(session: MailSession, entry: MaildropEntry, query: ListQuery, context: ListContext): boolean {
   if (query.minSize !== undefined && entry.size < query.minSize) return false;
+  if (query.proposed && proposal(session, entry, context) === null) return false;
   if (!query.q) return true;
   const needle = query.q.toLowerCase();
   const summary = session.summaries.get(entry.id);
@@ -71,32 +128,74 @@ function matches(session: MailSession, entry: MaildropEntry, query: ListQuery): 
   return haystack.includes(needle);
 }
 
-/** Newest first, filtered. Filtering by text needs every header, fetched once and cached. */
-async function selectEntries(session: MailSession, client: Pop3Client, query: Omit<ListQuery, 'offset' | 'limit'>): Promise<MaildropEntry[]> {
-  const newestFirst = [...session.snapshot].reverse();
-  if (query.q) await ensureSummaries(session, client, newestFirst);
-  return query.q || query.minSize !== undefined ? newestFirst.filter((entry) => matches(session, entry, { offset: 0, limit: 0, ...query })) : newestFirst;
+function isFiltered(query: Omit<ListQuery, 'offset' | 'limit'>): boolean {
+  return query.q !== undefined || query.minSize !== undefined || query.proposed === true;
 }
 
-function toSummary(session: MailSession, entry: MaildropEntry): MessageSummary {
+/**
+ * Newest first, filtered. Filtering by text or by rules needs every header,
+ * fetched once (pipelined `TOP n 0`) and cached; rules never cause a RETR.
+ */
+async function selectEntries(
+  session: MailSession,
+  client: Pop3Client,
+  query: Omit<ListQuery, 'offset' | 'limit'>,
+  context: ListContext,
+): Promise<MaildropEntry[]> {
+  const newestFirst = [...session.snapshot].reverse();
+  if (query.q) await ensureSummaries(session, client, newestFirst);
+  if (query.proposed && context.rules.length > 0 && !client.lacksTop) {
+    await ensureSummaries(session, client, newestFirst);
+    await ensureExtraHeaders(session, client, newestFirst, context.extraNames);
+  }
+  return isFiltered(query) ? newestFirst.filter((entry) => matches(session, entry, { offset: 0, limit: 0, ...query }, context)) : newestFirst;
+}
+
+/** Ids that arrived with the last refresh, per session (isNew). */
+const arrivals = new WeakMap<MailSession, Set<string>>();
+
+/**
+ * A fresh POP3 session (`refresh=1`). Messages that were not in the previous
+ * snapshot, newer than the newest one that was, are new: POP3 appends new
+ * mail, so walking newest first until a known id is met finds them.
+ */
+export async function refreshSession(session: MailSession): Promise<{ deferredSeconds: number; newCount?: number }> {
+  const before = new Set(session.known.map((entry) => entry.id));
+  const result = await session.refresh();
+  if (result.deferredSeconds > 0) return result;
+  const arrived = new Set<string>();
+  for (const entry of session.newestEntries(0, session.known.length) ?? []) {
+    if (before.has(entry.id)) break;
+    arrived.add(entry.id);
+  }
+  arrivals.set(session, arrived);
+  return { deferredSeconds: 0, newCount: arrived.size };
+}
+
+function toSummary(session: MailSession, entry: MaildropEntry, seen: ReadonlySet<string>, context: ListContext): MessageSummary {
   return {
     id: entry.id,
     number: entry.number,
     size: entry.size,
     deleted: session.pending.has(entry.id),
     ...(session.summaries.get(entry.id) ?? EMPTY_SUMMARY),
+    seen: seen.has(entry.id),
+    isNew: arrivals.get(session)?.has(entry.id) ?? false,
+    proposal: proposal(session, entry, context),
   };
 }
 
 export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
-  return session.runNewest(async (client) => {
-    const filtered = query.q !== undefined || query.minSize !== undefined;
+  const context = await listContext(session);
+  const page = await session.runNewest(async (client) => {
+    const filtered = isFiltered(query);
     // Right after login the newest messages are known before the full listing: an unfiltered first page needs no more.
     const known = filtered ? undefined : session.newestEntries(query.offset, query.limit);
     if (!known) await session.whenListed();
-    const selected = known ? undefined : await selectEntries(session, client, query);
+    const selected = known ? undefined : await selectEntries(session, client, query, context);
     const page = known ?? selected!.slice(query.offset, query.offset + query.limit);
     await ensureSummaries(session, client, page);
+    await ensureExtraHeaders(session, client, page, context.extraNames);
     const next = { offset: query.offset + query.limit, limit: query.limit };
     prefetchSummaries(session, () =>
       selected
@@ -110,24 +209,26 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
       offset: query.offset,
       limit: query.limit,
       count: session.count,
-      messages: page.map((entry) => toSummary(session, entry)),
+      entries: page,
     };
   });
+  const seen = await accountData().getSeen(sessionAccount(session), page.entries.map((entry) => entry.id));
+  const { entries, ...figures } = page;
+  return { ...figures, messages: entries.map((entry) => toSummary(session, entry, seen, context)) };
+}
+
+/** Marks messages read or unread for this account (they need not be in the current snapshot). */
+export async function markSeen(session: MailSession, ids: readonly string[], seen: boolean): Promise<void> {
+  await accountData().setSeen(sessionAccount(session), ids, seen);
 }
 
 /** Every id matching a filter, for "select all matching". */
 export async function listIds(session: MailSession, query: Omit<ListQuery, 'offset' | 'limit'>): Promise<string[]> {
-  return session.run(async (client) => (await selectEntries(session, client, query)).map((entry) => entry.id));
+  const context = await listContext(session);
+  return session.run(async (client) => (await selectEntries(session, client, query, context)).map((entry) => entry.id));
 }
 
-export interface Preview {
-  id: string;
-  size: number;
-  headers: Record<string, string>;
-  headerList: HeaderLine[];
-  text: string;
-  truncated: boolean;
-}
+export type Preview = MessagePreview;
 
 /** Bytes kept from a peek, whatever the line count: a peek must stay small. */
 const MAX_PREVIEW_BYTES = 1024 * 1024;
@@ -138,11 +239,13 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
  * connection is then closed (the next use reconnects): never a full download.
  */
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
-  const { entry, bytes, complete } = await session.runNewest(async (client) => {
-    const entry = await session.entryFor(id);
+  const { entry, bytes, complete, parts } = await session.withMessage(id, async (client, entry) => {
     const useTop = !client.lacksTop;
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
-    return { entry, ...(await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close())) };
+    const first = await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
+    // Without TOP the parts are what the lines read show: more would mean reading a RETR further.
+    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : scanPreviewParts(first.bytes, entry.size, false).parts;
+    return { entry, ...first, parts };
   });
   // The same guarded parser as a full read: a peek at a message too complex to read whole shows the text before the bound.
   const parsed = await parseMessageStream(Readable.from([bytes]), { skipTextToHtml: true });
@@ -154,7 +257,41 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
   }
   const text = (parsed.text ?? '').trimEnd();
   const truncated = !complete || bytes.length < entry.size || parsed.shape.tooComplex;
-  return { id, size: entry.size, headers, headerList, text, truncated };
+  return { id, size: entry.size, headers, headerList, text, truncated, parts };
+}
+
+/** Bounds of the search for the first attachment's headers beyond the lines asked for. */
+export const PART_SCAN = Object.freeze({ maxRounds: 5, growth: 4, maxLines: 50_000, maxBytes: 512 * 1024 });
+
+/**
+ * The parts the lines show; when they end inside a multipart before any
+ * attachment was named (a long text part first), `TOP` again with more
+ * lines — four times as many each round, within PART_SCAN's bytes and lines,
+ * never RETR. Each round's line count is chosen from the bytes per line seen
+ * so far, so that a round stays under the byte bound (a read cut at a bound
+ * would cost the connection).
+ */
+async function partsWithMoreLines(
+  client: Pop3Client,
+  entry: MaildropEntry,
+  lines: number,
+  first: { bytes: Buffer; complete: boolean },
+): Promise<PreviewPart[]> {
+  const whole = (read: { bytes: Buffer; complete: boolean }) => read.complete && read.bytes.length >= entry.size;
+  let read = first;
+  let scan = scanPreviewParts(read.bytes, entry.size, whole(read));
+  let fetched = lines;
+  for (let round = 0; round < PART_SCAN.maxRounds && scan.wantsMore && read.complete; round++) {
+    const bodyBytes = Math.max(1, read.bytes.length - Math.max(0, headerEnd(read.bytes)));
+    const perLine = bodyBytes / Math.max(1, fetched);
+    const byBytes = Math.floor((PART_SCAN.maxBytes - (read.bytes.length - bodyBytes)) / perLine);
+    const next = Math.min(PART_SCAN.maxLines, Math.max(fetched * PART_SCAN.growth, 100), byBytes);
+    if (next <= fetched) break;
+    fetched = next;
+    read = await readBounded(await client.top(entry.number, fetched), PART_SCAN.maxBytes, undefined, () => client.close());
+    scan = scanPreviewParts(read.bytes, entry.size, whole(read));
+  }
+  return scan.parts;
 }
 
 /**
@@ -195,23 +332,7 @@ function cutAfterLines(bytes: Buffer, lines: number): Buffer {
   return bytes;
 }
 
-export interface FullMessage {
-  id: string;
-  size: number;
-  from: MailAddress | null;
-  to: MailAddress[];
-  cc: MailAddress[];
-  replyTo: MailAddress[];
-  subject: string;
-  date: string | null;
-  text: string | null;
-  textHtml: string | null;
-  html: string | null;
-  htmlHasRemoteContent: boolean;
-  remoteImagesShown: boolean;
-  headerList: HeaderLine[];
-  attachments: Array<Omit<AttachmentInfo, 'cid'> & { url: string }>;
-}
+export type FullMessage = FullMessageBody;
 
 export function attachmentUrl(messageId: string, attachmentId: string): string {
   return `/api/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(attachmentId)}`;
@@ -223,8 +344,7 @@ export async function readMessage(
   id: string,
   options: { remoteImages: boolean; maxParseBytes: number; onProgress?: (progress: BodyProgress) => void },
 ): Promise<FullMessage> {
-  const { entry, parsed } = await session.runNewest(async (client) => {
-    const entry = await session.entryFor(id);
+  const { entry, parsed } = await session.withMessage(id, async (client, entry) => {
     if (entry.size > options.maxParseBytes) {
       throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
     }
@@ -269,11 +389,21 @@ export async function readMessage(
   };
 }
 
+/** A read in full marks the message seen for this account (only once it was read and parsed). */
+export async function readMessageMarkingSeen(
+  session: MailSession,
+  id: string,
+  options: Parameters<typeof readMessage>[2],
+): Promise<FullMessage> {
+  const message = await readMessage(session, id, options);
+  await markSeen(session, [id], true);
+  return message;
+}
+
 /** The message exactly as the server holds it (after dot-unstuffing), as a stream. */
 export async function rawMessage(session: MailSession, id: string): Promise<{ size: number; stream: Readable }> {
   let size = 0;
-  const stream = await session.runStream(async (client) => {
-    const entry = await session.entryFor(id);
+  const stream = await session.withMessage(id, async (client, entry) => {
     size = entry.size;
     return client.retr(entry.number);
   });
@@ -288,8 +418,8 @@ export async function attachmentStream(session: MailSession, id: string, attachm
     return fromCache;
   }
   let found: { info: AttachmentInfo; stream: Readable } | null = null;
-  const stream = await session.runStream(async (client) => {
-    const body = await client.retr((await session.entryFor(id)).number);
+  const stream = await session.withMessage(id, async (client, entry) => {
+    const body = await client.retr(entry.number);
     found = await extractAttachment(body, attachmentId);
     if (!found) {
       body.destroy();

@@ -65,6 +65,11 @@ export class SessionPool {
     this.sessions.set(session.token, session);
   }
 
+  /** This process holds the session (expired or not). */
+  has(token: string): boolean {
+    return this.sessions.has(token);
+  }
+
   get(token: string | undefined): MailSession | undefined {
     if (!token) return undefined;
     const session = this.sessions.get(token);

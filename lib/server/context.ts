@@ -1,11 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { useAccountData } from '../account-data';
+import { RedisAccountData } from '../account-data/redis-account-data';
 import { appEnv } from '../config/env';
 import { SessionPool } from '../mail/session-pool';
 import { parseHostPolicy, type HostPolicy } from '../security/host-policy';
 import { RateLimiter } from '../security/rate-limit';
 import type { SessionDeps } from '../mail/mail-session';
+import { MemorySessionStore } from '../session-store/memory-session-store';
+import { RedisSessionStore } from '../session-store/redis-session-store';
+import { SecretBox } from '../session-store/secret-box';
+import type { SessionStore } from '../session-store/session-store';
+import { Sessions } from './sessions';
 
 export interface ServerContext {
   pool: SessionPool;
+  /** The pool and the session store together: open, find (restoring from the store), end. */
+  sessions: Sessions;
+  store: SessionStore;
   policy: HostPolicy;
   /** Login attempts per client address. */
   loginsPerClient: RateLimiter;
@@ -22,21 +33,30 @@ export function serverContext(): ServerContext {
   const holder = globalThis as Holder;
   if (holder[KEY]) return holder[KEY];
   const env = appEnv();
+  const idleMs = env.POSTERN_SESSION_IDLE_MINUTES * 60_000;
+  const pool = new SessionPool({ maxSessions: env.POSTERN_MAX_SESSIONS, idleMs, keepAliveMs: 120_000 });
+  // env.ts refuses a shared store without a key; in-process, a key of this process's own seals what the store holds.
+  const box = env.POSTERN_SESSION_KEY ? SecretBox.fromEnv(env.POSTERN_SESSION_KEY) : new SecretBox([randomBytes(32)]);
+  const store: SessionStore = env.POSTERN_SESSION_STORE
+    ? new RedisSessionStore(env.POSTERN_SESSION_STORE, { leaseTtlMs: idleMs })
+    : new MemorySessionStore();
+  const baseDeps: SessionDeps = {
+    limits: env.pop3Limits,
+    tlsCa: env.tlsCa,
+    onTranscript:
+      env.POSTERN_POP3_TRACE === '1' ? (entry) => console.log(`[pop3] ${entry.direction === 'client' ? 'C:' : 'S:'} ${entry.text}`) : undefined,
+  };
+  const sessions = new Sessions(pool, store, box, baseDeps, idleMs);
+  // Read state and rules live beside the sessions: shared and lasting with Redis, in this process otherwise.
+  if (store instanceof RedisSessionStore) useAccountData(new RedisAccountData(store.client));
   const context: ServerContext = {
-    pool: new SessionPool({
-      maxSessions: env.POSTERN_MAX_SESSIONS,
-      idleMs: env.POSTERN_SESSION_IDLE_MINUTES * 60_000,
-      keepAliveMs: 120_000,
-    }),
+    pool,
+    sessions,
+    store,
     policy: parseHostPolicy(env.POP3_ALLOWED_HOSTS, env.POP3_ALLOWED_PORTS),
     loginsPerClient: new RateLimiter(env.POSTERN_LOGINS_PER_CLIENT, 10 * 60_000),
     failuresPerAccount: new RateLimiter(8, 15 * 60_000),
-    sessionDeps: {
-      limits: env.pop3Limits,
-      tlsCa: env.tlsCa,
-      onTranscript:
-        env.POSTERN_POP3_TRACE === '1' ? (entry) => console.log(`[pop3] ${entry.direction === 'client' ? 'C:' : 'S:'} ${entry.text}`) : undefined,
-    },
+    sessionDeps: sessions.sessionDeps,
   };
   holder[KEY] = context;
   return context;

@@ -1,10 +1,11 @@
 import { pinnedServer } from '../config/env';
 import { AppError } from '../errors';
-import { MailSession } from '../mail/mail-session';
+import type { MailSession } from '../mail/mail-session';
 import { SessionPool } from '../mail/session-pool';
 import { isPop3Error, type AuthChoice, type Security } from '../pop3';
 import { checkServer } from '../security/host-policy';
 import { isReservation, type Reservation } from '../security/rate-limit';
+import { passwordSecret } from '../session-store/stored-credentials';
 import { serverContext } from './context';
 
 export interface LoginInput {
@@ -46,13 +47,8 @@ export async function login(input: LoginInput, client: string): Promise<MailSess
     const reserved = context.failuresPerAccount.reserve(accountKey(address, port, input.username));
     if (!isReservation(reserved)) throw rateLimited(reserved.retryAfter);
     attempt = reserved;
-    const session = await MailSession.open(
-      SessionPool.newToken(),
-      { host, port, security, address },
-      { kind: 'password', username: input.username, password: input.password, mechanism: input.auth, allowInsecure },
-      context.sessionDeps,
-    );
-    context.pool.add(session, slot);
+    const credentials = { kind: 'password', username: input.username, password: input.password, mechanism: input.auth, allowInsecure } as const;
+    const session = await context.sessions.open(SessionPool.newToken(), { host, port, security, address }, credentials, passwordSecret(credentials), slot);
     attempt.succeed();
     return session;
   } catch (error) {

@@ -114,7 +114,8 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     output: () => output,
     stop: async () => {
       process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return; // already gone (a test may kill it)
+      // Already gone (exited, or killed by a test with SIGKILL): 'exit' has fired and will not again.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -19,11 +19,11 @@ export const POST = route(async (request) => {
   // A new login replaces any session this browser had (and a new id is issued).
   const previous = sessionToken(request);
   const session = await login(body, clientAddress(request, hops));
-  if (previous) serverContext().pool.remove(previous);
+  if (previous && previous !== session.token) await serverContext().sessions.end(previous);
   return json({ session: sessionView(session) }, { headers: { 'Set-Cookie': sessionCookie(session.token, isHttps(request, hops)) } });
 });
 
-export const GET = route(async (request) => json({ session: sessionView(requireSession(request)) }));
+export const GET = route(async (request) => json({ session: sessionView(await requireSession(request)) }));
 
 /**
  * Log out. The session ends whatever the server does: it leaves the pool, its
@@ -31,7 +31,7 @@ export const GET = route(async (request) => json({ session: sessionView(requireS
  * cleared. Whether QUIT applied the marks is said in the answer.
  */
 export const DELETE = route(async (request) => {
-  const session = requireSession(request);
+  const session = await requireSession(request);
   let deleted = 0;
   let applied = true;
   try {
@@ -40,7 +40,7 @@ export const DELETE = route(async (request) => {
     applied = false;
     console.warn(`[postern] logout: QUIT failed, the session ends without applying its marks (${describeError(error)})`);
   } finally {
-    serverContext().pool.remove(session.token);
+    await serverContext().sessions.end(session.token);
   }
   const body: { deleted: number; applied: boolean; warning?: string } = { deleted, applied };
   if (!applied) {

@@ -1,7 +1,7 @@
 import { appEnv } from '@/lib/config/env';
 import { toAppError } from '@/lib/errors';
 import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
-import { readMessage } from '@/lib/mail/message-service';
+import { readMessageMarkingSeen } from '@/lib/mail/message-service';
 import { messageParams, messageQuery } from './schema';
 
 export const runtime = 'nodejs';
@@ -12,14 +12,14 @@ type Context = { params: Promise<{ id: string }> };
 export const GET = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
   const { remoteImages } = parseInput(messageQuery, searchParams(request));
-  const session = requireSession(request);
+  const session = await requireSession(request);
   const options = { remoteImages, maxParseBytes: appEnv().POSTERN_MAX_PARSE_BYTES };
   if (!(request.headers.get('accept') ?? '').includes('application/x-ndjson')) {
-    return json(await readMessage(session, id, options));
+    return json(await readMessageMarkingSeen(session, id, options));
   }
   await session.find(id); // a 404 is a plain error response, not a stream
   return progressStream((send) =>
-    readMessage(session, id, {
+    readMessageMarkingSeen(session, id, {
       ...options,
       onProgress: throttled((p) => send({ type: 'progress', received: p.received, total: p.expected ?? null })),
     }),
@@ -28,7 +28,7 @@ export const GET = route(async (request, context: Context) => {
 
 export const DELETE = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
-  await requireSession(request).mark([id]);
+  await (await requireSession(request)).mark([id]);
   return json({ id, deleted: true });
 });
 

@@ -7,5 +7,5 @@ export const dynamic = 'force-dynamic';
 
 export const POST = route(async (request) => {
   const body = parseInput(deleteBody, await readJson(request, 1024 * 1024));
-  return json({ deleted: await requireSession(request).mark(body.ids) });
+  return json({ deleted: await (await requireSession(request)).mark(body.ids) });
 });

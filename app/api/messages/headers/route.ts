@@ -6,7 +6,7 @@ export const dynamic = 'force-dynamic';
 
 /** Starts loading every remaining header in the background (the UI asks when the filter box is focused). */
 export const POST = route(async (request) => {
-  const session = requireSession(request);
+  const session = await requireSession(request);
   startHeaderFill(session);
   return json(fillState(session), { status: 202 });
 });

@@ -7,5 +7,5 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request) => {
   const query = parseInput(filterQuery, searchParams(request));
-  return json({ ids: await listIds(requireSession(request), query) });
+  return json({ ids: await listIds(await requireSession(request), query) });
 });

@@ -3,4 +3,4 @@ import { json, requireSession, route } from '@/lib/http/route';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const POST = route(async (request) => json(await requireSession(request).commit()));
+export const POST = route(async (request) => json(await (await requireSession(request)).commit()));

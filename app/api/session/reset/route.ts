@@ -3,4 +3,4 @@ import { json, requireSession, route } from '@/lib/http/route';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const POST = route(async (request) => json({ restored: await requireSession(request).reset() }));
+export const POST = route(async (request) => json({ restored: await (await requireSession(request)).reset() }));

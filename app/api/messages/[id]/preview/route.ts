@@ -8,5 +8,5 @@ export const dynamic = 'force-dynamic';
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const { id } = parseInput(messageParams, await context.params);
   const { lines } = parseInput(previewQuery, searchParams(request));
-  return json(await previewMessage(requireSession(request), id, lines));
+  return json(await previewMessage(await requireSession(request), id, lines));
 });

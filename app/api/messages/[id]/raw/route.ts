@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const { id } = parseInput(messageParams, await context.params);
-  const { size, stream } = await rawMessage(requireSession(request), id);
+  const { size, stream } = await rawMessage(await requireSession(request), id);
   return new Response(webStream(stream), {
     headers: {
       'Content-Type': 'message/rfc822',

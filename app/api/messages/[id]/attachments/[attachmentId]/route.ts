@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request, context: { params: Promise<{ id: string; attachmentId: string }> }) => {
   const { id, attachmentId } = parseInput(attachmentParams, await context.params);
-  const { info, stream } = await attachmentStream(requireSession(request), id, attachmentId);
+  const { info, stream } = await attachmentStream(await requireSession(request), id, attachmentId);
   return new Response(webStream(stream), {
     headers: {
       'Content-Type': safeContentType(info.contentType),

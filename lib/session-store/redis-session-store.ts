@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { AppError } from '../errors';
+import type { HeaderSummary } from '../mail/header-summary';
+import { MAX_STORED_HEADERS, type ConnectionLeases, type SessionRecord, type SessionStore } from './session-store';
+
+/** An instance that has not said it is alive for this long is taken as dead: its leases may be taken over. */
+export const INSTANCE_ALIVE_MS = 1_500;
+const HEARTBEAT_MS = 500;
+/** How long a request waits for another instance to let go of a session's connection. */
+export const LEASE_WAIT_MS = 10_000;
+/** While waiting for a lease, how often the lease is looked at again if no release message came. */
+const LEASE_RECHECK_MS = 250;
+
+const DROP_CHANNEL = 'postern:drop';
+const RELEASED_CHANNEL = 'postern:released';
+
+const key = {
+  session: (token: string) => `postern:s:${token}`,
+  marks: (token: string) => `postern:s:${token}:marks`,
+  headers: (token: string) => `postern:s:${token}:headers`,
+  lease: (token: string) => `postern:lease:${token}`,
+  instance: (id: string) => `postern:instance:${id}`,
+};
+
+/** Takes the lease when it is free, ours, or held by `dead` (an instance no longer alive). Returns the holder otherwise. */
+const ACQUIRE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] or holder == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return ''
+end
+return holder`;
+
+/** Deletes the lease only when it is ours. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * Sessions in Redis (POSTERN_SESSION_STORE=redis://host:port/db): the record
+ * as a hash, the marks as a set, the header cache as a bounded hash, each
+ * with the session's TTL. Credentials arrive sealed (secret-box.ts).
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly shared = true;
+  readonly leases: RedisLeases;
+  private readonly redis: Redis;
+
+  constructor(url: string, options: { leaseTtlMs: number }) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.redis.on('error', () => undefined); // reported per command; ioredis reconnects on its own
+    this.leases = new RedisLeases(url, this.redis, options.leaseTtlMs);
+  }
+
+  /** The command connection, for other shared data on the same Redis (per-account data). */
+  get client(): Redis {
+    return this.redis;
+  }
+
+  async save(record: SessionRecord, ttlMs: number): Promise<void> {
+    await this.redis
+      .multi()
+      .del(key.session(record.token), key.marks(record.token), key.headers(record.token))
+      .hset(key.session(record.token), { record: JSON.stringify(record) })
+      .pexpire(key.session(record.token), ttlMs)
+      .exec()
+      .then(checkMulti);
+  }
+
+  async load(token: string): Promise<SessionRecord | undefined> {
+    const raw = await this.redis.hget(key.session(token), 'record');
+    return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
+  }
+
+  async touch(token: string, ttlMs: number): Promise<void> {
+    await this.redis
+      .multi()
+      .pexpire(key.session(token), ttlMs)
+      .pexpire(key.marks(token), ttlMs)
+      .pexpire(key.headers(token), ttlMs)
+      .exec()
+      .then(checkMulti);
+  }
+
+  async remove(token: string): Promise<void> {
+    await this.redis.del(key.session(token), key.marks(token), key.headers(token));
+  }
+
+  async updateSecret(token: string, secret: string): Promise<void> {
+    const record = await this.load(token);
+    if (!record) return;
+    await this.redis.hset(key.session(token), { record: JSON.stringify({ ...record, secret }) });
+  }
+
+  async getMarks(token: string): Promise<string[]> {
+    return this.redis.smembers(key.marks(token));
+  }
+
+  async setMarks(token: string, ids: readonly string[]): Promise<void> {
+    const ttl = await this.redis.pttl(key.session(token));
+    if (ttl <= 0) return; // the session is gone: its marks go with it
+    const multi = this.redis.multi().del(key.marks(token));
+    if (ids.length > 0) multi.sadd(key.marks(token), ...ids).pexpire(key.marks(token), ttl);
+    await multi.exec().then(checkMulti);
+  }
+
+  async getHeaders(token: string): Promise<Map<string, HeaderSummary>> {
+    const all = await this.redis.hgetall(key.headers(token));
+    return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as HeaderSummary]));
+  }
+
+  async putHeaders(token: string, summaries: ReadonlyMap<string, HeaderSummary>): Promise<void> {
+    if (summaries.size === 0) return;
+    const [ttl, count] = await Promise.all([this.redis.pttl(key.session(token)), this.redis.hlen(key.headers(token))]);
+    const room = MAX_STORED_HEADERS - count;
+    if (ttl <= 0 || room <= 0) return;
+    const fields: Record<string, string> = {};
+    let taken = 0;
+    for (const [id, summary] of summaries) {
+      if (taken++ >= room) break;
+      fields[id] = JSON.stringify(summary);
+    }
+    await this.redis.multi().hset(key.headers(token), fields).pexpire(key.headers(token), ttl).exec().then(checkMulti);
+  }
+
+  async close(): Promise<void> {
+    await this.leases.close();
+    this.redis.disconnect();
+  }
+}
+
+function checkMulti(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([error]) => error);
+  if (failed?.[0]) throw failed[0];
+  if (!results) throw new Error('Redis transaction aborted');
+}
+
+/**
+ * Connection leases in Redis. The hand-over (docs/scaling.md):
+ *  1. Each instance says it is alive: `postern:instance:<id>`, PX INSTANCE_ALIVE_MS, renewed every HEARTBEAT_MS.
+ *  2. Before a login for a session, an instance takes `postern:lease:<token>` (a script: free, its own, or its
+ *     holder no longer alive). A `kill -9`ed holder stops being alive within INSTANCE_ALIVE_MS.
+ *  3. Held by a live instance: publish the token on `postern:drop`. The holder closes its connection WITHOUT
+ *     QUIT (the server forgets the marks; they are in the store and are sent again), deletes the lease and
+ *     publishes the token on `postern:released`. The asker takes the lease on that message (or on a recheck).
+ *  4. Nobody let go within LEASE_WAIT_MS: MAILBOX_IN_USE, in words, for the person.
+ */
+export class RedisLeases implements ConnectionLeases {
+  readonly instanceId = randomBytes(9).toString('base64url');
+  private readonly subscriber: Redis;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private dropHandler: ((token: string) => void) | undefined;
+  private readonly subscribed: Promise<unknown>;
+
+  constructor(
+    url: string,
+    private readonly redis: Redis,
+    private readonly leaseTtlMs: number,
+  ) {
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: 2 });
+    this.subscriber.on('error', () => undefined);
+    this.subscribed = this.subscriber.subscribe(DROP_CHANNEL, RELEASED_CHANNEL).catch(() => undefined);
+    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    const beat = () => void this.redis.set(key.instance(this.instanceId), '1', 'PX', INSTANCE_ALIVE_MS).catch(() => undefined);
+    beat();
+    this.heartbeat = setInterval(beat, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  onDropRequest(handler: (token: string) => void): void {
+    this.dropHandler = handler;
+  }
+
+  async acquire(token: string): Promise<void> {
+    await this.subscribed;
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    let asked = false;
+    for (;;) {
+      const { holder, previous } = await this.tryTake(token);
+      if (holder === undefined) {
+        // Free (expired) or taken from an instance that looked dead: should the old holder still live and hold a
+        // connection, it drops it now.
+        if (previous !== null && previous !== this.instanceId && !asked) this.askToDrop(token);
+        return;
+      }
+      if (!asked) {
+        asked = true;
+        this.askToDrop(token);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new AppError('MAILBOX_IN_USE', 'This mailbox is still open on another of our servers. Try again in a moment.');
+      }
+      await this.released(token, Math.min(left, LEASE_RECHECK_MS));
+    }
+  }
+
+  private askToDrop(token: string): void {
+    this.redis.publish(DROP_CHANNEL, JSON.stringify({ token, from: this.instanceId })).catch(() => undefined);
+  }
+
+  async release(token: string): Promise<void> {
+    const deleted = await this.redis.eval(RELEASE, 1, key.lease(token), this.instanceId);
+    if (deleted === 1) await this.redis.publish(RELEASED_CHANNEL, token);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.redis.del(key.instance(this.instanceId)).catch(() => undefined);
+    this.subscriber.disconnect();
+  }
+
+  /** holder undefined: the lease is ours now; otherwise the live holder. `previous`: who held it before. */
+  private async tryTake(token: string): Promise<{ holder?: string; previous: string | null }> {
+    const previous = await this.redis.get(key.lease(token));
+    const dead = previous && previous !== this.instanceId && !(await this.redis.exists(key.instance(previous))) ? previous : '';
+    const holder = (await this.redis.eval(ACQUIRE, 1, key.lease(token), this.instanceId, String(this.leaseTtlMs), dead)) as string;
+    return holder === '' ? { previous } : { holder, previous };
+  }
+
+  /** Resolves on a release message for the token, or after `ms` (then the lease is simply looked at again). */
+  private released(token: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.waiters.get(token) ?? new Set();
+      this.waiters.set(token, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) this.waiters.delete(token);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (channel === RELEASED_CHANNEL) {
+      for (const wake of [...(this.waiters.get(message) ?? [])]) wake();
+      return;
+    }
+    if (channel !== DROP_CHANNEL) return;
+    try {
+      const { token, from } = JSON.parse(message) as { token: string; from: string };
+      if (from !== this.instanceId && typeof token === 'string') this.dropHandler?.(token);
+    } catch {
+      // not ours
+    }
+  }
+}

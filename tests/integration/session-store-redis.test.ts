@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Redis from 'ioredis';
+import { RedisAccountData } from '../../lib/account-data/redis-account-data';
+import { AppError } from '../../lib/errors';
+import { EMPTY_SUMMARY } from '../../lib/mail/header-summary';
+import { MemorySessionStore } from '../../lib/session-store/memory-session-store';
+import { RedisSessionStore } from '../../lib/session-store/redis-session-store';
+import type { SessionRecord, SessionStore } from '../../lib/session-store/session-store';
+import { startRedis, type RedisServer } from '../support/servers/redis';
+
+/** The session store against a real redis-server (and the in-process store on the same cases). */
+
+let redis: RedisServer;
+const stores: RedisSessionStore[] = [];
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await Promise.all(stores.map((store) => store.close()));
+  await redis?.stop();
+});
+
+function redisStore(db = 1): RedisSessionStore {
+  const store = new RedisSessionStore(redis.url(db), { leaseTtlMs: 60_000 });
+  stores.push(store);
+  return store;
+}
+
+const record = (token: string): SessionRecord => ({
+  token,
+  account: { host: 'pop.example.test', port: 995, security: 'tls', address: '192.0.2.1', username: 'alice' },
+  secret: 'v1.sealed',
+  createdAt: 1,
+});
+
+for (const [name, make] of [['in-process', () => new MemorySessionStore()], ['Redis', () => redisStore()]] as const) {
+  describe(`${name} session store`, () => {
+    test('keeps the account, the marks by id and the headers; remove takes all of it', async () => {
+      const store: SessionStore = make();
+      await store.save(record('t1'), 60_000);
+      assert.deepEqual(await store.load('t1'), record('t1'));
+      await store.setMarks('t1', ['Ua', 'Ub']);
+      assert.deepEqual((await store.getMarks('t1')).sort(), ['Ua', 'Ub']);
+      await store.setMarks('t1', []);
+      assert.deepEqual(await store.getMarks('t1'), []);
+      await store.putHeaders('t1', new Map([['Ua', { ...EMPTY_SUMMARY, subject: 'hello' }]]));
+      assert.equal((await store.getHeaders('t1')).get('Ua')?.subject, 'hello');
+      await store.updateSecret('t1', 'v1.other');
+      assert.equal((await store.load('t1'))?.secret, 'v1.other');
+      await store.remove('t1');
+      assert.equal(await store.load('t1'), undefined);
+      assert.deepEqual(await store.getMarks('t1'), []);
+      assert.equal((await store.getHeaders('t1')).size, 0);
+    });
+
+    test('marks of a session that is gone are not kept', async () => {
+      const store: SessionStore = make();
+      await store.setMarks('nobody', ['Ua']);
+      assert.deepEqual(await store.getMarks('nobody'), []);
+    });
+  });
+}
+
+describe('Redis session store', () => {
+  test('every key carries the session TTL, and touch pushes it forward', async () => {
+    const store = redisStore(2);
+    await store.save(record('ttl'), 5_000);
+    await store.setMarks('ttl', ['Ua']);
+    await store.putHeaders('ttl', new Map([['Ua', EMPTY_SUMMARY]]));
+    const probe = new Redis(redis.url(2));
+    try {
+      const keys = await probe.keys('postern:s:ttl*');
+      assert.equal(keys.length, 3);
+      for (const key of keys) {
+        const ttl = await probe.pttl(key);
+        assert.ok(ttl > 0 && ttl <= 5_000, `${key}: ${ttl}`);
+      }
+      await store.touch('ttl', 600_000);
+      for (const key of keys) assert.ok((await probe.pttl(key)) > 5_000, key);
+      // Nothing in clear: the record holds the sealed secret only.
+      assert.ok(!JSON.stringify(await probe.hgetall('postern:s:ttl')).includes('password'));
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  test('hand-over: the holder is asked to drop its connection, lets go, and the asker gets the lease', async () => {
+    const a = redisStore(3);
+    const b = redisStore(3);
+    const dropped: string[] = [];
+    a.leases.onDropRequest((token) => {
+      dropped.push(token);
+      a.leases.release(token).catch(() => undefined);
+    });
+    await a.leases.acquire('s1');
+    await a.leases.acquire('s1'); // ours already: at once
+    await b.leases.acquire('s1');
+    assert.deepEqual(dropped, ['s1']);
+    const probe = new Redis(redis.url(3));
+    assert.equal(await probe.get('postern:lease:s1'), b.leases.instanceId);
+    probe.disconnect();
+  });
+
+  test('a holder that does not let go: MAILBOX_IN_USE for the asker', { timeout: 30_000 }, async () => {
+    const a = redisStore(4);
+    const b = redisStore(4);
+    a.leases.onDropRequest(() => undefined); // busy, or partitioned
+    await a.leases.acquire('s2');
+    await assert.rejects(b.leases.acquire('s2'), (error) => error instanceof AppError && error.code === 'MAILBOX_IN_USE');
+  });
+
+  test('a holder that died (no heartbeat): its lease is taken over without waiting for the lease TTL', async () => {
+    const a = redisStore(5);
+    const b = redisStore(5);
+    await a.leases.acquire('s3');
+    await a.leases.close(); // as after kill -9: no heartbeat, nobody answers the drop request
+    const started = Date.now();
+    await b.leases.acquire('s3');
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('Redis account data (read state and rules per account)', () => {
+  test('read state per account, bounded to the most recently marked; rules per account; shared by two clients', async () => {
+    const first = new Redis(redis.url(6));
+    const second = new Redis(redis.url(6));
+    try {
+      const a = new RedisAccountData(first, { maxSeenPerAccount: 3 });
+      const b = new RedisAccountData(second, { maxSeenPerAccount: 3 });
+      await a.setSeen('alice@pop.example.test:995', ['U1', 'U2'], true);
+      assert.deepEqual([...(await b.getSeen('alice@pop.example.test:995', ['U1', 'U2', 'U3']))].sort(), ['U1', 'U2']);
+      assert.equal((await b.getSeen('bob@pop.example.test:995', ['U1'])).size, 0, 'another account sees none');
+      await b.setSeen('alice@pop.example.test:995', ['U1'], false);
+      assert.deepEqual([...(await a.getSeen('alice@pop.example.test:995', ['U1', 'U2']))], ['U2']);
+      await a.setSeen('alice@pop.example.test:995', ['U3', 'U4', 'U5'], true);
+      const kept = await a.getSeen('alice@pop.example.test:995', ['U2', 'U3', 'U4', 'U5']);
+      assert.equal(kept.size, 3);
+      assert.ok(!kept.has('U2'), 'the oldest read id went first');
+      assert.deepEqual(await a.getRules('alice@pop.example.test:995'), []);
+      const rules = [{ name: 'big', match: { minSize: 1_000_000 }, action: 'delete' as const }];
+      await a.setRules('alice@pop.example.test:995', rules);
+      assert.deepEqual(await b.getRules('alice@pop.example.test:995'), rules);
+      assert.deepEqual(await b.getRules('bob@pop.example.test:995'), []);
+      assert.ok((await first.pttl('postern:a:alice@pop.example.test:995:rules')) > 0, 'an account expires some time after its last write');
+    } finally {
+      first.disconnect();
+      second.disconnect();
+    }
+  });
+});
