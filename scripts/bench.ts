@@ -166,6 +166,8 @@ function person(): BenchClient {
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Logins to one account at once: the app lets 8 per account be in flight (lib/server/login.ts). */
+const LOGIN_PARALLEL = 6;
 
 function call(client: BenchClient, method: 'GET' | 'POST' | 'DELETE', urlPath: string, body?: unknown): Promise<BenchResponse> {
   return client.request(method, urlPath, method === 'POST' ? body ?? {} : undefined, REQUEST_TIMEOUT_MS);
@@ -408,7 +410,7 @@ interface RawDownload {
 /** GET with node:http, counting the body as it arrives (no decompression on our side). */
 function countingGet(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; encoding: string | null; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers }, (response) => {
+    const request = http.get(url, { headers, agent: false }, (response) => {  // a connection of its own: routed by its cookie
       let bytes = 0;
       response.on('data', (chunk: Buffer) => (bytes += chunk.length));
       response.on('end', () => {
@@ -749,7 +751,7 @@ async function main(): Promise<void> {
   const crowd = await within(
     180_000,
     'logging in the sessions',
-    pool(Array.from({ length: options.sessions }), 25, async () => {
+    pool(Array.from({ length: options.sessions }), LOGIN_PARALLEL, async () => {
       const client = person();
       await login(client, 'k1', viaProxy);
       return client;
@@ -820,7 +822,7 @@ async function main(): Promise<void> {
     const idlers = await within(
       300_000,
       'logging in the idle sessions',
-      pool(Array.from({ length: options.idle }), 25, async () => {
+      pool(Array.from({ length: options.idle }), LOGIN_PARALLEL, async () => {
         const client = person();
         await login(client, 'k1', direct);
         await listPage(client, `offset=0&limit=${PAGE}`);
