@@ -1124,7 +1124,7 @@ async function main(): Promise<void> {
     {
       name: 'issue 10: failover (kill -9 of one of two instances → next request on the other within 2 s, marks intact)',
       met: false,
-      detail: 'not measured here: it needs the shared session store (h/i10-store), not in this build',
+      detail: 'not measured by this bench: tests/integration/failover.test.ts (two instances on one Redis, Mailutils) checks it',
     },
   ];
 
