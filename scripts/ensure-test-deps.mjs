@@ -32,6 +32,8 @@ export const TEST_DEPENDENCIES = [
   { name: 'python3', apt: 'python3', command: 'python3' },
   // A real DNS server for the address-discovery (RFC 6186 SRV) tests; only the binary, no system service.
   { name: 'dnsmasq', apt: 'dnsmasq-base', paths: ['/usr/sbin/dnsmasq'] },
+  // Several instances behind one address with cookie affinity (deploy/haproxy.cfg, run by the tests).
+  { name: 'haproxy', apt: 'haproxy', paths: ['/usr/sbin/haproxy'] },
   // The shared session store (issue 10): started per test on a loopback port, never as a system service.
   { name: 'redis-server', apt: 'redis-server', paths: ['/usr/bin/redis-server'] },
   // More servers for the interop suites go here, e.g.:

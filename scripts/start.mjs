@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the production app when there is no build or the sources changed since the
-// last one (scripts/build-stamp.mjs), then serves it on $PORT (default 3000) with scripts/serve.mjs.
+// last one (scripts/build-stamp.mjs), then serves it on $PORT (default 3000) with scripts/serve.mjs:
+// POSTERN_WORKERS worker processes (default: the number of cores) behind one port, session-affine.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -7,6 +7,7 @@ import { flattenAddresses, type MailAddress } from './addresses';
 import { fetchHeaderSections, headerEnd } from './header-fetch';
 import { decodeHeaderLines, EMPTY_SUMMARY, summaryOrEmpty, visibleAddress, type HeaderSummary } from './header-summary';
 import type { MailSession, MaildropEntry } from './mail-session';
+import { cachedMessage, collectWhileRead, rememberMessage } from './message-bytes-cache';
 import { extractAttachment, parseMessageStream, TOO_COMPLEX_MESSAGE, type AttachmentInfo } from './message-parser';
 import { sanitizeEmailHtml } from './sanitize-email-html';
 import { logBackgroundFailure } from '../log/background-failure';
@@ -348,6 +349,7 @@ export async function readMessage(
       throw new AppError('MESSAGE_TOO_LARGE', 'This message is too large to display here. Download it instead.');
     }
     const stream = await client.retr(entry.number, { onProgress: options.onProgress });
+    collectWhileRead(stream, (bytes) => rememberMessage(session, id, bytes)); // its attachments next: no second RETR
     return { entry, parsed: await parseMessageStream(stream) };
   });
   // The whole body was read (the connection is in order); the person gets the source view instead.
@@ -409,6 +411,12 @@ export async function rawMessage(session: MailSession, id: string): Promise<{ si
 }
 
 export async function attachmentStream(session: MailSession, id: string, attachmentId: string): Promise<{ info: AttachmentInfo; stream: Readable }> {
+  const opened = cachedMessage(session, id);
+  if (opened) {
+    const fromCache = await extractAttachment(Readable.from([opened]), attachmentId);
+    if (!fromCache) throw new AppError('ATTACHMENT_NOT_FOUND', 'That attachment is not in this message.');
+    return fromCache;
+  }
   let found: { info: AttachmentInfo; stream: Readable } | null = null;
   const stream = await session.withMessage(id, async (client, entry) => {
     const body = await client.retr(entry.number);

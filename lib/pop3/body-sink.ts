@@ -23,8 +23,17 @@ export interface BodyProgress {
  * socket. Destroying the stream early abandons the body: the client keeps
  * reading to stay in step with the server but discards the bytes.
  */
+/**
+ * A body read as fast as the server sends it stops the socket this often and goes on after one turn
+ * of the event loop (setImmediate): everyone else's timers and sockets get that turn. Without it, a
+ * server faster than the reader's thread fills every turn with this one download.
+ */
+export const YIELD_EVERY_BYTES = 1024 * 1024;
+
 export class BodyStream extends Readable implements BodySink {
   received = 0;
+  private sinceYield = 0;
+  private yieldDue = false;
   readonly expected?: number;
   private drainCallback: (() => void) | undefined;
   private abandoned = false;
@@ -54,7 +63,13 @@ export class BodyStream extends Readable implements BodySink {
     this.received += piece.length;
     this.onProgress?.({ received: this.received, expected: this.expected });
     if (this.abandoned || this.destroyed) return true;
-    return this.push(piece);
+    const room = this.push(piece);
+    this.sinceYield += piece.length;
+    if (this.sinceYield < YIELD_EVERY_BYTES) return room;
+    this.sinceYield = 0;
+    // Stop the socket either way; with room left the reader is not what we wait for, the loop's turn is.
+    if (room) this.yieldDue = true;
+    return false;
   }
 
   end(): void {
@@ -73,7 +88,10 @@ export class BodyStream extends Readable implements BodySink {
 
   onDrain(callback: () => void): void {
     if (this.abandoned || this.destroyed) callback();
-    else this.drainCallback = callback;
+    else if (this.yieldDue) {
+      this.yieldDue = false;
+      setImmediate(callback);
+    } else this.drainCallback = callback;
   }
 }
 

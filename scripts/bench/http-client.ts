@@ -7,7 +7,6 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 export interface BenchResponse {
   status: number;
@@ -19,13 +18,32 @@ export interface BenchResponse {
 }
 
 export class BenchClient {
-  cookie = '';
+  /** name=value pairs (Path=/ cookies only, all the app and its worker routing set). */
+  private readonly jar = new Map<string, string>();
+  /**
+   * Connections of this person only, as a browser's: the app's worker processes are chosen per
+   * connection from its first request's cookie (scripts/serve.mjs), so a pool shared by everyone would
+   * carry one person's request to another's worker.
+   */
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
-  /** `forwardedFor`: this person's address, as the login throttle counts per client address. */
   constructor(
     readonly baseUrl: string,
     readonly forwardedFor: string,
-  ) {}
+  ) {
+    agents.add(this.agent);
+  }
+
+  /** This person's connections closed (a logged-out person leaves none behind). */
+  close(): void {
+    this.agent.destroy();
+    agents.delete(this.agent);
+  }
+
+  get cookie(): string {
+    return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
 
   request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number, retried = false): Promise<BenchResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -36,16 +54,19 @@ export class BenchClient {
       headers['content-length'] = String(payload.length);
     }
     return new Promise((resolve, reject) => {
-      const request = http.request(`${this.baseUrl}${path}`, { method, headers, agent }, (response) => {
+      const request = http.request(`${this.baseUrl}${path}`, { method, headers, agent: this.agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
         response.on('end', () => {
           clearTimeout(timer);
-          const setCookie = response.headers['set-cookie']?.[0];
-          if (setCookie) {
+          for (const setCookie of response.headers['set-cookie'] ?? []) {
             const pair = setCookie.split(';')[0] ?? '';
-            this.cookie = pair.endsWith('=') ? '' : pair;
+            const eq = pair.indexOf('=');
+            if (eq <= 0) continue;
+            const value = pair.slice(eq + 1).trim();
+            if (value === '' || /;\s*max-age=0/i.test(setCookie)) this.jar.delete(pair.slice(0, eq).trim());
+            else this.jar.set(pair.slice(0, eq).trim(), value);
           }
           const raw = Buffer.concat(chunks);
           // Compressed as a browser would get it; decompressed only when the body is read as JSON.
@@ -93,5 +114,8 @@ function decode(body: Buffer, encoding: string | undefined): Buffer {
 
 /** Every keep-alive connection closed, so the process can exit. */
 export function closeConnections(): void {
-  agent.destroy();
+  for (const agent of agents) agent.destroy();
+  agents.clear();
 }
+
+const agents = new Set<http.Agent>();

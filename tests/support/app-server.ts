@@ -82,7 +82,8 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child: ChildProcess = spawn(process.execPath, [SERVE, '--port', String(port), '--hostname', '127.0.0.1'], {
     cwd: ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
+    // One process unless a test asks for workers (POSTERN_WORKERS): pids and logs stay those of one process.
+    env: { POSTERN_WORKERS: '1', ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

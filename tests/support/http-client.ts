@@ -7,7 +7,20 @@ export interface ApiResponse {
 }
 
 export class HttpClient {
-  cookie = '';
+  /** name → value, as a browser's jar for one site (Path=/ cookies only, which is all the app sets). */
+  private readonly jar = new Map<string, string>();
+
+  /** The Cookie header this client sends; assignable to restore an earlier one. */
+  get cookie(): string {
+    return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+  set cookie(header: string) {
+    this.jar.clear();
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) this.jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    }
+  }
 
   constructor(readonly baseUrl: string) {}
 
@@ -21,10 +34,13 @@ export class HttpClient {
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       redirect: 'manual',
     });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) {
+    for (const setCookie of response.headers.getSetCookie()) {
       const pair = setCookie.split(';')[0] ?? '';
-      this.cookie = pair.endsWith('=') ? '' : pair;
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const [name, value] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+      if (value === '' || /;\s*max-age=0/i.test(setCookie)) this.jar.delete(name);
+      else this.jar.set(name, value);
     }
     const body = Buffer.from(await response.arrayBuffer());
     return {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { webStream } from '@/lib/http/web-stream';
 import { parseInput, requireSession, route } from '@/lib/http/route';
 import { rawMessage } from '@/lib/mail/message-service';
 import { attachmentDisposition } from '@/lib/http/content-disposition';
@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const { id } = parseInput(messageParams, await context.params);
   const { size, stream } = await rawMessage(await requireSession(request), id);
-  return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
+  return new Response(webStream(stream), {
     headers: {
       'Content-Type': 'message/rfc822',
       'Content-Disposition': attachmentDisposition(`message-${id.slice(1, 17)}.eml`),
