@@ -24,6 +24,9 @@ const AXE_OPTIONS: RunOptions = {
 export async function seriousViolations(page: Page, ...scope: string[]) {
   await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  // Two frames rendered since the last change (a colour scheme switched, a panel opened): what axe
+  // measures is what the page shows, not a style still on its way.
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
   const started = Date.now();
   const results = await page.evaluate(
     ([selectors, options]) =>
