@@ -36,36 +36,9 @@ import type {
   SessionPolicies,
   TranscriptLine,
 } from '@/lib/contract';
-export type {
-  Address,
-  AttachmentInfo,
-  CommitResult,
-  DeleteAnswer,
-  HeaderFill,
-  IdsAnswer,
-  LoginRequest,
-  LogoutAnswer,
-  ResetAnswer,
-  ServerConfig,
-  ServerDiscovery,
-  FullMessage,
-  HeaderField,
-  MessagePage,
-  MessagePreview,
-  MessageSummary,
-  PreviewPart,
-  Proposal,
-  Rule,
-  RuleMatch,
-  RulesBody,
-  SeenAnswer,
-  SeenBody,
-  Security,
-  ServerPanel,
-  SessionInfo,
-  SessionPolicies,
-  TranscriptLine,
-};
+// The contract's types are the client's types: one definition for both sides.
+export type * from '@/lib/contract';
+export type { CommitAnswer as CommitResult } from '@/lib/contract';
 
 export type AuthMechanism = 'auto' | 'user' | 'apop' | 'sasl-plain';
 
