@@ -61,7 +61,8 @@ describe('HAProxy with cookie affinity in front of two instances', () => {
 
   test('sessions spread over both instances and every request of each reaches the process holding it', async () => {
     for (let i = 0; i < SESSIONS; i++) {
-      const client = new HttpClient(proxy.url);
+      // Each person with connections of their own, as separate browsers have.
+      const client = new HttpClient(proxy.url, { ownConnections: true });
       await login(client);
       assert.match(node(client) ?? '', /^app[12]$/, `HAProxy named the instance in its cookie: ${client.cookie}`);
       clients.push(client);
