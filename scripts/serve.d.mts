@@ -1,7 +1,9 @@
 // Types for serve.mjs, so TypeScript tests can import it.
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 export const PEER_HEADER: string;
 export const PROTO_HEADER: string;
 export function stampConnection(req: IncomingMessage): void;
 export function refusedBeforeNext(req: Pick<IncomingMessage, 'method' | 'url'>): boolean;
 export function serve(options?: { port?: number; hostname?: string; dir?: string }): Promise<Server>;
+export const KEEP_ALIVE_MS: number;
+export function stampWorker(req: IncomingMessage, res: ServerResponse, worker: number, live?: Set<number>): 'here' | 'redirected';

@@ -11,11 +11,14 @@
 // machines), and the primary reads the first request head of every connection and hands the socket to
 // the worker that cookie names (round robin when there is none, or it names a worker that is gone).
 // The choice is per connection, not per request: a browser sends the same cookies on every request of a
-// connection, and the worker that answers a login is the one its cookie names from then on. A request
-// on a kept-alive connection that names another worker (a proxy pooling connections across clients) is
-// answered here with `Connection: close`, so the next one is routed afresh; put `http-reuse never` in
-// front (docs/scaling.md). The socket itself moves, so the worker sees the true TCP peer for
-// `x-postern-peer` (login throttling) exactly as a single process does.
+// connection, and the worker that answers a login is the one its cookie names from then on. A later
+// request on a kept-alive connection that names another live worker (a proxy pooling connections across
+// clients, or a browser whose cookie changed after the connection was routed) is not served by the wrong
+// worker: it gets `307` to itself with `Connection: close`, and the browser sends it again on a connection
+// the primary routes by its cookie. A cookie naming a live worker is never rewritten. The socket itself
+// moves, so the worker sees the true TCP peer for `x-postern-peer` (login throttling) exactly as a single
+// process does. The primary keeps its copy of a socket until the worker says it has taken it: a worker
+// that dies first (kill -9) has its connections handed to another, none is left unanswered.
 //
 //   node scripts/serve.mjs [--port 3000] [--hostname 0.0.0.0]     (npm start builds first, then runs this)
 //   POSTERN_WORKERS=1 node scripts/serve.mjs                        one process, no primary
@@ -37,6 +40,14 @@ const HEAD_LIMIT = 16 * 1024;
 /** A connection that sends no complete request head in this long is closed by the primary. */
 const HEAD_TIMEOUT_MS = 30_000;
 const MAX_WORKERS = 64;
+/**
+ * Idle kept-alive connections stay open this long (Node's default is 5 s). People pause longer than that
+ * between pages; every new connection costs a hand-over from the primary and a slower first request.
+ * Above the 60 s idle timeout of common proxies in front, so the proxy, not the app, closes first.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+/** A connection is offered to at most this many workers (each died before taking it) before it is closed. */
+const MAX_HANDOVERS = 4;
 
 /** POSTERN_WORKERS, or the number of cores; an invalid value stops the start with a sentence. */
 export function workerCount(env = process.env) {
@@ -122,8 +133,8 @@ async function createAppServer({ port, hostname, dir, worker }) {
   const app = next({ dev: false, dir, hostname: hostname ?? 'localhost', port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  return http.createServer((req, res) => {
-    if (worker !== undefined) stampWorker(req, res, worker);
+  const server = http.createServer((req, res) => {
+    if (worker !== undefined && stampWorker(req, res, worker) === 'redirected') return;
     stampConnection(req);
     // An answer given before the body was read (413): stop reading that connection, so a client that
     // keeps sending fills its own buffers, not ours. Node would otherwise read the rest to discard it.
@@ -144,18 +155,37 @@ async function createAppServer({ port, hostname, dir, worker }) {
       }
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Node wants the head of a kept-alive connection's next request to take less than this.
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  return server;
 }
 
-/** The worker's name on every answer, and its cookie when the request named another (or none). */
-function stampWorker(req, res, worker) {
+/** Worker indices the primary last said are alive (sent on every change); used for later requests of a connection. */
+const liveWorkers = new Set();
+
+/**
+ * The worker's name on every answer, and its cookie when the request named none, or a worker that is gone.
+ * Returns 'redirected' when this request belongs to another live worker and was answered with 307.
+ */
+export function stampWorker(req, res, worker, live = liveWorkers) {
   res.setHeader(WORKER_HEADER, String(worker));
+  // The first request of a connection is the one the primary routed: it already chose by the cookie.
+  const first = req.socket.posternFirst !== false;
+  req.socket.posternFirst = false;
   const named = cookieValue(req.headers.cookie, WORKER_COOKIE);
-  if (named === String(worker)) return;
+  if (named === String(worker)) return 'here';
+  if (!first && named !== undefined && live.has(Number(named))) {
+    // Served here it would miss the session's POP3 connection (or find none, with the in-process store).
+    req.pause();
+    req.read(0);
+    res.writeHead(307, { Location: req.url ?? '/', 'Content-Length': '0', 'Cache-Control': 'no-store', Connection: 'close' });
+    res.end();
+    return 'redirected';
+  }
   const secure = req.socket.encrypted ? '; Secure' : '';
   res.appendHeader('Set-Cookie', `${WORKER_COOKIE}=${worker}; Path=/; HttpOnly; SameSite=Strict${secure}`);
-  // Named another worker on a connection the primary gave us for an earlier request: this request is
-  // served here (a shared session store makes that work), the next one goes through the primary again.
-  if (named !== undefined && req.socket.posternRouted) res.setHeader('Connection', 'close');
+  return 'here';
 }
 
 function listen(server, port, hostname) {
@@ -198,8 +228,16 @@ async function serveWorker({ port, hostname, dir }) {
   const worker = Number(process.env.POSTERN_WORKER_INDEX);
   const server = await createAppServer({ port, hostname, dir, worker });
   process.on('message', (message, socket) => {
+    if (message?.type === 'postern:workers') {
+      liveWorkers.clear();
+      for (const index of message.live) liveWorkers.add(index);
+      return;
+    }
     if (message?.type !== 'postern:connection' || !socket) return;
-    socket.posternRouted = true;
+    // The primary closes its copy of the socket on this word, not before: had we died first, it would
+    // have handed the connection to another worker.
+    process.send?.({ type: 'postern:taken', id: message.id });
+    socket.posternFirst = true;
     server.emit('connection', socket);
     // What the primary read to choose us: fed to the HTTP parser first, then the socket reads on.
     socket.emit('data', Buffer.from(message.head, 'base64'));
@@ -217,52 +255,86 @@ async function serveWorker({ port, hostname, dir }) {
 
 /** The primary: owns the port, keeps `workers` workers alive, hands each connection to one. */
 async function servePrimary({ port, hostname, workers }) {
-  const ready = new Map(); // index → cluster Worker that said it is ready
+  const ready = new Map(); // index → cluster Worker that said it is ready and is still connected
+  /** Sockets handed to a worker that has not yet said it took them: id → { socket, head, index, tries }. */
+  const pending = new Map();
+  let nextId = 0;
   let stopping = false;
   let turn = 0;
-
   let started = false;
+
+  const announceLive = () => {
+    const live = [...ready.keys()];
+    for (const child of ready.values()) child.send({ type: 'postern:workers', live }, () => undefined);
+  };
+
   const fork = (index) =>
     new Promise((resolve, reject) => {
       const child = cluster.fork({ POSTERN_WORKER_INDEX: String(index) });
       child.on('message', (message) => {
-        if (message?.type !== 'postern:ready') return;
-        ready.set(index, child);
-        resolve(child);
-      });
-      child.once('exit', (code, signal) => {
-        if (ready.get(index) === child) ready.delete(index);
-        if (stopping) return;
-        if (!started) {
-          reject(new Error(`worker ${index} exited (${signal ?? code}) before it was ready`));
+        if (message?.type === 'postern:taken') {
+          const entry = pending.get(message.id);
+          pending.delete(message.id);
+          // The worker holds its own descriptor now; closing ours does not end the connection.
+          entry?.socket.destroy();
           return;
         }
-        // Its sessions are gone with it (until a shared store holds them); the others keep serving.
-        console.error(`[postern] worker ${index} exited (${signal ?? code}); starting it again`);
-        fork(index).catch((error) => console.error('[postern] could not restart a worker', error));
+        if (message?.type !== 'postern:ready') return;
+        ready.set(index, child);
+        announceLive();
+        resolve(child);
       });
+      let gone = false;
+      const lost = (why) => {
+        if (gone) return;
+        gone = true;
+        if (ready.get(index) === child) ready.delete(index);
+        if (stopping) return;
+        announceLive();
+        // Connections it was given but never took go to a live worker instead of waiting forever.
+        for (const [id, entry] of pending) {
+          if (entry.index !== index) continue;
+          pending.delete(id);
+          handOver(entry.socket, entry.head, entry.tries);
+        }
+        if (!started) {
+          reject(new Error(`worker ${index} exited (${why}) before it was ready`));
+          return;
+        }
+        // Its sessions' POP3 connections are gone with it (a shared store reconnects them elsewhere).
+        console.error(`[postern] worker ${index} exited (${why}); starting it again`);
+        fork(index).catch((error) => console.error('[postern] could not restart a worker', error));
+      };
+      // 'disconnect' comes first when a worker dies: stop routing to it at once, not at 'exit'.
+      child.once('disconnect', () => lost('disconnected'));
+      child.once('exit', (code, signal) => lost(signal ?? code));
     });
 
   const pick = (head) => {
     const named = affineWorker(head, workers);
-    if (named !== undefined && ready.has(named)) return ready.get(named);
-    const alive = [...ready.values()];
+    if (named !== undefined && ready.get(named)?.isConnected()) return [named, ready.get(named)];
+    const alive = [...ready].filter(([, child]) => child.isConnected());
     if (alive.length === 0) return undefined;
     turn = (turn + 1) % alive.length;
     return alive[turn];
   };
 
-  const handOver = (socket, chunks) => {
-    const head = Buffer.concat(chunks);
-    const worker = pick(head.toString('latin1'));
-    if (!worker) {
+  function handOver(socket, head, tries = 0) {
+    const chosen = tries < MAX_HANDOVERS ? pick(head.toString('latin1')) : undefined;
+    if (!chosen || socket.destroyed) {
       socket.destroy();
       return;
     }
-    worker.send({ type: 'postern:connection', head: head.toString('base64') }, socket, (error) => {
-      if (error) socket.destroy();
+    const [index, child] = chosen;
+    const id = ++nextId;
+    pending.set(id, { socket, head, index, tries: tries + 1 });
+    // keepOpen: our copy stays open until the worker says 'postern:taken' (or dies, and another gets it).
+    child.send({ type: 'postern:connection', id, head: head.toString('base64') }, socket, { keepOpen: true }, (error) => {
+      if (!error || !pending.has(id)) return;
+      pending.delete(id);
+      handOver(socket, head, tries + 1);
     });
-  };
+  }
 
   // Workers always run this file, whichever script started the primary (npm start runs start.mjs).
   cluster.setupPrimary({ exec: fileURLToPath(import.meta.url), args: ['--port', String(port), ...(hostname ? ['--hostname', hostname] : [])] });
@@ -284,7 +356,7 @@ async function servePrimary({ port, hostname, workers }) {
       // Stop reading at once: what the kernel still holds moves with the descriptor to the worker.
       socket._handle?.readStop?.();
       for (let more = socket.read(); more !== null; more = socket.read()) chunks.push(more);
-      handOver(socket, chunks);
+      handOver(socket, Buffer.concat(chunks));
     };
     socket.on('data', onData);
   });

@@ -63,6 +63,8 @@ interface Answer {
   status: number;
   worker: string | undefined;
   connection: string | undefined;
+  location: string | undefined;
+  setCookie: string[] | undefined;
   socket: unknown;
 }
 
@@ -81,6 +83,8 @@ function get(client: HttpClient, path: string, agent: http.Agent | false = false
           status: response.statusCode ?? 0,
           worker: response.headers['x-postern-worker'] as string | undefined,
           connection: response.headers.connection,
+          location: response.headers.location,
+          setCookie: response.headers['set-cookie'],
           socket: request.socket,
         }),
       );
@@ -131,7 +135,7 @@ describe('two worker processes behind one port', () => {
     for (const agent of agents) agent.destroy();
   });
 
-  test('a kept-alive connection carrying another worker\'s cookie is closed after that answer, and the next is routed right', async () => {
+  test('a kept-alive connection carrying another live worker\'s cookie is sent back (307, closed) and never served or re-cookied by the wrong worker', async () => {
     const one = new HttpClient(app.url);
     one.cookie = 'postern_worker=1';
     const two = new HttpClient(app.url);
@@ -140,14 +144,37 @@ describe('two worker processes behind one port', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const first = await get(one, '/api/config', agent);
     assert.equal(first.worker, '1');
+    assert.equal(first.status, 200);
     assert.notEqual(first.connection, 'close');
-    const mixed = await get(two, '/api/config', agent);
+    const mixed = await get(two, '/api/config?x=1', agent);
     assert.equal(mixed.socket, first.socket, 'the second request reused the connection');
-    assert.equal(mixed.worker, '1', 'served where the connection was routed');
+    assert.equal(mixed.status, 307, 'not served by the worker the connection was routed to');
+    assert.equal(mixed.location, '/api/config?x=1', 'sent back to the same URL');
+    assert.equal(mixed.setCookie, undefined, 'the cookie naming a live worker is not rewritten');
     assert.equal(mixed.connection, 'close', 'and that connection ends');
-    const next = await get(two, '/api/config', agent);
-    assert.equal(next.worker, '2', 'the next connection is routed by its cookie');
+    const next = await get(two, '/api/config?x=1', agent);
+    assert.notEqual(next.socket, first.socket);
+    assert.equal(next.status, 200);
+    assert.equal(next.worker, '2', 'the request sent again is routed by its cookie');
     agent.destroy();
+  });
+
+  test('a session whose cookie changed worker after its connection was routed reaches its own worker', async () => {
+    // As a browser: a connection opened (and routed) before the login, the login answered on another.
+    const client = new HttpClient(app.url, { ownConnections: true });
+    let early = await client.get('/api/config');
+    const before = early.headers.get('x-postern-worker');
+    const other = new HttpClient(app.url);
+    for (let tries = 0; ; tries++) {
+      assert.ok(tries < 10, 'logins never reached the other worker');
+      other.cookie = '';
+      const response = await login(other);
+      if (response.headers.get('x-postern-worker') !== before) break;
+    }
+    client.cookie = other.cookie; // the login's cookies, on a connection routed to the other worker
+    early = await client.get('/api/messages?limit=1');
+    assert.equal(early.status, 200, early.body.toString());
+    assert.notEqual(early.headers.get('x-postern-worker'), before, 'answered by the session\'s worker');
   });
 
   // Bounded: once, under load, this test hung (no worker restarted, a request never answered); a hang must fail, not stall the suite.

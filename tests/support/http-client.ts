@@ -1,6 +1,9 @@
 /** A tiny cookie-keeping HTTP client for API tests (like a browser tab, minus the browser). */
 import http from 'node:http';
 
+/** A request sent back to itself more often than this is answered as it is (a browser gives up at 20). */
+const MAX_REDIRECTS = 5;
+
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -28,7 +31,7 @@ export class HttpClient {
    * With `ownConnections`, this client keeps its own kept-alive connections, as a separate browser
    * does; otherwise it shares fetch's pool with every other client in the process, so one connection
    * may carry several people's requests (which a browser never does, and a worker-affine server
-   * answers by closing that connection).
+   * answers with a 307 to the same URL that closes that connection; followed here as a browser does).
    */
   private readonly agent: http.Agent | undefined;
 
@@ -37,13 +40,17 @@ export class HttpClient {
   }
 
   async request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (this.cookie) headers.cookie = this.cookie;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
     const sent = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const response = this.agent
-      ? await this.viaOwnConnection(method, path, headers, sent)
-      : await fetch(`${this.baseUrl}${path}`, { method, headers, body: sent, redirect: 'manual' });
+    let response = await this.send(method, path, options.headers, sent);
+    // A worker-affine server answers a request that reached the wrong worker over a reused connection with
+    // `307` to the same URL (and closes that connection); a browser follows it, method and body kept.
+    for (let hops = 0; (response.status === 307 || response.status === 308) && hops < MAX_REDIRECTS; hops++) {
+      const location = response.headers.get('location');
+      const target = location ? new URL(location, this.baseUrl) : undefined;
+      if (!target || target.origin !== new URL(this.baseUrl).origin || `${target.pathname}${target.search}` !== path) break;
+      await response.arrayBuffer();
+      response = await this.send(method, path, options.headers, sent);
+    }
     for (const setCookie of response.headers.getSetCookie()) {
       const pair = setCookie.split(';')[0] ?? '';
       const eq = pair.indexOf('=');
@@ -59,6 +66,15 @@ export class HttpClient {
       body,
       json: <T>() => JSON.parse(body.toString('utf8')) as T,
     };
+  }
+
+  private async send(method: string, path: string, extra: Record<string, string> | undefined, sent: string | undefined): Promise<Response> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (sent !== undefined) headers['content-type'] = 'application/json';
+    return this.agent
+      ? this.viaOwnConnection(method, path, headers, sent)
+      : fetch(`${this.baseUrl}${path}`, { method, headers, body: sent, redirect: 'manual' });
   }
 
   /** One request over this client's own agent, answered as fetch would (without following redirects). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, test } from 'node:test';
-import { refusedBeforeNext, stampConnection } from '../../../scripts/serve.mjs';
+import { refusedBeforeNext, stampConnection, stampWorker } from '../../../scripts/serve.mjs';
 
 describe('serve.mjs', () => {
   test('the connection headers are the server\'s own: whatever a client sent under those names is replaced', () => {
@@ -22,5 +22,42 @@ describe('serve.mjs', () => {
     for (const url of ['/', '/inbox', '/api', '/API/session', '/api/../', '/api/%2e%2e/', '/api/%2E./', '/api\\..\\', '/_next/static/x', '/api%2f..']) {
       assert.equal(refused('POST', url), true, url);
     }
+  });
+
+  test('a request reaches its own worker: sent back (307) on a reused connection, never re-cookied while its worker lives', () => {
+    const socket: { posternFirst?: boolean } = { posternFirst: true };
+    const answer = (cookie: string | undefined, live: number[]) => {
+      const headers: Record<string, string | string[]> = {};
+      let status = 200;
+      const req = { headers: cookie ? { cookie } : {}, socket, url: '/api/messages?limit=5', pause() {}, read() {} } as unknown as IncomingMessage;
+      const res = {
+        setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),
+        appendHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),
+        writeHead: (code: number, more: Record<string, string>) => {
+          status = code;
+          for (const [name, value] of Object.entries(more)) headers[name.toLowerCase()] = value;
+        },
+        end: () => undefined,
+      } as unknown as ServerResponse;
+      const outcome = stampWorker(req, res, 1, new Set(live));
+      return { outcome, status, headers };
+    };
+    // The first request of a connection was routed by the primary: served here, cookie set if it named another.
+    const first = answer('postern_worker=2', [1]);
+    assert.equal(first.outcome, 'here');
+    assert.equal(first.headers['set-cookie'], 'postern_worker=1; Path=/; HttpOnly; SameSite=Strict');
+    // A later one naming a live other worker: 307 to itself, connection closed, no cookie.
+    const later = answer('a=b; postern_worker=2', [1, 2]);
+    assert.deepEqual([later.outcome, later.status, later.headers.location, later.headers.connection], ['redirected', 307, '/api/messages?limit=5', 'close']);
+    assert.equal(later.headers['set-cookie'], undefined);
+    // Naming a worker that is gone, or none: served here and named ours.
+    for (const cookie of ['postern_worker=2', undefined, 'postern_worker=x']) {
+      const served = answer(cookie, [1]);
+      assert.equal(served.outcome, 'here', String(cookie));
+      assert.equal(served.headers['set-cookie'], 'postern_worker=1; Path=/; HttpOnly; SameSite=Strict');
+    }
+    // Naming us: nothing to set.
+    const own = answer('postern_worker=1', [1, 2]);
+    assert.deepEqual([own.outcome, own.headers['set-cookie'], own.headers['x-postern-worker']], ['here', undefined, '1']);
   });
 });
