@@ -40,6 +40,8 @@ const HEAD_LIMIT = 16 * 1024;
 /** A connection that sends no complete request head in this long is closed by the primary. */
 const HEAD_TIMEOUT_MS = 30_000;
 const MAX_WORKERS = 64;
+/** Where lib/http/fast-lane.ts leaves its dispatcher. */
+const FAST_LANE = Symbol.for('postern.fastLane');
 /**
  * Idle kept-alive connections stay open this long (Node's default is 5 s). People pause longer than that
  * between pages; every new connection costs a hand-over from the primary and a slower first request.
@@ -145,6 +147,8 @@ async function createAppServer({ port, hostname, dir, worker }) {
       refuse(req, res);
       return;
     }
+    // The busiest reads skip Next once their route module has opened a lane (lib/http/fast-lane.ts).
+    if (globalThis[FAST_LANE]?.(req, res)) return;
     handle(req, res).catch((error) => {
       console.error('[postern] request failed', error);
       if (!res.headersSent) {

@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import type { RequestHead } from './request-head';
 
 /**
  * Headers that only the app's own HTTP server (scripts/serve.mjs) writes: it
@@ -17,7 +18,7 @@ const CROSS_SITE = 'This request came from another site and was refused.';
  * What a proxy says about the original scheme and host is believed only when
  * the deployer declared trusted proxies; otherwise the client could write it.
  */
-export function assertSameOrigin(request: Request, trustedHops = 0): void {
+export function assertSameOrigin(request: RequestHead, trustedHops = 0): void {
   if (request.method === 'GET' || request.method === 'HEAD') return;
   if (request.headers.get('sec-fetch-site') === 'cross-site') throw new AppError('CSRF_REJECTED', CROSS_SITE);
   const origin = request.headers.get('origin');
@@ -27,7 +28,7 @@ export function assertSameOrigin(request: Request, trustedHops = 0): void {
 }
 
 /** The origin this app is served at, as the browser sees it: `scheme://host[:port]`. */
-export function servedOrigin(request: Request, trustedHops = 0): string | undefined {
+export function servedOrigin(request: RequestHead, trustedHops = 0): string | undefined {
   const url = new URL(request.url);
   const viaProxy = trustedHops > 0;
   const scheme = (viaProxy ? firstValue(request.headers.get('x-forwarded-proto')) : undefined) ?? connectionScheme(request);
@@ -52,7 +53,7 @@ function firstValue(header: string | null): string | undefined {
 }
 
 /** The scheme of the connection itself: from the app's server, else from the URL Next built. */
-function connectionScheme(request: Request): string {
+function connectionScheme(request: RequestHead): string {
   const proto = request.headers.get(PROTO_HEADER);
   if (proto === 'http' || proto === 'https') return proto;
   return new URL(request.url).protocol.replace(':', '');
@@ -67,7 +68,7 @@ let warnedNoPeer = false;
  * appends the address it received from, the real client is the entry that
  * many places from the right of X-Forwarded-For followed by the peer.
  */
-export function clientAddress(request: Request, trustedHops = 0): string {
+export function clientAddress(request: RequestHead, trustedHops = 0): string {
   const forwarded = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   let peer = request.headers.get(PEER_HEADER)?.trim();
   if (!peer) {
@@ -83,7 +84,7 @@ export function clientAddress(request: Request, trustedHops = 0): string {
   return chain[Math.max(0, chain.length - 1 - trustedHops)] ?? peer;
 }
 
-export function isHttps(request: Request, trustedHops = 0): boolean {
+export function isHttps(request: RequestHead, trustedHops = 0): boolean {
   return servedOrigin(request, trustedHops)?.startsWith('https:') ?? false;
 }
 

@@ -6,11 +6,14 @@ import type { MailSession } from '../mail/mail-session';
 import { AppError, toAppError } from '../errors';
 import { STATUS_OF } from './status';
 import { assertSameOrigin } from './request-guards';
+import type { RequestHead } from './request-head';
+
+export type { RequestHead } from './request-head';
 
 export const SESSION_COOKIE = 'postern_session';
 
 /** API answers carry mail data: never cached (next.config.js turns Next's own gzip off). */
-const NO_STORE = { 'Cache-Control': 'no-store' };
+export const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function json(body: unknown, init: ResponseInit = {}): Response {
   const headers = new Headers(init.headers);
@@ -18,8 +21,8 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
   return Response.json(body, { ...init, headers });
 }
 
-/** The one place an error becomes a response: typed code, a sentence for the person, status from the table. */
-export function errorResponse(error: unknown): Response {
+/** An error as an answer, without the transport: status, headers and the `{ error }` body. */
+export function errorAnswer(error: unknown): { status: number; headers: Record<string, string>; body: { error: { code: string; message: string; hint?: string } } } {
   const appError = toAppError(error);
   const status = STATUS_OF[appError.code];
   if (appError.code === 'INTERNAL_ERROR') console.error('[postern] internal error', error);
@@ -27,7 +30,13 @@ export function errorResponse(error: unknown): Response {
   const headers: Record<string, string> = { ...NO_STORE };
   if (appError.retryAfter) headers['Retry-After'] = String(appError.retryAfter);
   const body = { code: appError.code, message: appError.message, ...(appError.hint ? { hint: appError.hint } : {}) };
-  return Response.json({ error: body }, { status, headers });
+  return { status, headers, body: { error: body } };
+}
+
+/** The one place an error becomes a response: typed code, a sentence for the person, status from the table. */
+export function errorResponse(error: unknown): Response {
+  const { status, headers, body } = errorAnswer(error);
+  return Response.json(body, { status, headers });
 }
 
 function describeCause(error: unknown): string {
@@ -53,7 +62,7 @@ export function route<C>(handler: Handler<C>): Handler<C> {
   };
 }
 
-export function sessionToken(request: Request): string | undefined {
+export function sessionToken(request: RequestHead): string | undefined {
   const cookie = request.headers.get('cookie') ?? '';
   for (const part of cookie.split(';')) {
     const [name, ...rest] = part.trim().split('=');
@@ -63,7 +72,7 @@ export function sessionToken(request: Request): string | undefined {
 }
 
 /** The request's session: this process's, or restored from the session store (a new POP3 login elsewhere's marks re-applied). */
-export async function requireSession(request: Request): Promise<MailSession> {
+export async function requireSession(request: RequestHead): Promise<MailSession> {
   const session = await serverContext().sessions.find(sessionToken(request));
   if (!session) throw new AppError('NO_SESSION', 'Your session has ended. Please log in again.');
   return session;
@@ -86,6 +95,6 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.in
   throw new AppError('INVALID_INPUT', field ? `${field}: ${issue?.message ?? 'invalid'}` : issue?.message ?? 'Invalid input.');
 }
 
-export function searchParams(request: Request): Record<string, string> {
+export function searchParams(request: RequestHead): Record<string, string> {
   return Object.fromEntries(new URL(request.url).searchParams.entries());
 }
