@@ -7,6 +7,7 @@ import {
   type Pop3Client,
   type Pop3Limits,
   type ListEntry,
+  type TopResult,
   type TranscriptEntry,
   type UidlEntry,
 } from '../pop3';
@@ -427,7 +428,7 @@ export class MailSession {
       ? Promise.reject(this.listingFailure) // known to fail: not asked again on this session (the newest messages still work)
       : newestFirst && sections
         ? sections.then(noop, noop).then(() => this.loadListing(client))
-        : this.loadListing(client);
+        : this.loadListing(client, sections);
     listing.catch(() => undefined);
     this.maildrop.begin(figures, listing);
     const newestKnown = uids && sizes ? Promise.all([uids, sizes]).then(([u, l]) => identifyNewest(numbers, u, l)) : Promise.resolve(undefined);
@@ -442,7 +443,7 @@ export class MailSession {
   }
 
   /** The full LIST and UIDL, then the snapshot built from them (ignored if a newer connection took over). */
-  private async loadListing(client: Pop3Client): Promise<void> {
+  private async loadListing(client: Pop3Client, headersAsked?: Promise<TopResult[]>): Promise<void> {
     try {
       const list = client.list();
       const uidl = client.uidl().catch((error: unknown) => {
@@ -451,7 +452,7 @@ export class MailSession {
       });
       list.catch(() => undefined);
       const [listing, uids] = await Promise.all([list, uidl]);
-      const entries = await this.identify(client, listing, uids);
+      const entries = await this.identify(client, listing, uids, headersAsked);
       if (this.client !== client) return;
       this.maildrop.complete(entries);
       this.listingFailure = undefined;
@@ -470,6 +471,7 @@ export class MailSession {
     client: Pop3Client,
     listing: { number: number; size: number }[],
     uids: { number: number; uid: string; valid: boolean }[] | null,
+    headersAsked?: Promise<TopResult[]>,
   ): Promise<MaildropEntry[]> {
     const uidByNumber = new Map((uids ?? []).filter((u) => u.valid).map((u) => [u.number, u.uid]));
     const entries = listing.map((entry) => {
@@ -479,13 +481,20 @@ export class MailSession {
     const anonymous = entries.filter((entry) => entry.id === '');
     if (anonymous.length > 0) {
       // No usable UIDL for these: identify them by content, numbering exact duplicates in maildrop order.
-      const sections = await fetchHeaderSections(client, anonymous);
+      // The headers are asked once: what the login's flight already fetched is not fetched again, and what
+      // is fetched here becomes the header cache, so no page asks the server for them a second time.
+      const sections = new Map<number, Buffer>();
+      for (const result of (await headersAsked?.catch(() => undefined)) ?? []) if (result.data) sections.set(result.number, result.data);
+      const missing = anonymous.filter((entry) => !sections.has(entry.number));
+      if (missing.length > 0) for (const [number, data] of await fetchHeaderSections(client, missing)) sections.set(number, data);
       const seen = new Map<string, number>();
       for (const entry of anonymous) {
-        const base = contentId(entry.size, sections.get(entry.number) ?? Buffer.alloc(0));
+        const section = sections.get(entry.number);
+        const base = contentId(entry.size, section ?? Buffer.alloc(0));
         const occurrence = (seen.get(base) ?? 0) + 1;
         seen.set(base, occurrence);
         entry.id = withOccurrence(base, occurrence);
+        if (section && !this.summaries.has(entry.id)) this.summaries.set(entry.id, summaryOrEmpty(section));
       }
     }
     return entries;
