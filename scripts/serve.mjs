@@ -188,7 +188,9 @@ export function stampWorker(req, res, worker, live = liveWorkers) {
     return 'redirected';
   }
   const secure = req.socket.encrypted ? '; Secure' : '';
-  res.appendHeader('Set-Cookie', `${WORKER_COOKIE}=${worker}; Path=/; HttpOnly; SameSite=Strict${secure}`);
+  // Lax, not Strict: an OAuth provider sends the browser back with a cross-site navigation, and the
+  // callback must reach the worker that holds the sign-in it started (a routing hint, not a credential).
+  res.appendHeader('Set-Cookie', `${WORKER_COOKIE}=${worker}; Path=/; HttpOnly; SameSite=Lax${secure}`);
   return 'here';
 }
 
@@ -274,7 +276,8 @@ async function servePrimary({ port, hostname, workers }) {
 
   const fork = (index) =>
     new Promise((resolve, reject) => {
-      const child = cluster.fork({ POSTERN_WORKER_INDEX: String(index) });
+      // The count lets each worker take its share of the login limits when there is no shared store.
+      const child = cluster.fork({ POSTERN_WORKER_INDEX: String(index), POSTERN_WORKER_COUNT: String(workers) });
       child.on('message', (message) => {
         if (message?.type === 'postern:taken') {
           const entry = pending.get(message.id);

@@ -1,19 +1,14 @@
 import { MemoryAccountData } from './memory-account-data';
 import type { AccountData } from './account-data';
+import { processGlobal } from '../util/process-global';
 
 export { accountKey, type AccountData } from './account-data';
 export { MemoryAccountData } from './memory-account-data';
 
-const KEY = Symbol.for('postern.account-data');
-type Holder = { [KEY]?: AccountData };
+const store = processGlobal<AccountData>('postern.account-data', () => new MemoryAccountData());
 
-/** The process's per-account store (kept on globalThis like the session pool, so dev hot reload keeps it). */
-export function accountData(): AccountData {
-  const holder = globalThis as Holder;
-  return (holder[KEY] ??= new MemoryAccountData());
-}
+/** The process's per-account store (kept across dev hot reloads, like the session pool). */
+export const accountData = (): AccountData => store.get();
 
 /** Replaces the store (the shared Redis store at start-up; tests). */
-export function useAccountData(store: AccountData): void {
-  (globalThis as Holder)[KEY] = store;
-}
+export const useAccountData = (replacement: AccountData): void => store.use(replacement);

@@ -265,7 +265,7 @@ export class MailSession {
   async refresh(): Promise<{ deferredSeconds: number }> {
     return this.mutex.run(async () => {
       this.assertLive();
-      const wait = this.link.loginDelayRemainingMs();
+      const wait = await this.link.loginDelayRemainingMs();
       if (wait > 0 && this.connected) return { deferredSeconds: Math.ceil(wait / 1000) };
       this.listingFailure = undefined; // the person asked to start afresh: list again once
       this.client?.close();

@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import { loginDelays, type LoginDelayRecord } from './login-delays';
 import {
   AuthMemory,
   connectPop3,
@@ -76,23 +77,17 @@ export interface LinkLogin {
 }
 
 /**
- * Logins per account, shared by every session. An advertised LOGIN-DELAY is
- * a hint (Gmail advertises 300 s and does not enforce it): logins are tried,
- * and only a server that refused one (`[LOGIN-DELAY]`, or a refusal within
- * the delay) is waited for afterwards.
+ * Logins per account, shared by every session (and every instance, with a shared store: login-delays.ts).
+ * An advertised LOGIN-DELAY is a hint (Gmail advertises 300 s and does not enforce it): logins are tried,
+ * and only a server that refused one (`[LOGIN-DELAY]`, or a refusal within the delay) is waited for afterwards.
  */
-const lastLogins = new Map<string, { at: number; delaySeconds: number; enforced: boolean }>();
-const MAX_LOGIN_RECORDS = 20_000;
+async function recordLogin(key: string, delaySeconds: number, enforced: boolean, at = Date.now()): Promise<void> {
+  // A record that cannot be written (Redis away) costs at most one early login: the login itself stands.
+  await loginDelays().set(key, { at, delaySeconds, enforced }).catch(() => undefined);
+}
 
-function recordLogin(key: string, delaySeconds: number, enforced: boolean, at = Date.now()): void {
-  lastLogins.delete(key);
-  lastLogins.set(key, { at, delaySeconds, enforced });
-  // Bounded: the oldest records go first (insertion order); a forgotten delay only means one early login.
-  while (lastLogins.size > MAX_LOGIN_RECORDS) {
-    const oldest = lastLogins.keys().next().value;
-    if (oldest === undefined) break;
-    lastLogins.delete(oldest);
-  }
+async function lastLogin(key: string): Promise<LoginDelayRecord | undefined> {
+  return loginDelays().get(key).catch(() => undefined);
 }
 
 /** The login form that worked per server (`host:port`), for the life of the process. */
@@ -119,15 +114,15 @@ export class Pop3Link {
   ) {}
 
   /** Time left of the delay the server asked for since our last login (0 when none or over). */
-  loginDelayRemainingMs(onlyEnforced = false): number {
-    const last = lastLogins.get(this.accountKey());
+  async loginDelayRemainingMs(onlyEnforced = false): Promise<number> {
+    const last = await lastLogin(this.accountKey());
     if (!last || last.delaySeconds <= 0 || (onlyEnforced && !last.enforced)) return 0;
     return Math.max(0, last.at + last.delaySeconds * 1000 - Date.now());
   }
 
   async login(): Promise<LinkLogin> {
     // Only a delay the server has enforced is waited for; an advertised one is tried.
-    const wait = this.loginDelayRemainingMs(true);
+    const wait = await this.loginDelayRemainingMs(true);
     if (wait > MAX_LOGIN_DELAY_WAIT_MS) {
       throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
     }
@@ -154,7 +149,7 @@ export class Pop3Link {
           accessToken = await credentials.tokens.refresh();
           continue;
         }
-        throw this.loginDelayError(error) ?? error;
+        throw (await this.loginDelayError(error)) ?? error;
       }
     }
   }
@@ -168,16 +163,16 @@ export class Pop3Link {
   }
 
   /** `[LOGIN-DELAY]`, or a code-less refusal within the delay the server advertised, as LOGIN_DELAY (429). */
-  private loginDelayError(error: unknown): AppError | undefined {
+  private async loginDelayError(error: unknown): Promise<AppError | undefined> {
     if (!isPop3Error(error)) return undefined;
-    const last = lastLogins.get(this.accountKey());
-    const remaining = this.loginDelayRemainingMs();
+    const last = await lastLogin(this.accountKey());
+    const remaining = await this.loginDelayRemainingMs();
     const explicit = error.code === 'LOGIN_DELAY';
     const withinDelay = error.code === 'AUTH_FAILED' && error.respCode === undefined && remaining > 0;
     if (!explicit && !withinDelay) return undefined;
     const retryAfter = remaining > 0 ? Math.ceil(remaining / 1000) : last?.delaySeconds || 60;
     // From now on this server's delay is real: wait it out (or report it) instead of trying.
-    recordLogin(this.accountKey(), last?.delaySeconds || retryAfter, true, last?.at ?? Date.now());
+    await recordLogin(this.accountKey(), last?.delaySeconds || retryAfter, true, last?.at ?? Date.now());
     return new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter, cause: error });
   }
 
@@ -243,8 +238,8 @@ export class Pop3Link {
         expireDays: typeof stated?.expire === 'number' ? stated.expire : null,
         loginDelaySeconds: stated?.loginDelaySeconds ?? null,
       };
-      const previous = lastLogins.get(this.accountKey());
-      recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0, previous?.enforced ?? false);
+      const previous = await lastLogin(this.accountKey());
+      await recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0, previous?.enforced ?? false);
       this.deps.assertLive(); // closed during the login
       return { client, figures, capabilities: caps.names, mechanism: loggedIn.mechanism, policies };
     } catch (error) {

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { useAccountData } from '../account-data';
 import { RedisAccountData } from '../account-data/redis-account-data';
 import { appEnv } from '../config/env';
+import { RedisLoginDelays, useLoginDelays } from '../mail/login-delays';
 import { SessionPool } from '../mail/session-pool';
 import { parseHostPolicy, type HostPolicy } from '../security/host-policy';
-import { RateLimiter } from '../security/rate-limit';
+import { LocalAttemptLimiter, perWorkerShare, type AttemptLimiter } from '../security/attempt-limiter';
+import { RedisAttemptLimiter } from '../security/redis-attempt-limiter';
 import type { SessionDeps } from '../mail/mail-session';
 import { MemorySessionStore } from '../session-store/memory-session-store';
 import { RedisSessionStore } from '../session-store/redis-session-store';
@@ -20,9 +22,9 @@ export interface ServerContext {
   store: SessionStore;
   policy: HostPolicy;
   /** Login attempts per client address. */
-  loginsPerClient: RateLimiter;
+  loginsPerClient: AttemptLimiter;
   /** Failed logins per target account (server + user name). */
-  failuresPerAccount: RateLimiter;
+  failuresPerAccount: AttemptLimiter;
   sessionDeps: SessionDeps;
 }
 
@@ -50,14 +52,22 @@ export function serverContext(): ServerContext {
   const sessions = new Sessions(pool, store, box, baseDeps, idleMs);
   sessions.setOAuthRestorer(restoreOAuthTokens);
   // Read state and rules live beside the sessions: shared and lasting with Redis, in this process otherwise.
-  if (store instanceof RedisSessionStore) useAccountData(new RedisAccountData(store.client));
+  if (store instanceof RedisSessionStore) {
+    useAccountData(new RedisAccountData(store.client));
+    useLoginDelays(new RedisLoginDelays(store.client));
+  }
+  // Login limits count on every instance's attempts: in Redis when it is shared, else each worker its share.
+  const limiter = (name: string, max: number, windowMs: number): AttemptLimiter =>
+    store instanceof RedisSessionStore
+      ? new RedisAttemptLimiter(store.client, name, max, windowMs)
+      : new LocalAttemptLimiter(perWorkerShare(max, Number(process.env.POSTERN_WORKER_COUNT ?? 1)), windowMs);
   const context: ServerContext = {
     pool,
     sessions,
     store,
     policy: parseHostPolicy(env.POP3_ALLOWED_HOSTS, env.POP3_ALLOWED_PORTS),
-    loginsPerClient: new RateLimiter(env.POSTERN_LOGINS_PER_CLIENT, 10 * 60_000),
-    failuresPerAccount: new RateLimiter(8, 15 * 60_000),
+    loginsPerClient: limiter('client', env.POSTERN_LOGINS_PER_CLIENT, 10 * 60_000),
+    failuresPerAccount: limiter('account', 8, 15 * 60_000),
     sessionDeps: sessions.sessionDeps,
   };
   holder[KEY] = context;

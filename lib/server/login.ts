@@ -33,9 +33,7 @@ export async function login(input: LoginInput, client: string): Promise<MailSess
     throw new AppError('INSECURE_AUTH', 'Without TLS your password travels unencrypted. Tick the box to accept that, or choose TLS or STARTTLS.');
   }
 
-  const clientWait = context.loginsPerClient.retryAfter(client);
-  if (clientWait > 0) throw rateLimited(clientWait);
-  context.loginsPerClient.record(client);
+  await countClientAttempt(client);
 
   // A place in the pool before anything else: a full pool refuses before any connection is made.
   const slot = context.pool.reserve();
@@ -44,7 +42,7 @@ export async function login(input: LoginInput, client: string): Promise<MailSess
     const address = await checkServer(context.policy, host, port);
     // The account is the server actually reached, not its spelling (`localhost`, `127.1` and
     // `2130706433` are one server); user names are compared as most servers do, ignoring case.
-    const reserved = context.failuresPerAccount.reserve(accountKey(address, port, input.username));
+    const reserved = await context.failuresPerAccount.reserve(accountKey(address, port, input.username));
     if (!isReservation(reserved)) throw rateLimited(reserved.retryAfter);
     attempt = reserved;
     const credentials = { kind: 'password', username: input.username, password: input.password, mechanism: input.auth, allowInsecure } as const;
@@ -63,6 +61,13 @@ export async function login(input: LoginInput, client: string): Promise<MailSess
 /** The per-account throttle's key: resolved address, port and user name. */
 export function accountKey(address: string, port: number, username: string): string {
   return `${address}|${port}|${username.toLowerCase()}`;
+}
+
+/** Every login attempt from `client` counts, whatever its outcome; over the limit, none is made. */
+export async function countClientAttempt(client: string): Promise<void> {
+  const reserved = await serverContext().loginsPerClient.reserve(client);
+  if (!isReservation(reserved)) throw rateLimited(reserved.retryAfter);
+  reserved.fail();
 }
 
 function rateLimited(wait: number): AppError {

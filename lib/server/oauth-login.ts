@@ -7,6 +7,7 @@ import { PendingSignIns } from '../oauth/pending-sign-ins';
 import { RateLimiter } from '../security/rate-limit';
 import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
+import { countClientAttempt } from './login';
 import { storedTokenSource, type StoredOAuthSecret } from './oauth-tokens';
 
 const KEY = Symbol.for('postern.oauth-pending');
@@ -43,9 +44,7 @@ export async function beginSignIn(provider: OAuthProvider, redirectUri: string, 
  */
 export async function oauthLogin(provider: OAuthProvider, signIn: SignIn, client: string): Promise<MailSession> {
   const context = serverContext();
-  const wait = context.loginsPerClient.retryAfter(client);
-  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many login attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
-  context.loginsPerClient.record(client);
+  await countClientAttempt(client);
   // A place in the pool before any connection, as for a password login (lib/server/login.ts).
   const slot = context.pool.reserve();
   try {
