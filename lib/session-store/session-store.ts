@@ -25,8 +25,12 @@ export interface SessionRecord {
   createdAt: number;
 }
 
-/** Headers kept per session in a store: beyond this, summaries stay in the process only. */
-export const MAX_STORED_HEADERS = 5_000;
+/**
+ * Headers kept per session in a store: beyond this, summaries stay in the process only (another instance
+ * taking over fetches them again with TOP). 1,000 covers the first pages and a search of an ordinary inbox
+ * at ~470 KiB in Redis; the cap, not the typical session, sizes Redis (docs/scaling.md).
+ */
+export const MAX_STORED_HEADERS = 1_000;
 
 /**
  * One interface, two implementations: in-process (memory-session-store.ts,

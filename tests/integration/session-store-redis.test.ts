@@ -6,7 +6,7 @@ import { AppError } from '../../lib/errors';
 import { EMPTY_SUMMARY } from '../../lib/mail/header-summary';
 import { MemorySessionStore } from '../../lib/session-store/memory-session-store';
 import { RedisSessionStore } from '../../lib/session-store/redis-session-store';
-import type { SessionRecord, SessionStore } from '../../lib/session-store/session-store';
+import { MAX_STORED_HEADERS, type SessionRecord, type SessionStore } from '../../lib/session-store/session-store';
 import { startRedis, type RedisServer } from '../support/servers/redis';
 
 /** The session store against a real redis-server (and the in-process store on the same cases). */
@@ -52,6 +52,19 @@ for (const [name, make] of [['in-process', () => new MemorySessionStore()], ['Re
       assert.equal(await store.load('t1'), undefined);
       assert.deepEqual(await store.getMarks('t1'), []);
       assert.equal((await store.getHeaders('t1')).size, 0);
+    });
+
+    test(`stored headers are capped at ${MAX_STORED_HEADERS} per session, in batches or at once`, async () => {
+      const store: SessionStore = make();
+      await store.save(record('cap'), 60_000);
+      const batch = (from: number, count: number) =>
+        new Map(Array.from({ length: count }, (_, i) => [`U${from + i}`, { ...EMPTY_SUMMARY, subject: `s${from + i}` }] as const));
+      await store.putHeaders('cap', batch(0, 600));
+      await store.putHeaders('cap', batch(600, MAX_STORED_HEADERS));
+      const kept = await store.getHeaders('cap');
+      assert.equal(kept.size, MAX_STORED_HEADERS);
+      assert.equal(kept.get('U0')?.subject, 's0', 'the first learned are kept');
+      await store.remove('cap');
     });
 
     test('marks of a session that is gone are not kept', async () => {
