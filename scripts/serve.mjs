@@ -27,6 +27,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Duplex } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -135,6 +136,8 @@ async function createAppServer({ port, hostname, dir, worker }) {
   const app = next({ dev: false, dir, hostname: hostname ?? 'localhost', port });
   await app.prepare();
   const handle = app.getRequestHandler();
+  // POSTERN_FAST_LANE=0: Next answers everything (to compare, or to rule the lane out when in doubt).
+  const lanes = process.env.POSTERN_FAST_LANE !== '0';
   const server = http.createServer((req, res) => {
     if (worker !== undefined && stampWorker(req, res, worker) === 'redirected') return;
     stampConnection(req);
@@ -148,7 +151,7 @@ async function createAppServer({ port, hostname, dir, worker }) {
       return;
     }
     // The busiest reads skip Next once their route module has opened a lane (lib/http/fast-lane.ts).
-    if (globalThis[FAST_LANE]?.(req, res)) return;
+    if (lanes && globalThis[FAST_LANE]?.(req, res)) return;
     handle(req, res).catch((error) => {
       console.error('[postern] request failed', error);
       if (!res.headersSent) {
@@ -162,7 +165,58 @@ async function createAppServer({ port, hostname, dir, worker }) {
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   // Node wants the head of a kept-alive connection's next request to take less than this.
   server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  if (lanes) await openLanes(server);
   return server;
+}
+
+/** One GET to each route that opens a fast lane, so the lane is open before the first person's request. */
+const LANE_ROUTES = ['/api/messages', '/api/messages/u0/raw'];
+const LANE_OPEN_TIMEOUT_MS = 30_000;
+
+/**
+ * Next loads a route's module at its first request; the fast lane opens then (lib/http/fast-lane.ts). These
+ * requests, without a session, are answered 401 by Next itself, through a connection of our own that never
+ * touches the network (an HTTP server takes any duplex stream as a connection).
+ */
+async function openLanes(server) {
+  for (const route of LANE_ROUTES) {
+    const [ours, theirs] = duplexPair();
+    server.emit('connection', theirs);
+    const answered = new Promise((resolve) => {
+      const chunks = [];
+      // Bounded like every read: a start must not hang on its warm-up (the lane then opens at the first request).
+      const timer = setTimeout(() => theirs.destroy(), LANE_OPEN_TIMEOUT_MS);
+      ours.on('data', (chunk) => chunks.push(chunk));
+      ours.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      theirs.on('close', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks).toString('latin1'));
+      });
+    });
+    // Not ended from our side: the server would take that as the connection closing. `Connection: close` ends it.
+    ours.write(`GET ${route} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    const head = await answered;
+    if (!/^HTTP\/1\.1 401 /.test(head)) console.warn(`[postern] opening the lane for ${route}: ${head.split('\r\n')[0]}`);
+  }
+}
+
+/** Two connected duplex streams: what one writes, the other reads. */
+function duplexPair() {
+  const pair = [];
+  const side = (other) =>
+    new Duplex({
+      read() {},
+      write(chunk, _encoding, callback) {
+        pair[other].push(chunk);
+        callback();
+      },
+      final(callback) {
+        pair[other].push(null);
+        callback();
+      },
+    });
+  pair.push(side(1), side(0));
+  return pair;
 }
 
 /** Worker indices the primary last said are alive (sent on every change); used for later requests of a connection. */

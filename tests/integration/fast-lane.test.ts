@@ -1,8 +1,8 @@
 /**
  * Issue 10 item 5: the inbox's pages and raw downloads are answered without Next's per-request machinery
- * once their route modules are loaded (lib/http/fast-lane.ts, asked first by scripts/serve.mjs). The first
- * request of each goes through Next (it loads the module, which opens the lane); the ones after through the
- * lane. Both must give the same answer: same body, same security headers, same typed errors.
+ * (lib/http/fast-lane.ts, asked first by scripts/serve.mjs; the lanes are opened at start). The same app
+ * with POSTERN_FAST_LANE=0 answers everything through Next: both must give the same answers — same body,
+ * same security headers, same typed errors.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,21 +14,23 @@ const PASSWORD = 'lane-Pa55';
 const MESSAGES = Array.from({ length: 12 }, (_, i) =>
   Buffer.from(`From: Sender ${i} <s${i}@example.test>\nTo: b@example.test\nSubject: lane ${i}\nDate: Mon, 1 Jan 2026 10:00:00 +0000\n\n.line starting with a dot ${i}\nbody ${i}\n`),
 );
+const ENV = { POP3_ALLOWED_HOSTS: '127.0.0.1', POP3_ALLOWED_PORTS: '1024-65535', POSTERN_LOGINS_PER_CLIENT: '1000' };
 
-let app: RunningApp;
+let lane: RunningApp;
+let next: RunningApp;
 let pop3: FakePop3Server;
 
 before(async () => {
   pop3 = await startFakePop3(mailbox({ user: 'alice', password: PASSWORD, messages: MESSAGES.map((data) => ({ data })) }));
-  app = await startApp({ POP3_ALLOWED_HOSTS: '127.0.0.1', POP3_ALLOWED_PORTS: '1024-65535' });
+  [lane, next] = await Promise.all([startApp(ENV), startApp({ ...ENV, POSTERN_FAST_LANE: '0' })]);
 });
 
 after(async () => {
-  await app?.stop();
+  await Promise.all([lane?.stop(), next?.stop()]);
   await pop3?.close();
 });
 
-async function login(): Promise<HttpClient> {
+async function login(app: RunningApp): Promise<HttpClient> {
   const client = new HttpClient(app.url);
   const response = await client.post('/api/session', { host: '127.0.0.1', port: pop3.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD });
   assert.equal(response.status, 200, response.body.toString());
@@ -42,66 +44,66 @@ function byNext(response: ApiResponse): boolean {
 
 /** The headers that say what an answer is and how it may be used: all but the transport's own. */
 function meaningful(response: ApiResponse): Record<string, string> {
-  const skip = new Set(['vary', 'date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+  const skip = new Set(['vary', 'date', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'set-cookie']);
   return Object.fromEntries([...response.headers].filter(([name]) => !skip.has(name)));
 }
 
+/** The same request to both apps, each with its own logged-in client (or none). */
+async function both(path: string, clients?: [HttpClient, HttpClient]): Promise<[ApiResponse, ApiResponse]> {
+  const [a, b] = clients ?? [new HttpClient(lane.url), new HttpClient(next.url)];
+  return Promise.all([a.get(path), b.get(path)]);
+}
+
 describe('the fast lane', () => {
-  test('an inbox page: Next answers first, the lane after, with the same body and headers', async () => {
-    const client = await login();
-    const path = '/api/messages?offset=0&limit=5';
-    const first = await client.get(path);
-    const second = await client.get(path);
-    assert.equal(first.status, 200, first.body.toString());
-    assert.equal(second.status, 200, second.body.toString());
-    assert.ok(byNext(first), 'the first page came through Next (it loads the route module)');
-    assert.ok(!byNext(second), 'the next one came through the lane');
-    assert.deepEqual(second.json(), first.json());
-    assert.deepEqual(meaningful(second), meaningful(first));
-    assert.equal(second.headers.get('content-security-policy')?.startsWith("default-src 'none'"), true);
-    assert.equal(second.headers.get('cache-control'), 'no-store');
-    assert.equal((second.json() as { messages: unknown[] }).messages.length, 5);
-  });
-
-  test('typed errors are the same through the lane: no session, bad input', async () => {
-    const stranger = new HttpClient(app.url);
-    const noSession = await stranger.get('/api/messages?limit=5');
-    assert.equal(noSession.status, 401);
-    assert.equal(noSession.json<{ error: { code: string } }>().error.code, 'NO_SESSION');
-    assert.ok(!byNext(noSession), 'answered by the lane (the module is loaded by now)');
-    const client = await login();
-    const bad = await client.get('/api/messages?limit=banana');
-    assert.equal(bad.status, 400);
-    const body = bad.json<{ error: { code: string; message: string } }>();
-    assert.equal(body.error.code, 'INVALID_INPUT');
-    assert.match(body.error.message, /limit/);
-  });
-
-  test('a raw download through the lane is the message, byte for byte, with the download headers', async () => {
-    const client = await login();
-    const page = await client.get('/api/messages?offset=0&limit=12');
-    const ids = page.json<{ messages: { id: string; subject: string }[] }>().messages;
-    const target = ids.find((m) => m.subject === 'lane 3')!;
-    const first = await client.get(`/api/messages/${target.id}/raw`);
-    const second = await client.get(`/api/messages/${target.id}/raw`);
-    assert.ok(byNext(first) && !byNext(second), 'Next first, the lane after');
-    const expected = toCrlf(MESSAGES[3]!);
-    for (const response of [first, second]) {
-      assert.equal(response.status, 200);
-      assert.ok(response.body.equals(expected), 'the bytes as served, dots unstuffed');
+  test('an inbox page, the first one included: the lane answers it as Next does, same body and headers', async () => {
+    const clients: [HttpClient, HttpClient] = [await login(lane), await login(next)];
+    for (const path of ['/api/messages?offset=0&limit=5', '/api/messages?offset=5&limit=5', '/api/messages?q=lane%207']) {
+      const [fast, slow] = await both(path, clients);
+      assert.equal(fast.status, 200, fast.body.toString());
+      assert.ok(!byNext(fast), `${path}: answered by the lane`);
+      assert.ok(byNext(slow), `${path}: answered by Next with POSTERN_FAST_LANE=0`);
+      assert.deepEqual(fast.json(), slow.json(), path);
+      assert.deepEqual(meaningful(fast), meaningful(slow), path);
     }
-    assert.deepEqual(meaningful(second), meaningful(first));
-    assert.equal(second.headers.get('content-type'), 'message/rfc822');
-    assert.match(second.headers.get('content-disposition') ?? '', /^attachment; filename="message-/);
-    const missing = await client.get(`/api/messages/u${'x'.repeat(20)}/raw`);
+  });
+
+  test('typed errors are the same through the lane: no session, bad input, no such message', async () => {
+    for (const [fast, slow] of [await both('/api/messages?limit=5'), await both('/api/messages/u0/raw')]) {
+      assert.equal(fast.status, 401);
+      assert.ok(!byNext(fast) && byNext(slow));
+      assert.deepEqual(fast.json(), slow.json());
+      assert.equal(fast.json<{ error: { code: string } }>().error.code, 'NO_SESSION');
+    }
+    const clients: [HttpClient, HttpClient] = [await login(lane), await login(next)];
+    const [bad, badNext] = await both('/api/messages?limit=banana', clients);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.json(), badNext.json());
+    assert.match(bad.json<{ error: { message: string } }>().error.message, /limit/);
+    const [missing, missingNext] = await both(`/api/messages/u${'x'.repeat(20)}/raw`, clients);
     assert.equal(missing.status, 404);
     assert.ok(!byNext(missing));
+    assert.deepEqual(missing.json(), missingNext.json());
     assert.equal(missing.json<{ error: { code: string } }>().error.code, 'MESSAGE_NOT_FOUND');
   });
 
-  test('only the exact paths take the lane: any other spelling is Next\'s to route', async () => {
-    const client = await login();
-    await client.get('/api/messages?limit=1'); // the module is loaded
+  test('a raw download through the lane is the message, byte for byte, with the download headers', async () => {
+    const clients: [HttpClient, HttpClient] = [await login(lane), await login(next)];
+    const page = await clients[0].get('/api/messages?offset=0&limit=12');
+    const target = page.json<{ messages: { id: string; subject: string }[] }>().messages.find((m) => m.subject === 'lane 3')!;
+    const [fast, slow] = await both(`/api/messages/${target.id}/raw`, clients);
+    assert.ok(!byNext(fast) && byNext(slow));
+    const expected = toCrlf(MESSAGES[3]!);
+    for (const response of [fast, slow]) {
+      assert.equal(response.status, 200);
+      assert.ok(response.body.equals(expected), 'the bytes as served, dots unstuffed');
+    }
+    assert.deepEqual(meaningful(fast), meaningful(slow));
+    assert.equal(fast.headers.get('content-type'), 'message/rfc822');
+    assert.match(fast.headers.get('content-disposition') ?? '', /^attachment; filename="message-/);
+  });
+
+  test('only the exact paths take the lane: any other spelling, and HEAD, are Next\'s to route', async () => {
+    const client = await login(lane);
     for (const path of ['/api/messages/?limit=1', '/api//messages?limit=1', '/api/%6dessages?limit=1']) {
       const response = await client.get(path);
       assert.ok(byNext(response) || response.status === 308 || response.status === 404, `${path}: ${response.status} ${[...response.headers]}`);
