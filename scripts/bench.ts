@@ -720,7 +720,12 @@ async function main(): Promise<void> {
   const plainProxy = await plainRetr({ port: proxyPort, user: 'big', password: PASSWORD, number: 1, timeoutMs: 120_000 });
   // The app's first large download also grows its heap and buffer pools: counted for RSS, not timed
   // (the plain socket reads above are the best of 3; the app's figures are the best of 2 after it).
-  const rawFirst = await rawDownload('big', direct, [server.port], expectedBig, BROWSER_ACCEPT_ENCODING);
+  // Each worker process's first one: sessions are spread over the workers, and each grows its own heap.
+  const rawWarm: RawDownload[] = [];
+  for (let tries = 0; new Set(rawWarm.map((r) => r.pid)).size < options.workers && tries < 3 * options.workers; tries++) {
+    rawWarm.push(await rawDownload('big', direct, [server.port], expectedBig, BROWSER_ACCEPT_ENCODING));
+  }
+  const rawFirst = rawWarm.reduce((a, b) => (b.growth > a.growth ? b : a));
   const rawBrowserRuns: RawDownload[] = [];
   const rawIdentity: RawDownload[] = [];
   for (let i = 0; i < 2; i++) {
@@ -736,7 +741,7 @@ async function main(): Promise<void> {
   const describeRaw = (r: RawDownload) =>
     `${mbps(r).toFixed(0)} MB/s (${r.contentEncoding ?? 'identity'}, ${(r.wireBytes / 1e6).toFixed(0)} MB on the wire), RSS +${(r.growth / 2 ** 20).toFixed(1)} MiB`;
   log(`  plain socket ${plainBest.toFixed(0)} MB/s direct, ${mbps(plainProxy).toFixed(0)} MB/s via proxy`);
-  log(`  app, first large download (not timed): ${describeRaw(rawFirst)} direct`);
+  for (const r of rawWarm) log(`  app, first large download of worker pid ${r.pid} (not timed): ${describeRaw(r)} direct`);
   for (const r of rawBrowserRuns) log(`  app, browser's Accept-Encoding: ${describeRaw(r)} direct`);
   log(`  app, browser's Accept-Encoding: ${describeRaw(rawProxy)} via proxy`);
   for (const r of rawIdentity) log(`  app, Accept-Encoding identity: ${describeRaw(r)} direct`);
@@ -966,7 +971,7 @@ async function main(): Promise<void> {
       label: `app RSS growth during a raw download (worst)`,
       unit: 'MiB',
       app: rawWorstGrowth / 2 ** 20,
-      note: `first download ${(rawFirst.growth / 2 ** 20).toFixed(1)}, browser ${rawBrowserRuns.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, identity ${rawIdentity.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, proxy ${(rawProxy.growth / 2 ** 20).toFixed(1)} / ${(rawProxyIdentity.growth / 2 ** 20).toFixed(1)} MiB`,
+      note: `first download (worst of the workers') ${(rawFirst.growth / 2 ** 20).toFixed(1)}, browser ${rawBrowserRuns.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, identity ${rawIdentity.map((r) => (r.growth / 2 ** 20).toFixed(1)).join(' / ')}, proxy ${(rawProxy.growth / 2 ** 20).toFixed(1)} / ${(rawProxyIdentity.growth / 2 ** 20).toFixed(1)} MiB`,
     },
     {
       key: 'pageSingleP50',
@@ -1296,7 +1301,7 @@ ${notes.map((note) => `- ${note}`).join('\n')}
   decompressed). "browser's Accept-Encoding" sends \`gzip, deflate, br, zstd\` as browsers do; "identity" asks
   for no compression. Throughput is the message's bytes over the time. "direct" logs the app in to Dovecot
   without the proxy, to compare with a plain socket doing \`RETR\` over loopback (no parsing, only the
-  terminator watched; best of 3). The app's first 100 MB download after start is not timed (it grows the
+  terminator watched; best of 3). Each app worker process's first 100 MB download after start is not timed (it grows the
   heap and buffer pools; its RSS growth counts); its direct figures are the best of 2 after that. RSS is \`VmRSS\`/\`VmHWM\` of the process that holds the POP3 connections
   (found through /proc), sampled every 5 ms; growth = peak − RSS just before.
 - **sessions**: ${options.sessions} people logged in at once (each with its own POP3 connection through the proxy),
