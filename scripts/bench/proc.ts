@@ -164,7 +164,7 @@ export function cpuSeconds(pid: number): number {
 
 /** Busy CPU seconds of the whole machine (all CPUs), from /proc/stat. */
 /** Busy seconds of all CPUs, and the part of time the hypervisor gave to other guests ("steal"). */
-function machineSeconds(): { busy: number; steal: number } {
+export function machineSeconds(): { busy: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
   return { busy: (user + nice + system + irq + softirq) / TICKS, steal: steal / TICKS };
