@@ -2,7 +2,8 @@
 // (sources, configuration, the lock file of the dependencies), written beside the build. `npm start`
 // and the tests rebuild when the hash of today's files differs, so a `git pull` is never served stale.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Directories whose every file goes into the build. */
@@ -63,4 +64,54 @@ export function staleReason(root, stamp = sourceStamp(root)) {
 /** Call after a successful build, with the stamp computed BEFORE it started (an edit during the build then rebuilds next time). */
 export function recordBuild(root, stamp) {
   writeFileSync(path.join(root, STAMP_FILE), `${stamp}\n`);
+}
+
+const LOCK_DIR = '.next-build.lock';
+/** A lock older than this is a build that died holding it. */
+const LOCK_STALE_MS = 10 * 60_000;
+
+/**
+ * Builds unless the build was made from today's sources (`force`: always). Two processes starting from
+ * one checkout (two instances by `npm start`, parallel tests) must not write `.next` at once: the build
+ * holds a lock directory (mkdir is atomic), and whoever waited for it looks again before building.
+ * `stdio: 'inherit'` shows the build (npm start); 'pipe' keeps it for the error. Returns the reason built.
+ */
+export function ensureBuild(root, { force = false, stdio = 'pipe', onBuild = () => undefined } = {}) {
+  return withBuildLock(root, () => {
+    const stamp = sourceStamp(root);
+    const reason = force ? 'asked to build' : staleReason(root, stamp);
+    if (!reason) return undefined;
+    onBuild(reason);
+    const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+    const result = spawnSync(process.execPath, [next, 'build'], {
+      cwd: root,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`next build failed${stdio === 'inherit' ? '' : `:\n${result.stdout}\n${result.stderr}`}`);
+    recordBuild(root, stamp);
+    return reason;
+  });
+}
+
+function withBuildLock(root, work) {
+  const lock = path.join(root, LOCK_DIR);
+  const deadline = Date.now() + LOCK_STALE_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const stale = existsSync(lock) && Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS;
+      if (stale) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another build holds ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }

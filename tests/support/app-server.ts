@@ -3,14 +3,12 @@
  * own server, scripts/serve.mjs, exactly as `npm start` runs it) on a free
  * loopback port, for API and browser tests. Started and stopped by the tests.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { recordBuild, sourceStamp, staleReason } from '../../scripts/build-stamp.mjs';
+import { ensureBuild as buildIfStale } from '../../scripts/build-stamp.mjs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 const SERVE = path.join(ROOT, 'scripts', 'serve.mjs');
 const READY_TIMEOUT_MS = 60_000;
 
@@ -23,45 +21,9 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-const BUILD_LOCK = path.join(ROOT, '.next-build.lock');
-
-/** Two test processes must not write `.next` at once: a lock directory (mkdir is atomic). */
-function withBuildLock(work: () => void): void {
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(BUILD_LOCK);
-      break;
-    } catch {
-      const stale = existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > 10 * 60_000;
-      if (stale) rmSync(BUILD_LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`another build holds ${BUILD_LOCK}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
-    }
-  }
-  try {
-    work();
-  } finally {
-    rmSync(BUILD_LOCK, { recursive: true, force: true });
-  }
-}
-
 /** Builds unless the build was made from today's sources (scripts/build-stamp.mjs); POSTERN_FORCE_BUILD=1 always builds. */
 export function ensureBuild(): void {
-  withBuildLock(buildIfStale);
-}
-
-function buildIfStale(): void {
-  const stamp = sourceStamp(ROOT);
-  if (process.env.POSTERN_FORCE_BUILD !== '1' && staleReason(ROOT, stamp) === undefined) return;
-  const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], {
-    cwd: ROOT,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
-  recordBuild(ROOT, stamp);
+  buildIfStale(ROOT, { force: process.env.POSTERN_FORCE_BUILD === '1' });
 }
 
 export function freePort(): Promise<number> {
