@@ -14,7 +14,7 @@
  * POP3 look checks that exactly the marked messages are gone.
  *
  * Called by scripts/bench.ts; alone it prints its figures:
- *   node --import tsx scripts/bench/failover.ts [--runs 5] [--workers 2] [--messages 20]
+ *   node --import tsx scripts/bench/failover.ts [--runs 5] [--workers 2] [--messages 20] [--direct]
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -48,6 +48,11 @@ export interface FailoverOptions {
   workers: number;
   /** Messages in the maildrop. */
   messages: number;
+  /**
+   * How the next request reaches the other instance: through HAProxy (the person's way, the default), or
+   * straight to it with the same cookie (to tell HAProxy's part from the app's).
+   */
+  via?: 'haproxy' | 'direct';
   log?: (line: string) => void;
 }
 
@@ -80,6 +85,7 @@ export interface KillRun {
 }
 
 export interface FailoverFigures {
+  via: 'haproxy' | 'direct';
   mailServer: string;
   workers: number;
   messages: number;
@@ -252,6 +258,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
         }
       }
       const t0 = now();
+      const next = options.via === 'direct' ? client.sameBrowserAt(apps.get(otherName)!.url) : client;
       let firstStatus: number | string | undefined;
       let firstMs = NaN;
       let attempts = 0;
@@ -260,7 +267,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
         attempts++;
         let status: number | string;
         try {
-          status = (await call('GET', `/api/messages?offset=0&limit=${PAGE}`)).status;
+          status = (await next.request('GET', `/api/messages?offset=0&limit=${PAGE}`, undefined, REQUEST_TIMEOUT_MS)).status;
         } catch (error) {
           status = describe(error);
         }
@@ -275,7 +282,8 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
         if (now() - t0 > SERVE_BOUND_MS) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      const servedBy = node(client);
+      if (next !== client) next.close();
+      const servedBy = options.via === 'direct' ? (Number.isFinite(servedMs) ? otherName : undefined) : node(client);
       const marksIntact = Number.isFinite(servedMs) && (await marksSeen(marks));
       const storedIntact = (await stored()) === options.messages;
 
@@ -363,6 +371,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
     }
     const served = runs.map((r) => r.servedMs);
     return {
+      via: options.via ?? 'haproxy',
       mailServer: `GNU Mailutils ${server.version} (mandatory locking)`,
       workers: options.workers,
       messages: options.messages,
@@ -402,7 +411,12 @@ if (require.main === module) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} needs a whole number`);
     return value;
   };
-  measureFailover({ runs: number('--runs', 5), workers: number('--workers', os.availableParallelism()), messages: number('--messages', 20) })
+  measureFailover({
+    runs: number('--runs', 5),
+    workers: number('--workers', os.availableParallelism()),
+    messages: number('--messages', 20),
+    via: argv.includes('--direct') ? 'direct' : 'haproxy',
+  })
     .then((figures) => {
       console.log(JSON.stringify(figures, null, 2));
       console.log(`${figures.met ? 'met' : 'MISSED'}: ${describeFailover(figures)}${figures.missed.length ? `\n  ${figures.missed.join('\n  ')}` : ''}`);
