@@ -29,7 +29,7 @@ import type { RunningServer } from '../../tests/support/servers/types';
 import { idFromUid } from '../../lib/mail/ids';
 import { connectPop3 } from '../../lib/pop3';
 import { BenchClient, type BenchResponse } from './http-client';
-import { connectionsTo, processTree } from './proc';
+import { connectionsTo, cpuSeconds, processTree } from './proc';
 
 /** The target: the person's next request after the kill answered (200, marks intact) within this. */
 export const FAILOVER_TARGET_MS = 2_000;
@@ -108,6 +108,12 @@ export interface FailoverFigures {
     /** A fresh POP3 look: exactly the unmarked messages are left. */
     remainingExact: boolean;
   };
+  /**
+   * CPU seconds of the instances' worker processes, read just before each kill or stop: killed or stopped, their
+   * primary does not reap them, so the bench's process tree loses their CPU time (the bench's "other programs"
+   * meter adds it back).
+   */
+  orphanedCpuSeconds: number;
   /** Every run, the restart and the apply as the target says. */
   met: boolean;
   /** What missed, in words (empty when met). */
@@ -118,6 +124,19 @@ type Page = { total: number; messages: { id: string; deleted: boolean }[] };
 type SessionBody = { session: { username: string; pendingDeletion: string[] } };
 
 const now = () => performance.now();
+
+/** CPU time so far of an instance's processes other than its primary (see FailoverFigures.orphanedCpuSeconds). */
+function workersCpu(app: RunningApp): number {
+  return processTree(app.pid)
+    .slice(1)
+    .reduce((sum, pid) => {
+      try {
+        return sum + cpuSeconds(pid);
+      } catch {
+        return sum; // gone meanwhile
+      }
+    }, 0);
+}
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 const describe = (error: unknown) => (error instanceof Error ? (error as NodeJS.ErrnoException).code ?? error.message : String(error));
 
@@ -151,6 +170,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
   const apps = new Map<string, RunningApp>();
   let person: BenchClient | undefined;
   let probe: Redis | undefined;
+  let orphanedCpuSeconds = 0;
   try {
     log(`starting Redis, GNU Mailutils (locking, ${options.messages} messages)…`);
     [redis, mailutils] = await Promise.all([
@@ -248,6 +268,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
       const tree = processTree(holder.pid);
       const heldConnection = tree.some((pid) => connectionsTo(pid, server.port) > 0);
       const heartbeatLeftMs = await heartbeatLeft();
+      orphanedCpuSeconds += workersCpu(holder);
 
       // kill -9 of the whole instance: the primary first (so it forks no new worker), then every worker.
       for (const pid of tree) {
@@ -320,6 +341,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
 
     // Both restarted (a deploy): stopped gracefully, started anew on their ports.
     log('restarting both instances…');
+    for (const app of apps.values()) orphanedCpuSeconds += workersCpu(app);
     await Promise.all([...apps.values()].map((app) => app.stop()));
     const storedWhileDown = await stored();
     const restarted = await Promise.all([...apps].map(async ([name, app]) => [name, await startApp({ ...env, PORT: String(app.port) })] as const));
@@ -380,6 +402,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
       maxMs: Math.max(...served),
       restart: { servedMs: restartServedMs, status: restartStatus, sessionIntact, marksIntact: restartMarksIntact, storedIntact: restartStoredIntact },
       apply: { marked: marks.length, deleted, storedAfter, remainingExact },
+      orphanedCpuSeconds: orphanedCpuSeconds + [...apps.values()].reduce((sum, app) => sum + workersCpu(app), 0),
       met: missed.length === 0,
       missed,
     };
