@@ -27,7 +27,7 @@ import { startMailutils } from '../../tests/support/servers/mailutils';
 import { startRedis, type RedisServer } from '../../tests/support/servers/redis';
 import type { RunningServer } from '../../tests/support/servers/types';
 import { idFromUid } from '../../lib/mail/ids';
-import { connectPop3 } from '../../lib/pop3';
+import { connectPop3, isPop3Error } from '../../lib/pop3';
 import { BenchClient, type BenchResponse } from './http-client';
 import { connectionsTo, cpuSeconds, processTree } from './proc';
 
@@ -137,6 +137,7 @@ function workersCpu(app: RunningApp): number {
       }
     }, 0);
 }
+
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 const describe = (error: unknown) => (error instanceof Error ? (error as NodeJS.ErrnoException).code ?? error.message : String(error));
 
@@ -150,14 +151,24 @@ function node(client: BenchClient): string | undefined {
   return /postern_node=(\w+)/.exec(client.cookie)?.[1];
 }
 
-/** The UIDLs the server holds right now, as the app's ids, by a login of our own (Mailutils: only when nobody else is in). */
+/**
+ * The UIDLs the server holds right now, as the app's ids, by a login of our own. Mailutils lets one session in
+ * at a time: after the app's QUIT it may still be rewriting the mbox under its lock, so `[IN-USE]` is asked again
+ * until the lock is gone (and then the file is as the QUIT left it).
+ */
 async function plainIds(server: RunningServer, user: string): Promise<string[]> {
-  const client = await connectPop3({ host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' });
-  try {
-    await client.login({ username: user, password: PASSWORD, allowInsecure: true });
-    return (await client.uidl()).map((entry) => idFromUid(entry.uid));
-  } finally {
-    await client.quit().catch(() => undefined);
+  const deadline = now() + SERVE_BOUND_MS;
+  for (;;) {
+    const client = await connectPop3({ host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' });
+    try {
+      await client.login({ username: user, password: PASSWORD, allowInsecure: true });
+      return (await client.uidl()).map((entry) => idFromUid(entry.uid));
+    } catch (error) {
+      if (!(isPop3Error(error) && error.code === 'IN_USE') || now() > deadline) throw error;
+    } finally {
+      await client.quit().catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -370,8 +381,8 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
     const logout = await call('DELETE', '/api/session');
     expect200(logout, 'logout');
     const deleted = logout.json<{ deleted: number }>().deleted;
+    const remaining = await plainIds(server, user); // first: it waits for Mailutils to have let go of the maildrop
     const storedAfter = await stored();
-    const remaining = await plainIds(server, user);
     const remainingExact = sameSet(remaining, original.filter((id) => !marks.includes(id)));
     log(`applied (logout): ${deleted} deleted of ${marks.length} marked; ${storedAfter} of ${options.messages} left, exactly the unmarked ones: ${remainingExact ? 'yes' : 'NO'}`);
 
