@@ -23,6 +23,9 @@ const key = {
   instance: (id: string) => `postern:instance:${id}`,
 };
 
+/** The name an instance's subscriber connection carries in Redis (CLIENT SETNAME), so others can see it is there. */
+const subscriberName = (id: string) => `postern:sub:${id}`;
+
 /** Takes the lease when it is free, ours, or held by `dead` (an instance no longer alive). Returns the holder otherwise. */
 const ACQUIRE = `
 local holder = redis.call('GET', KEYS[1])
@@ -140,7 +143,9 @@ function checkMulti(results: [Error | null, unknown][] | null): void {
  * Connection leases in Redis. The hand-over (docs/scaling.md):
  *  1. Each instance says it is alive: `postern:instance:<id>`, PX INSTANCE_ALIVE_MS, renewed every HEARTBEAT_MS.
  *  2. Before a login for a session, an instance takes `postern:lease:<token>` (a script: free, its own, or its
- *     holder no longer alive). A `kill -9`ed holder stops being alive within INSTANCE_ALIVE_MS.
+ *     holder no longer alive). A holder is alive while its heartbeat key lasts AND its subscriber connection (named
+ *     `postern:sub:<id>`) is in Redis's client list: a `kill -9`ed process's connections close with it, so it is
+ *     seen dead at once; a machine gone without closing them stops being alive within INSTANCE_ALIVE_MS.
  *  3. Held by a live instance: publish the token on `postern:drop`. The holder closes its connection WITHOUT
  *     QUIT (the server forgets the marks; they are in the store and are sent again), deletes the lease and
  *     publishes the token on `postern:released`. The asker takes the lease on that message (or on a recheck).
@@ -159,7 +164,8 @@ export class RedisLeases implements ConnectionLeases {
     private readonly redis: Redis,
     private readonly leaseTtlMs: number,
   ) {
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: 2 });
+    // Named, so that another instance can tell this one is still there to hear a drop request (`alive`).
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: 2, connectionName: subscriberName(this.instanceId) });
     this.subscriber.on('error', () => undefined);
     this.subscribed = this.subscriber.subscribe(DROP_CHANNEL, RELEASED_CHANNEL).catch(() => undefined);
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
@@ -215,9 +221,23 @@ export class RedisLeases implements ConnectionLeases {
   /** holder undefined: the lease is ours now; otherwise the live holder. `previous`: who held it before. */
   private async tryTake(token: string): Promise<{ holder?: string; previous: string | null }> {
     const previous = await this.redis.get(key.lease(token));
-    const dead = previous && previous !== this.instanceId && !(await this.redis.exists(key.instance(previous))) ? previous : '';
+    const dead = previous && previous !== this.instanceId && !(await this.alive(previous)) ? previous : '';
     const holder = (await this.redis.eval(ACQUIRE, 1, key.lease(token), this.instanceId, String(this.leaseTtlMs), dead)) as string;
     return holder === '' ? { previous } : { holder, previous };
+  }
+
+  /**
+   * Its heartbeat lasts and its subscriber is connected. Without the second, a `kill -9`ed holder would look alive
+   * until its heartbeat expired (up to INSTANCE_ALIVE_MS: most of a failover's time, measured by the bench); and an
+   * instance that cannot hear a drop request cannot be asked to let go anyway. A Redis that refuses CLIENT LIST
+   * leaves the heartbeat alone to decide.
+   */
+  private async alive(id: string): Promise<boolean> {
+    if (!(await this.redis.exists(key.instance(id)))) return false;
+    const clients = await this.redis.client('LIST', 'TYPE', 'PUBSUB').catch(() => undefined);
+    if (typeof clients !== 'string') return true;
+    const name = `name=${subscriberName(id)}`;
+    return clients.split('\n').some((line) => line.split(' ').includes(name));
   }
 
   /** Resolves on a release message for the token, or after `ms` (then the lease is simply looked at again). */

@@ -44,6 +44,13 @@ export class BenchClient {
     return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
+  /** The same person's cookies, sent to another address (the same browser reaching another instance). */
+  sameBrowserAt(baseUrl: string): BenchClient {
+    const other = new BenchClient(baseUrl, this.forwardedFor);
+    for (const [name, value] of this.jar) other.jar.set(name, value);
+    return other;
+  }
+
 
   request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, timeoutMs: number, retried = false): Promise<BenchResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));

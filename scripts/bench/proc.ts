@@ -175,16 +175,17 @@ export function machineSeconds(): { busy: number; steal: number } {
  * time of all CPUs minus what this process tree (the benchmark, the app,
  * Dovecot, the proxy, Python) used, children already reaped included.
  */
-export function foreignLoad(root: number): { stop(): { seconds: number; foreignCpus: number; stolenCpus: number } } {
+export function foreignLoad(root: number): { stop(oursGone?: number): { seconds: number; foreignCpus: number; stolenCpus: number } } {
   const ours = () => processTree(root).reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const machine0 = machineSeconds();
   const ours0 = ours();
   const t0 = Date.now();
   return {
-    stop() {
+    /** `oursGone`: CPU seconds of our own processes that left the tree unreaped meanwhile (killed workers). */
+    stop(oursGone = 0) {
       const seconds = Math.max((Date.now() - t0) / 1000, 0.001);
       const machine = machineSeconds();
-      const foreign = machine.busy - machine0.busy - (ours() - ours0);
+      const foreign = machine.busy - machine0.busy - (ours() - ours0) - oursGone;
       // Steal counts as disturbance too: CPUs this virtual machine was promised but did not get.
       const stolen = machine.steal - machine0.steal;
       return { seconds, foreignCpus: (Math.max(0, foreign) + stolen) / seconds, stolenCpus: stolen / seconds };

@@ -5,7 +5,7 @@ import { RedisAccountData } from '../../lib/account-data/redis-account-data';
 import { AppError } from '../../lib/errors';
 import { EMPTY_SUMMARY } from '../../lib/mail/header-summary';
 import { MemorySessionStore } from '../../lib/session-store/memory-session-store';
-import { RedisSessionStore } from '../../lib/session-store/redis-session-store';
+import { LEASE_WAIT_MS, RedisSessionStore } from '../../lib/session-store/redis-session-store';
 import { MAX_STORED_HEADERS, type SessionRecord, type SessionStore } from '../../lib/session-store/session-store';
 import { startRedis, type RedisServer } from '../support/servers/redis';
 
@@ -131,6 +131,24 @@ describe('Redis session store', () => {
     const started = Date.now();
     await b.leases.acquire('s3');
     assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+  });
+
+  test('a holder whose connections closed (kill -9) is dead at once, while its heartbeat would still say alive', async () => {
+    const a = redisStore(6);
+    const b = redisStore(6);
+    await a.leases.acquire('s4');
+    await a.leases.close(); // its subscriber gone, as the kernel closes a killed process's sockets…
+    const probe = new Redis(redis.url(6));
+    try {
+      // …and a heartbeat lasting longer than anyone waits for a lease: only the closed connection can tell.
+      const heartbeat = `postern:instance:${a.leases.instanceId}`;
+      await probe.set(heartbeat, '1', 'PX', 10 * LEASE_WAIT_MS);
+      await b.leases.acquire('s4');
+      assert.equal(await probe.get('postern:lease:s4'), b.leases.instanceId);
+      assert.equal(await probe.exists(heartbeat), 1, 'taken over before the heartbeat expired');
+    } finally {
+      probe.disconnect();
+    }
   });
 });
 
