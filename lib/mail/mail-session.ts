@@ -214,7 +214,17 @@ export class MailSession {
     return this.runLocked(work, { listed: false, person: true });
   }
 
-  /** Resolves when the full listing is in (at once when it is). Callers hold the lock. */
+  /** `runNewest` for work nobody is waiting for (a prefetch): not counted as the person using the session. */
+  runNewestBackground<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
+    return this.runLocked(work, { listed: false, person: false });
+  }
+
+  /** The full listing of the current connection is in (false while only the newest messages are known). */
+  get listed(): boolean {
+    return this.maildrop.pendingListing === undefined;
+  }
+
+  /** Resolves when the full listing is in (at once when it is). Callers hold the lock (or check again inside it). */
   async whenListed(): Promise<void> {
     await this.maildrop.whenListed();
   }

@@ -46,15 +46,29 @@ export async function ensureSummaries(session: MailSession, client: Pop3Client, 
 const prefetching = new WeakSet<MailSession>();
 
 /**
- * Fetches the next page's headers in the background, behind the session lock
- * (and the full listing), so paging forward costs no round trip. A failed
- * prefetch costs nothing: a page fetches whatever it still lacks.
+ * Fetches the next page's headers in the background, behind the session lock,
+ * so paging forward costs no round trip. A failed prefetch costs nothing: a
+ * page fetches whatever it still lacks. `select` gives the entries, or
+ * undefined while they need the full listing: that is waited for outside the
+ * lock, so a page or a preview of the newest messages asked right after login
+ * goes first instead of queueing behind the listing and this prefetch's batch.
  */
-function prefetchSummaries(session: MailSession, select: () => readonly MaildropEntry[]): void {
+function prefetchSummaries(session: MailSession, select: () => readonly MaildropEntry[] | undefined): void {
   if (prefetching.has(session)) return;
   prefetching.add(session);
-  session
-    .run((client) => ensureSummaries(session, client, select()))
+  const prefetch = async () => {
+    if (select() === undefined) await session.whenListed();
+    await session.runNewestBackground(async (client) => {
+      // Again inside the lock: a reconnect meanwhile starts a new listing.
+      let entries = select();
+      if (entries === undefined) {
+        await session.whenListed();
+        entries = select() ?? [];
+      }
+      await ensureSummaries(session, client, entries);
+    });
+  };
+  prefetch()
     .catch((error: unknown) => logBackgroundFailure('header prefetch', error))
     .finally(() => prefetching.delete(session));
 }
@@ -199,9 +213,11 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
     const next = { offset: query.offset + query.limit, limit: query.limit };
     prefetchSummaries(session, () =>
       selected
-        ? // Numbers as they are now: a commit or reconnect in between renumbers the messages.
-          selected.slice(next.offset, next.offset + next.limit).flatMap((entry) => session.entryNow(entry.id) ?? [])
-        : (session.newestEntries(next.offset, next.limit) ?? []),
+        ? // Numbers as they are now: a commit or reconnect in between renumbers the messages (and lists again).
+          session.listed
+          ? selected.slice(next.offset, next.offset + next.limit).flatMap((entry) => session.entryNow(entry.id) ?? [])
+          : undefined
+        : session.newestEntries(next.offset, next.limit),
     );
     return {
       total: selected ? selected.length : session.count,

@@ -137,6 +137,43 @@ describe('STAT-first login on a large maildrop', () => {
     session.close();
   });
 
+  it('pages and previews of the newest messages do not queue behind a prefetch waiting for the listing', async () => {
+    // The bench's single-user loop and the UI both ask for the next page (or a peek) right after the first one:
+    // its prefetch must not hold the session's lock while the full LIST/UIDL is still arriving.
+    const listing = heldListing();
+    const server = await fake({ handlers: { LIST: listing.handler } });
+    const session = await open(server);
+    const first = await listMessages(session, { offset: 0, limit: 50 });
+    // Among the newest messages the login identified: known without the listing (its prefetch too).
+    const second = await within(listMessages(session, { offset: 50, limit: 50 }), 5_000);
+    assert.notEqual(second, 'pending', 'the second page of the newest messages waited for the full LIST');
+    if (second === 'pending') return;
+    assert.deepEqual(second.messages.map((m) => subjectNumber(m.subject)), Array.from({ length: 50 }, (_, i) => COUNT - 50 - i));
+    // That page's prefetch (offset 100) needs the listing; a peek at a newest message must not queue behind it. Its
+    // answer comes after the listing's (a server answers in order), but its command leaves now, not after the
+    // listing and the prefetch's own round trip.
+    const wire = server.sessions[0]!.lines;
+    const peekCommand = `TOP ${COUNT - 3} 5`;
+    const peeking = previewMessage(session, first.messages[3]!.id, 5);
+    const sent = await within(server.sessions[0]!.waitForLines(wire.length + 1), 5_000);
+    assert.notEqual(sent, 'pending', 'the peek queued behind a prefetch waiting for the full LIST');
+    assert.equal(wire.at(-1), peekCommand);
+    assert.equal(wire.filter((line) => line.startsWith('TOP ') && line.endsWith(' 0')).length, NEWEST_FIRST, 'nothing fetched beyond the login’s batch yet');
+
+    // Once the listing is in, the peek is answered; the prefetch then fetches the next page's headers, and that page costs no TOP.
+    listing.release();
+    const peek = await peeking;
+    assert.equal(subjectNumber(peek.headers.subject ?? ''), COUNT - 3);
+    await session.whenListed();
+    await session.run(async () => undefined); // behind the prefetch, which is queued once the listing is in
+    assert.ok(wire.indexOf(peekCommand) < wire.indexOf(`TOP ${COUNT - 100} 0`), 'the peek went before the prefetch');
+    const topsBefore = wire.filter((line) => line.startsWith('TOP ')).length;
+    const third = await listMessages(session, { offset: 100, limit: 50 });
+    assert.deepEqual(third.messages.map((m) => subjectNumber(m.subject)), Array.from({ length: 50 }, (_, i) => COUNT - 100 - i));
+    assert.equal(wire.filter((line) => line.startsWith('TOP ')).length, topsBefore, 'the third page was prefetched');
+    session.close();
+  });
+
   it('a doubtful UID among the newest makes the login wait for the full listing', async () => {
     const listing = heldListing();
     const badUid: VerbHandler = async (args, session) => {
