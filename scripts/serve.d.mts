@@ -1,5 +1,6 @@
 // Types for serve.mjs, so TypeScript tests can import it.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 export const PEER_HEADER: string;
 export const PROTO_HEADER: string;
 export function stampConnection(req: IncomingMessage): void;
@@ -7,3 +8,4 @@ export function refusedBeforeNext(req: Pick<IncomingMessage, 'method' | 'url'>):
 export function serve(options?: { port?: number; hostname?: string; dir?: string }): Promise<Server>;
 export const KEEP_ALIVE_MS: number;
 export function stampWorker(req: IncomingMessage, res: ServerResponse, worker: number, live?: Set<number>): 'here' | 'redirected';
+export function adoptConnection(server: Server, socket: Socket, head: Buffer): void;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { refusedBeforeNext, stampConnection, stampWorker } from '../../../scripts/serve.mjs';
+import { adoptConnection, refusedBeforeNext, stampConnection, stampWorker } from '../../../scripts/serve.mjs';
 
 describe('serve.mjs', () => {
   test('the connection headers are the server\'s own: whatever a client sent under those names is replaced', () => {
@@ -61,5 +62,19 @@ describe('serve.mjs', () => {
     // Naming us: nothing to set.
     const own = answer('postern_worker=1', [1, 2]);
     assert.deepEqual([own.outcome, own.headers['set-cookie'], own.headers['x-postern-worker']], ['here', undefined, '1']);
+  });
+
+  test('a handed-over connection has Nagle off before the server sees it, then gets the head the primary read', () => {
+    const calls: string[] = [];
+    const socket = {
+      setNoDelay: (on: boolean) => calls.push(`setNoDelay(${on})`),
+      emit: (event: string, data: Buffer) => calls.push(`socket ${event} ${data.toString()}`),
+      resume: () => calls.push('resume'),
+    } as unknown as Socket;
+    const server = { emit: (event: string) => calls.push(`server ${event}`) } as unknown as Server;
+    adoptConnection(server, socket, Buffer.from('GET / HTTP/1.1'));
+    // Without setNoDelay, every answer written in two parts waits ~40 ms for the client's delayed ACK.
+    assert.deepEqual(calls, ['setNoDelay(true)', 'server connection', 'socket data GET / HTTP/1.1', 'resume']);
+    assert.equal((socket as unknown as { posternFirst: boolean }).posternFirst, true);
   });
 });
