@@ -16,6 +16,8 @@ export interface MaildropEntry {
  */
 export class MaildropSnapshot {
   private entries: MaildropEntry[] = [];
+  /** The entries' total size, kept with them: every page reports it, and a maildrop can hold 100,000 entries. */
+  private entriesSize = 0;
   private byId = new Map<string, MaildropEntry>();
   /** The newest messages, newest first, while the full listing is still arriving. */
   private newest: MaildropEntry[] | undefined;
@@ -25,6 +27,7 @@ export class MaildropSnapshot {
   /** A new connection: nothing known but STAT's figures; `listing` resolves once `complete` was called. */
   begin(stat: { count: number; size: number }, listing: Promise<void>): void {
     this.entries = [];
+    this.entriesSize = 0;
     this.byId = new Map();
     this.newest = undefined;
     this.stat = stat;
@@ -52,6 +55,7 @@ export class MaildropSnapshot {
       if (entry && entry.number === shown.number && entry.id !== shown.id) entry.id = shown.id;
     }
     this.entries = entries;
+    this.entriesSize = sizeOf(entries);
     this.byId = new Map(entries.map((entry) => [entry.id, entry]));
     this.newest = undefined;
     this.listing = undefined;
@@ -62,7 +66,7 @@ export class MaildropSnapshot {
   }
 
   get size(): number {
-    return this.newest ? this.stat.size : this.entries.reduce((sum, entry) => sum + entry.size, 0);
+    return this.newest ? this.stat.size : this.entriesSize;
   }
 
   /** The snapshot, oldest first (POP3 order); empty until the listing is in. */
@@ -126,10 +130,15 @@ export class MaildropSnapshot {
     const keep = (entry: MaildropEntry) => !ids.has(entry.id);
     const removed = (this.newest ?? this.entries).filter((entry) => !keep(entry));
     this.entries = this.entries.filter(keep);
+    this.entriesSize = sizeOf(this.entries);
     if (this.newest) {
       this.newest = this.newest.filter(keep);
       this.stat = { count: this.stat.count - removed.length, size: this.stat.size - removed.reduce((sum, entry) => sum + entry.size, 0) };
     }
     for (const id of ids) this.byId.delete(id);
   }
+}
+
+function sizeOf(entries: readonly MaildropEntry[]): number {
+  return entries.reduce((sum, entry) => sum + entry.size, 0);
 }
