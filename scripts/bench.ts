@@ -6,7 +6,7 @@
  * Everything runs on loopback: a private Dovecot (maildrops of 1,000 and
  * 10,000 small messages and one ~100 MB message), a proxy in its own process
  * that delays each direction (default 10 ms, so 20 ms RTT), the production
- * build of the app (`next start`), and the clients. Prints a table and writes
+ * build of the app (as `npm start` runs it: scripts/serve.mjs with its workers), and the clients. Prints a table and writes
  * docs/benchmarks.json and docs/benchmarks.md. Bounded in time; cleans up
  * whatever it started however it ends.
  *
@@ -683,7 +683,7 @@ async function main(): Promise<void> {
   const viaProxy: Target = { port: proxyPort };
   const direct: Target = { port: server.port };
 
-  log('starting the app (next start)…');
+  log('starting the app (scripts/serve.mjs, as npm start runs it)…');
   runningApp = await startApp({
     // The bench's clients each name their own address, as a trusted proxy in front would.
     POSTERN_TRUSTED_PROXY_HOPS: '1',
@@ -1356,7 +1356,7 @@ Linux ${m.kernel}, Node ${m.node}, Next ${m.next}, ${m.python}, Dovecot ${m.dove
 
 Everything on loopback: a private Dovecot with maildrops of 1,000 and 10,000 small messages and one
 of ${(info.config.bigBytes / 1e6).toFixed(0)} MB (as served, CRLF line ends); a proxy (its own process) that delays each direction by ${options.delayMs} ms,
-so **${rtt} ms round-trip time**; the production build (\`next start\`) measured through its HTTP API
+so **${rtt} ms round-trip time**; the production build, served as \`npm start\` serves it (scripts/serve.mjs, ${options.workers} worker process(es) behind one port), measured through its HTTP API
 with a cookie-keeping client; Python's \`poplib\` doing the same work one command at a time through
 the same proxy in the same run. Medians of ${options.repeat} runs unless a row says otherwise.
 
