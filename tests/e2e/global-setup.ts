@@ -136,6 +136,9 @@ export default async function globalSetup(): Promise<void> {
     writeFileSync(oauthCaFile, oauth.dovecot.certPem ?? '');
     const oauthApp = await startApp({
       ...common,
+      // As `npm start` runs on a 2-core machine: two workers, each session in one. The provider sends the
+      // browser back with a cross-site navigation, which must reach the worker holding the sign-in.
+      POSTERN_WORKERS: '2',
       PORT: String(oauthAppPort),
       POP3_TLS_CA_FILE: oauthCaFile,
       POSTERN_PUBLIC_URL: `http://localhost:${oauthAppPort}`,

@@ -58,10 +58,14 @@ test.describe('Sign in with a provider', () => {
     await expect(page.getByText(`${account}@example.test`).first()).toBeVisible();
     expect(new URL(page.url()).pathname).toBe('/');
     await snap('inbox-after-oauth');
-    // The tokens stayed on the server: the browser holds only the HttpOnly session id.
+    // The tokens stayed on the server: the browser holds only the HttpOnly session id, and (this app runs
+    // two workers) the number of the worker holding the session, Lax so the provider's redirect back carries it.
     const cookies = await context.cookies(`${oauth.appUrl}/api/oauth/local/callback`);
-    expect(cookies.map((cookie) => cookie.name).sort()).toEqual(['postern_session']);
-    expect(cookies[0]?.httpOnly).toBe(true);
+    expect(cookies.map((cookie) => cookie.name).sort()).toEqual(['postern_session', 'postern_worker']);
+    expect(cookies.every((cookie) => cookie.httpOnly)).toBe(true);
+    const worker = cookies.find((cookie) => cookie.name === 'postern_worker');
+    expect(worker?.value).toMatch(/^[12]$/);
+    expect(worker?.sameSite).toBe('Lax');
     expect(await page.evaluate(() => document.cookie)).toBe('');
 
     // The access token expires; the next POP3 login (Refresh) renews it without a word to the person.
