@@ -41,6 +41,17 @@ const HEAD_LIMIT = 16 * 1024;
 /** A connection that sends no complete request head in this long is closed by the primary. */
 const HEAD_TIMEOUT_MS = 30_000;
 const MAX_WORKERS = 64;
+/**
+ * How long to wait before starting again a worker that lived `livedMs`, after `crashes` young deaths in a
+ * row: at once after a steady life, else 0.5 s, 1 s, 2 s … up to 10 s, so a worker that cannot start does
+ * not spin a core.
+ */
+export function restartPause(livedMs, crashes) {
+  if (livedMs >= STEADY_WORKER_MS) return { pauseMs: 0, crashes: 0 };
+  const next = crashes + 1;
+  return { pauseMs: Math.min(MAX_RESTART_PAUSE_MS, 250 * 2 ** next), crashes: next };
+}
+
 /** Where lib/http/fast-lane.ts leaves its dispatcher. */
 const FAST_LANE = Symbol.for('postern.fastLane');
 /**
@@ -51,6 +62,9 @@ const FAST_LANE = Symbol.for('postern.fastLane');
 export const KEEP_ALIVE_MS = 65_000;
 /** A connection is offered to at most this many workers (each died before taking it) before it is closed. */
 const MAX_HANDOVERS = 4;
+/** A worker that lived this long had started well: its death is not a crash loop. */
+const STEADY_WORKER_MS = 10_000;
+const MAX_RESTART_PAUSE_MS = 10_000;
 
 /** POSTERN_WORKERS, or the number of cores; an invalid value stops the start with a sentence. */
 export function workerCount(env = process.env) {
@@ -330,6 +344,8 @@ async function servePrimary({ port, hostname, workers }) {
   let stopping = false;
   let turn = 0;
   let started = false;
+  /** Deaths in a row, by worker index, of workers that did not live STEADY_WORKER_MS. */
+  const crashes = new Map();
 
   const announceLive = () => {
     const live = [...ready.keys()];
@@ -340,6 +356,7 @@ async function servePrimary({ port, hostname, workers }) {
     new Promise((resolve, reject) => {
       // The count lets each worker take its share of the login limits when there is no shared store.
       const child = cluster.fork({ POSTERN_WORKER_INDEX: String(index), POSTERN_WORKER_COUNT: String(workers) });
+      const bornAt = Date.now();
       child.on('message', (message) => {
         if (message?.type === 'postern:taken') {
           const entry = pending.get(message.id);
@@ -371,8 +388,14 @@ async function servePrimary({ port, hostname, workers }) {
           return;
         }
         // Its sessions' POP3 connections are gone with it (a shared store reconnects them elsewhere).
-        console.error(`[postern] worker ${index} exited (${why}); starting it again`);
-        fork(index).catch((error) => console.error('[postern] could not restart a worker', error));
+        // One that dies young is started again after a growing pause: a broken worker must not spin a core.
+        const restart = restartPause(Date.now() - bornAt, crashes.get(index) ?? 0);
+        crashes.set(index, restart.crashes);
+        const pause = restart.pauseMs;
+        console.error(`[postern] worker ${index} exited (${why}); starting it again${pause ? ` in ${pause} ms` : ''}`);
+        setTimeout(() => {
+          if (!stopping) fork(index).catch((error) => console.error('[postern] could not restart a worker', error));
+        }, pause).unref();
       };
       // 'disconnect' comes first when a worker dies: stop routing to it at once, not at 'exit'.
       child.once('disconnect', () => lost('disconnected'));

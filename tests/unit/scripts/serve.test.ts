@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { adoptConnection, refusedBeforeNext, stampConnection, stampWorker } from '../../../scripts/serve.mjs';
+import { adoptConnection, refusedBeforeNext, restartPause, stampConnection, stampWorker } from '../../../scripts/serve.mjs';
 
 describe('serve.mjs', () => {
   test('the connection headers are the server\'s own: whatever a client sent under those names is replaced', () => {
@@ -76,5 +76,17 @@ describe('serve.mjs', () => {
     // Without setNoDelay, every answer written in two parts waits ~40 ms for the client's delayed ACK.
     assert.deepEqual(calls, ['setNoDelay(true)', 'server connection', 'socket data GET / HTTP/1.1', 'resume']);
     assert.equal((socket as unknown as { posternFirst: boolean }).posternFirst, true);
+  });
+
+  test('a worker that dies young is started again after a growing pause; after a steady life, at once', () => {
+    let crashes = 0;
+    const pauses: number[] = [];
+    for (let death = 0; death < 7; death++) {
+      const restart = restartPause(2_000, crashes);
+      crashes = restart.crashes;
+      pauses.push(restart.pauseMs);
+    }
+    assert.deepEqual(pauses, [500, 1000, 2000, 4000, 8000, 10000, 10000]);
+    assert.deepEqual(restartPause(60_000, crashes), { pauseMs: 0, crashes: 0 });
   });
 });
