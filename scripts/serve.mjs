@@ -62,6 +62,8 @@ const FAST_LANE = Symbol.for('postern.fastLane');
 export const KEEP_ALIVE_MS = 65_000;
 /** A connection is offered to at most this many workers (each died before taking it) before it is closed. */
 const MAX_HANDOVERS = 4;
+/** Connections held while every worker is restarting; beyond this they are closed. */
+const MAX_WAITING = 1024;
 /** A worker that lived this long had started well: its death is not a crash loop. */
 const STEADY_WORKER_MS = 10_000;
 const MAX_RESTART_PAUSE_MS = 10_000;
@@ -340,6 +342,8 @@ async function servePrimary({ port, hostname, workers }) {
   const ready = new Map(); // index → cluster Worker that said it is ready and is still connected
   /** Sockets handed to a worker that has not yet said it took them: id → { socket, head, index, tries }. */
   const pending = new Map();
+  /** Connections that came while no worker was alive (all restarting): handed over when one is back. */
+  const waiting = new Set();
   let nextId = 0;
   let stopping = false;
   let turn = 0;
@@ -369,6 +373,11 @@ async function servePrimary({ port, hostname, workers }) {
         ready.set(index, child);
         announceLive();
         resolve(child);
+        for (const entry of waiting) {
+          waiting.delete(entry);
+          clearTimeout(entry.timer);
+          handOver(entry.socket, entry.head, entry.tries);
+        }
       });
       let gone = false;
       const lost = (why) => {
@@ -412,9 +421,19 @@ async function servePrimary({ port, hostname, workers }) {
   };
 
   function handOver(socket, head, tries = 0) {
-    const chosen = tries < MAX_HANDOVERS ? pick(head.toString('latin1')) : undefined;
-    if (!chosen || socket.destroyed) {
+    if (socket.destroyed || tries >= MAX_HANDOVERS) {
       socket.destroy();
+      return;
+    }
+    const chosen = pick(head.toString('latin1'));
+    if (!chosen) {
+      // Every worker is restarting: the connection waits for the first one back, a bounded while.
+      if (waiting.size >= MAX_WAITING) {
+        socket.destroy();
+        return;
+      }
+      const entry = { socket, head, tries, timer: setTimeout(() => waiting.delete(entry) && socket.destroy(), HEAD_TIMEOUT_MS) };
+      waiting.add(entry);
       return;
     }
     const [index, child] = chosen;

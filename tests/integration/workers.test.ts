@@ -209,4 +209,14 @@ describe('two worker processes behind one port', () => {
     assert.ok(after.status === 401 || after.status === 200, `after a worker died: ${after.status}`);
     assert.equal((await b.get('/api/messages?limit=1')).status, 200);
   });
+
+  test('when every worker dies at once, a request that comes meanwhile waits for the first one back', { timeout: 120_000 }, async () => {
+    const pids = [workerPid('1'), workerPid('2')];
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    // Sent at once: it reaches the primary while its workers are dead or being started again.
+    const answer = await freshGet(new HttpClient(app.url), '/api/config');
+    assert.equal(answer.status, 200, 'answered, not dropped');
+    assert.ok(!pids.includes(workerPid(answer.worker!)), 'by a worker started again');
+  });
 });
+
