@@ -4,6 +4,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
 const CR_BYTE = Buffer.from([CR]);
+const LF_DOT = Buffer.from([LF, DOT]);
 
 type State = 'lineStart' | 'inLine' | 'dot' | 'dotCr';
 
@@ -78,6 +79,14 @@ export class DotDecoder {
           break;
         }
         case 'inLine': {
+          // Nothing happens before the next LF that a dot follows: jump there at once when no line in
+          // between can break the limit (none is longer than the stretch itself). A 100 MB body is a
+          // million lines; this is one native search per stuffed line, not a step per line.
+          const stretch = this.skipToDotLine(chunk, i);
+          if (stretch !== undefined) {
+            i = stretch;
+            break;
+          }
           const lf = chunk.indexOf(LF, i);
           const end = lf < 0 ? chunk.length : lf;
           this.lineBytes += end - i;
@@ -100,6 +109,26 @@ export class DotDecoder {
     }
     emitRun(chunk.length);
     return { pieces, done: false, rest: EMPTY };
+  }
+
+  /**
+   * From inside a line at `from`: the index just past the next LF that a dot follows (state 'lineStart'),
+   * or the chunk's end with the state of its last line; undefined when the stretch is longer than what is
+   * left of the line limit, so the caller checks line by line.
+   */
+  private skipToDotLine(chunk: Buffer, from: number): number | undefined {
+    const lfDot = chunk.indexOf(LF_DOT, from);
+    const stop = lfDot < 0 ? chunk.length : lfDot + 1;
+    if (stop - from > this.maxLineBytes - this.lineBytes) return undefined;
+    if (lfDot >= 0) {
+      this.state = 'lineStart';
+      return stop;
+    }
+    const lastLf = chunk.lastIndexOf(LF, chunk.length - 1);
+    if (lastLf < from) this.lineBytes += chunk.length - from;
+    else if (lastLf === chunk.length - 1) this.state = 'lineStart';
+    else this.lineBytes = chunk.length - lastLf - 1;
+    return chunk.length;
   }
 }
 

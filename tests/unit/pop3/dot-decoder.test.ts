@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DotDecoder, splitListing } from '../../../lib/pop3/dot-decoder';
 import { isPop3Error } from '../../../lib/pop3/errors';
+import { seededRandom } from '../../support/fake-pop3-server';
 
 /**
  * The data mode of the POP3 stream. Every fixture is fed split at every byte
@@ -197,6 +198,67 @@ describe('DotDecoder', () => {
           );
         }
       });
+    }
+  });
+});
+
+describe('DotDecoder against a line-by-line reference (seeded random bodies and splits)', () => {
+  /** The reference: whole input, one line at a time: unstuffed body, or the first line over the limit. */
+  function reference(wire: Buffer, limit: number): { body: Buffer } | { tooLong: true } | { unterminated: true } {
+    const out: Buffer[] = [];
+    let start = 0;
+    while (start < wire.length) {
+      const lf = wire.indexOf(0x0a, start);
+      const end = lf < 0 ? wire.length : lf;
+      const line = wire.subarray(start, end);
+      const content = line[0] === 0x2e ? line.subarray(1) : line;
+      if (lf >= 0 && (content.length === 0 || (content.length === 1 && content[0] === 0x0d)) && line[0] === 0x2e) return { body: Buffer.concat(out) };
+      // The bound counts the bytes before LF as they travel (a stuffed line's dot not included).
+      if (content.length > limit) return { tooLong: true };
+      if (lf < 0) return { unterminated: true };
+      out.push(content, wire.subarray(end, end + 1));
+      start = lf + 1;
+    }
+    return { unterminated: true };
+  }
+
+  test('3,000 bodies: short and long lines, stuffed lines, CRLF and bare LF, every kind of split', () => {
+    const random = seededRandom(20261202);
+    const pick = (n: number) => Math.floor(random() * n);
+    for (let round = 0; round < 3000; round++) {
+      const limit = [16, 64, 300, 4096][pick(4)]!;
+      const lines: string[] = [];
+      for (let n = pick(60); n > 0; n--) {
+        const length = random() < 0.05 ? limit + pick(3) - 1 : pick(Math.min(limit, 90));
+        const text = 'abcdefghij'.repeat(Math.ceil(length / 10) + 1).slice(0, length);
+        lines.push((random() < 0.2 ? '..' : '') + text + (random() < 0.8 ? '\r\n' : '\n'));
+      }
+      const wire = b(`${lines.join('')}.\r\n`);
+      const expected = reference(wire, limit);
+      const cuts = Array.from({ length: pick(6) }, () => pick(wire.length + 1)).sort((x, y) => x - y);
+      const chunks = [0, ...cuts, wire.length].slice(1).map((end, k, all) => wire.subarray(k === 0 ? 0 : all[k - 1], end));
+      const decoder = new DotDecoder(limit);
+      const pieces: Buffer[] = [];
+      let outcome: 'done' | 'tooLong' | 'open' = 'open';
+      try {
+        for (const chunk of chunks) {
+          const result = decoder.push(chunk);
+          pieces.push(...result.pieces);
+          if (result.done) {
+            outcome = 'done';
+            break;
+          }
+        }
+      } catch (error) {
+        assert.ok(isPop3Error(error) && error.code === 'LIMIT_EXCEEDED', String(error));
+        outcome = 'tooLong';
+      }
+      const where = `round ${round}, limit ${limit}, cuts ${cuts}`;
+      if ('tooLong' in expected) assert.equal(outcome, 'tooLong', where);
+      else if ('body' in expected) {
+        assert.equal(outcome, 'done', where);
+        assert.ok(Buffer.concat(pieces).equals(expected.body), where);
+      }
     }
   });
 });
