@@ -16,6 +16,8 @@ const schema = z.object({
   POP3_TLS_CA_FILE: z.string().optional(),
   /** Reverse proxies in front of the app that append the client address to X-Forwarded-For. */
   POSTERN_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Set by scripts/serve.mjs in each worker: how many share the port (and the login limits, without a shared store). */
+  POSTERN_WORKER_COUNT: z.coerce.number().int().min(1).max(64).default(1),
   /** Login attempts allowed per client address per 10 minutes. */
   POSTERN_LOGINS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(30),
   POSTERN_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(1000),

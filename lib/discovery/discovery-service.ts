@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import { RateLimiter } from '../security/rate-limit';
 import { serverContext } from '../server/context';
 import { discover, type Discovery } from './discover';
+import { processGlobal } from '../util/process-global';
 
 /**
  * The unauthenticated discovery route's throttle: per client address (best
@@ -22,18 +23,12 @@ interface Limiters {
   inFlight: number;
 }
 
-const KEY = Symbol.for('postern.discovery-limiters');
-type Holder = { [KEY]?: Limiters };
-
-function limiters(): Limiters {
-  const holder = globalThis as Holder;
-  holder[KEY] ??= {
-    perClient: new RateLimiter(PER_CLIENT.max, PER_CLIENT.windowMs),
-    perProcess: new RateLimiter(PER_PROCESS.max, PER_PROCESS.windowMs),
-    inFlight: 0,
-  };
-  return holder[KEY];
-}
+const state = processGlobal<Limiters>('postern.discovery-limiters', () => ({
+  perClient: new RateLimiter(PER_CLIENT.max, PER_CLIENT.windowMs),
+  perProcess: new RateLimiter(PER_PROCESS.max, PER_PROCESS.windowMs),
+  inFlight: 0,
+}));
+const limiters = (): Limiters => state.get();
 
 export async function discoverForClient(address: string, client: string): Promise<Discovery> {
   const state = limiters();

@@ -6,6 +6,7 @@ import { assertSameOrigin } from './request-guards';
 import type { RequestHead } from './request-head';
 import { errorAnswer, NO_STORE } from './route';
 import { appEnv } from '../config/env';
+import { processGlobal } from '../util/process-global';
 
 /**
  * The busiest reads, answered on node:http without Next's per-request machinery.
@@ -28,20 +29,17 @@ interface Lane {
 /** What serve.mjs calls for a GET: true when a lane took the request (and will answer it). */
 export type LaneDispatcher = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-const DISPATCHER = Symbol.for('postern.fastLane');
-const LANES = Symbol.for('postern.fastLanes');
-
-type Holder = { [DISPATCHER]?: LaneDispatcher; [LANES]?: Map<string, Lane> };
+/** The lanes by pattern, and the dispatcher serve.mjs finds (it is plain JS: it looks the symbol up itself). */
+const lanes = processGlobal('postern.fastLanes', () => new Map<string, Lane>());
+const dispatcher = processGlobal<LaneDispatcher | undefined>('postern.fastLane', () => undefined);
 
 /** Every answer carries what next.config.js gives API answers, and is never cached. */
 const BASE_HEADERS: Record<string, string> = { ...securityHeaders.all, ...securityHeaders.api, ...NO_STORE };
 
 /** Registers (or, after a dev reload, replaces) the lane for `pattern`, matched against the raw path. */
 export function openFastLane(lane: Lane): void {
-  const holder = globalThis as Holder;
-  const lanes = (holder[LANES] ??= new Map());
-  lanes.set(lane.pattern.source, lane);
-  holder[DISPATCHER] ??= (req, res) => dispatch(lanes, req, res);
+  lanes.get().set(lane.pattern.source, lane);
+  if (!dispatcher.get()) dispatcher.use((req, res) => dispatch(lanes.get(), req, res));
 }
 
 function dispatch(lanes: Map<string, Lane>, req: IncomingMessage, res: ServerResponse): boolean {

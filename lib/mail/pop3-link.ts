@@ -90,6 +90,12 @@ async function lastLogin(key: string): Promise<LoginDelayRecord | undefined> {
   return loginDelays().get(key).catch(() => undefined);
 }
 
+/** Time left of the delay a record asks for (0 when none or over; `onlyEnforced`: only a delay the server enforced). */
+function delayLeftMs(last: LoginDelayRecord | undefined, onlyEnforced = false): number {
+  if (!last || last.delaySeconds <= 0 || (onlyEnforced && !last.enforced)) return 0;
+  return Math.max(0, last.at + last.delaySeconds * 1000 - Date.now());
+}
+
 /** The login form that worked per server (`host:port`), for the life of the process. */
 const authMemory = new AuthMemory();
 
@@ -115,9 +121,7 @@ export class Pop3Link {
 
   /** Time left of the delay the server asked for since our last login (0 when none or over). */
   async loginDelayRemainingMs(onlyEnforced = false): Promise<number> {
-    const last = await lastLogin(this.accountKey());
-    if (!last || last.delaySeconds <= 0 || (onlyEnforced && !last.enforced)) return 0;
-    return Math.max(0, last.at + last.delaySeconds * 1000 - Date.now());
+    return delayLeftMs(await lastLogin(this.accountKey()), onlyEnforced);
   }
 
   async login(): Promise<LinkLogin> {
@@ -166,7 +170,7 @@ export class Pop3Link {
   private async loginDelayError(error: unknown): Promise<AppError | undefined> {
     if (!isPop3Error(error)) return undefined;
     const last = await lastLogin(this.accountKey());
-    const remaining = await this.loginDelayRemainingMs();
+    const remaining = delayLeftMs(last);
     const explicit = error.code === 'LOGIN_DELAY';
     const withinDelay = error.code === 'AUTH_FAILED' && error.respCode === undefined && remaining > 0;
     if (!explicit && !withinDelay) return undefined;

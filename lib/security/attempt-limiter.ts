@@ -12,7 +12,7 @@ export interface AttemptLimiter {
 
 /** An AttemptLimiter in this process's memory. */
 export class LocalAttemptLimiter implements AttemptLimiter {
-  readonly limiter: RateLimiter;
+  private readonly limiter: RateLimiter;
 
   constructor(max: number, windowMs: number) {
     this.limiter = new RateLimiter(max, windowMs);

@@ -14,6 +14,7 @@ import { SecretBox } from '../session-store/secret-box';
 import type { SessionStore } from '../session-store/session-store';
 import { restoreOAuthTokens } from './oauth-tokens';
 import { Sessions } from './sessions';
+import { processGlobal } from '../util/process-global';
 
 export interface ServerContext {
   pool: SessionPool;
@@ -28,13 +29,11 @@ export interface ServerContext {
   sessionDeps: SessionDeps;
 }
 
-const KEY = Symbol.for('postern.server-context');
-type Holder = { [KEY]?: ServerContext };
-
 /** One per process, kept on globalThis so dev hot reload does not orphan live POP3 sessions. */
-export function serverContext(): ServerContext {
-  const holder = globalThis as Holder;
-  if (holder[KEY]) return holder[KEY];
+const context = processGlobal('postern.server-context', createContext);
+export const serverContext = (): ServerContext => context.get();
+
+function createContext(): ServerContext {
   const env = appEnv();
   const idleMs = env.POSTERN_SESSION_IDLE_MINUTES * 60_000;
   const pool = new SessionPool({ maxSessions: env.POSTERN_MAX_SESSIONS, idleMs, keepAliveMs: 120_000 });
@@ -60,8 +59,8 @@ export function serverContext(): ServerContext {
   const limiter = (name: string, max: number, windowMs: number): AttemptLimiter =>
     store instanceof RedisSessionStore
       ? new RedisAttemptLimiter(store.client, name, max, windowMs)
-      : new LocalAttemptLimiter(perWorkerShare(max, Number(process.env.POSTERN_WORKER_COUNT ?? 1)), windowMs);
-  const context: ServerContext = {
+      : new LocalAttemptLimiter(perWorkerShare(max, env.POSTERN_WORKER_COUNT), windowMs);
+  return {
     pool,
     sessions,
     store,
@@ -70,6 +69,4 @@ export function serverContext(): ServerContext {
     failuresPerAccount: limiter('account', 8, 15 * 60_000),
     sessionDeps: sessions.sessionDeps,
   };
-  holder[KEY] = context;
-  return context;
 }

@@ -9,19 +9,17 @@ import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
 import { countClientAttempt } from './login';
 import { storedTokenSource, type StoredOAuthSecret } from './oauth-tokens';
-
-const KEY = Symbol.for('postern.oauth-pending');
-type Holder = { [KEY]?: { pending: PendingSignIns; starts: RateLimiter } };
+import { processGlobal } from '../util/process-global';
 
 /** Sign-ins started per client address per 10 minutes: the pending store is bounded, and a flood must not evict everyone's. */
 const STARTS_PER_CLIENT = 60;
 
 /** Sign-ins between /start and /callback, one store per process (kept across dev hot reloads). */
-function oauthState(): { pending: PendingSignIns; starts: RateLimiter } {
-  const holder = globalThis as Holder;
-  holder[KEY] ??= { pending: new PendingSignIns(), starts: new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000) };
-  return holder[KEY];
-}
+const signIns = processGlobal('postern.oauth-pending', () => ({
+  pending: new PendingSignIns(),
+  starts: new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000),
+}));
+const oauthState = () => signIns.get();
 
 export function pendingSignIns(): PendingSignIns {
   return oauthState().pending;
