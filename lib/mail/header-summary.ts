@@ -127,55 +127,120 @@ function headerBlock(bytes: Buffer): Buffer {
  * mailsplit's line splitting and folding, then what mailparser's
  * processHeaders does first with every value (libmime.decodeHeader, trim,
  * raw bytes read as UTF-8).
+ *
+ * One pass over the block that only looks at where lines start and end: a
+ * line that is not wanted (Received, DKIM-Signature…) costs no string. A
+ * wanted line of plain ASCII, unfolded, without an encoded word gets its
+ * value by a slice; any other goes through libmime exactly as mailparser does.
+ * scripts/bench/header-summary-equivalence.ts checks the result against
+ * simpleParser.
  */
 function wantedHeaderValues(block: Buffer): Map<string, string[]> {
   const raw = block.toString('latin1');
   let end = raw.length;
   while (end > 0 && (raw.charCodeAt(end - 1) === LF || raw.charCodeAt(end - 1) === CR)) end--;
-  const rawLines = raw.slice(0, end).split(/\r?\n/);
-
-  const lines: { key: string; line: string }[] = [];
-  let i = 1;
-  let first = rawLines[0] ?? '';
-  while (i < rawLines.length && isFolding(rawLines[i]!)) first += `\r\n${rawLines[i++]!}`;
-  // An mbox "From " or HTTP "POST " preamble is not a header.
-  if (!/^From /i.test(first) && !/^POST /i.test(first)) lines.push({ key: headerKey(first.substr(0, first.indexOf(':'))), line: first });
-  let keyPending = false;
-  for (; i < rawLines.length; i++) {
-    const current = rawLines[i]!;
-    const last = lines[lines.length - 1];
-    if (isFolding(current) && last) {
-      if (keyPending) {
-        const colon = current.indexOf(':');
-        if (colon >= 0) {
-          last.key = headerKey(`${last.line}\r\n${current.substr(0, colon)}`);
-          keyPending = false;
-        }
-      }
-      last.line += `\r\n${current}`;
-    } else {
-      const colon = current.indexOf(':');
-      lines.push({ key: headerKey(current.substr(0, colon)), line: current });
-      keyPending = colon < 0;
-    }
-  }
-
   const values = new Map<string, string[]>();
-  for (const { key, line } of lines) {
-    if (!WANTED.has(key)) continue;
-    // Encoded words are repaired while the line is still bytes (latin1): a raw 8-bit byte inside one is the named charset's.
-    const value = Buffer.from(mime.decodeHeader(repairEncodedWords(line)).value.trim(), 'latin1').toString('utf8');
-    const list = values.get(key);
-    if (list) list.push(value);
-    else values.set(key, [value]);
+
+  // The header being read: raw[start, stop), folding lines included. mailsplit joins a folded header
+  // with CRLF and finds its name before the first colon of the joined text; where the joins differ
+  // from the bytes (LF alone), the name differs only inside, and such a name is never a wanted one.
+  let reading = false;
+  let start = 0;
+  let stop = 0;
+  let key = '';
+  let folded = false;
+  let keyPending = false;
+  let firstHeader = true;
+
+  for (let pos = 0; ; ) {
+    const lf = raw.indexOf('\n', pos);
+    const lastLine = lf < 0 || lf >= end;
+    const lineEnd = lastLine ? end : lf > pos && raw.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+    const first = raw.charCodeAt(pos);
+    const folding = pos < lineEnd && (first === 0x20 || first === 0x09);
+
+    if (firstHeader && !reading) {
+      reading = true;
+      start = pos;
+      stop = lineEnd;
+    } else if (firstHeader && folding) {
+      stop = lineEnd;
+      folded = true;
+    } else {
+      if (firstHeader) {
+        // The first header is named once, colon or not; an mbox "From " or HTTP "POST " preamble is not a header.
+        firstHeader = false;
+        reading = !isPreamble(raw, start, stop);
+        key = reading ? nameBeforeColon(raw, start, stop) : '';
+      }
+      if (folding && reading) {
+        if (keyPending) {
+          const colon = raw.indexOf(':', pos);
+          if (colon >= 0 && colon < lineEnd) {
+            key = headerKey(raw.slice(start, colon));
+            keyPending = false;
+          }
+        }
+        stop = lineEnd;
+        folded = true;
+      } else {
+        if (reading) addWanted(values, key, raw, start, stop, folded);
+        reading = true;
+        start = pos;
+        stop = lineEnd;
+        const colon = raw.indexOf(':', pos);
+        keyPending = colon < 0 || colon >= lineEnd;
+        key = keyPending ? '' : headerKey(raw.slice(pos, colon));
+        folded = false;
+      }
+    }
+    if (lastLine) break;
+    pos = lf + 1;
   }
+  if (firstHeader) {
+    reading = !isPreamble(raw, start, stop);
+    key = reading ? nameBeforeColon(raw, start, stop) : '';
+  }
+  if (reading) addWanted(values, key, raw, start, stop, folded);
   return values;
+}
+
+function isPreamble(raw: string, start: number, stop: number): boolean {
+  return /^(?:From|POST) /i.test(raw.slice(start, Math.min(stop, start + 5)));
+}
+
+/** The lowercase name before the first colon of raw[start, stop), or '' without one. */
+function nameBeforeColon(raw: string, start: number, stop: number): string {
+  const colon = raw.indexOf(':', start);
+  return colon >= 0 && colon < stop ? headerKey(raw.slice(start, colon)) : '';
+}
+
+function addWanted(values: Map<string, string[]>, key: string, raw: string, start: number, stop: number, folded: boolean): void {
+  if (!WANTED.has(key)) return;
+  const value = headerValue(raw.slice(start, stop), folded);
+  const list = values.get(key);
+  if (list) list.push(value);
+  else values.set(key, [value]);
+}
+
+/** Anything in a header line that libmime's decoding would change or read differently from a slice. */
+const NEEDS_DECODING = /[\r\x80-\xff]|=\?/;
+
+/** The value of one header (its lines as read, latin1), as mailparser has it before parsing it further. */
+function headerValue(line: string, folded: boolean): string {
+  if (!folded && !NEEDS_DECODING.test(line)) {
+    // libmime's decodeHeader on such a line: what follows the first colon, trimmed (ASCII whitespace only here).
+    return line.slice(line.indexOf(':') + 1).trim();
+  }
+  const joined = folded ? line.split(/\r?\n/).join('\r\n') : line;
+  // Encoded words are repaired while the line is still bytes (latin1): a raw 8-bit byte inside one is the named charset's.
+  return Buffer.from(mime.decodeHeader(repairEncodedWords(joined)).value.trim(), 'latin1').toString('utf8');
 }
 
 /**
  * Parsed address headers by value. Most of a maildrop shares a handful of
  * them (the owner in To, regular senders in From), and address parsing is
- * the dearest part of a summary. Bounded; callers get copies.
+ * the dearest part of a summary. Kept as shown (visibleAddress); bounded; callers get copies.
  */
 const addressCache = new Map<string, MailAddress[]>();
 const ADDRESS_CACHE_ENTRIES = 2048;
@@ -185,25 +250,30 @@ function addressList(values: string[] | undefined): MailAddress[] {
   const key = values.length === 1 ? values[0]! : undefined;
   let parsed = key === undefined ? undefined : addressCache.get(key);
   if (parsed === undefined) {
-    parsed = flattenAddresses(parseAddressHeader(values));
+    parsed = flattenAddresses(parseAddressHeader(values)).map(visibleAddress);
     if (key !== undefined) {
       if (addressCache.size >= ADDRESS_CACHE_ENTRIES) addressCache.clear();
       addressCache.set(key, parsed);
     }
   }
-  return parsed.map(visibleAddress);
-}
-
-function isFolding(line: string): boolean {
-  const c = line.charAt(0);
-  return c === ' ' || c === '\t';
+  return parsed.map(({ name, address }) => ({ name, address }));
 }
 
 function headerKey(name: string): string {
   return name.toLowerCase().trim();
 }
 
+/** What libmime's parseHeaderValue would have to read differently from "up to the first semicolon, trimmed". */
+const STRUCTURED_VALUE = /[("\\]|[^\x00-\x7f]/;
+
 function parseContentType(value: string): string {
+  // The common case (`text/plain; charset=utf-8`): no comment, quote or escape before the parameters.
+  const semicolon = value.indexOf(';');
+  const type = semicolon < 0 ? value : value.slice(0, semicolon);
+  if (!STRUCTURED_VALUE.test(type)) {
+    const trimmed = type.trim();
+    return trimmed ? decodeWords(trimmed) : trimmed;
+  }
   const parsed = mime.parseHeaderValue(value, { stripComments: true });
   return parsed.value ? decodeWords(parsed.value) : String(parsed.value);
 }
