@@ -195,6 +195,16 @@ export class MailSession {
     return this.maildrop.now(id);
   }
 
+  /**
+   * For an answer made only of what this process knows already (a page whose
+   * headers are cached): the session must be live and counts as used, but
+   * nothing waits for the lock, which background work may hold for a round trip.
+   */
+  useKnown(): void {
+    this.assertLive();
+    this.lastUsed = Date.now();
+  }
+
   /** Runs one command sequence with a live connection and the full listing. A connection found dead mid-way is re-opened once. */
   run<T>(work: (client: Pop3Client) => Promise<T>): Promise<T> {
     return this.runLocked(work, { listed: true, person: true });

@@ -43,20 +43,37 @@ export async function ensureSummaries(session: MailSession, client: Pop3Client, 
   await session.summaries.ensure(client, entries);
 }
 
-const prefetching = new WeakSet<MailSession>();
+/** Which entries a prefetch fills, or undefined while that needs the full listing. */
+type PrefetchSelect = () => readonly MaildropEntry[] | undefined;
+
+/** Per session: the prefetch running, and the one asked for meanwhile (the latest wins). */
+const prefetching = new WeakMap<MailSession, { next: PrefetchSelect | undefined; done: Promise<void> }>();
 
 /**
- * Fetches the next page's headers in the background, behind the session lock,
+ * Pages of headers fetched ahead of the one shown, once the person pages on
+ * (after the first page, one): the next page's headers were fetched while the
+ * person read this one, and are in memory when asked for, even while the page
+ * after it is still in flight. A person who never pages costs one page of
+ * `TOP n 0` more than the login's, as before.
+ */
+const PAGES_AHEAD = 2;
+
+/**
+ * Fetches the next pages' headers in the background, behind the session lock,
  * so paging forward costs no round trip. A failed prefetch costs nothing: a
  * page fetches whatever it still lacks. `select` gives the entries, or
  * undefined while they need the full listing: that is waited for outside the
  * lock, so a page or a preview of the newest messages asked right after login
  * goes first instead of queueing behind the listing and this prefetch's batch.
+ * Asked while one runs, it runs after it, for the latest page asked.
  */
-function prefetchSummaries(session: MailSession, select: () => readonly MaildropEntry[] | undefined): void {
-  if (prefetching.has(session)) return;
-  prefetching.add(session);
-  const prefetch = async () => {
+function prefetchSummaries(session: MailSession, select: PrefetchSelect): void {
+  const running = prefetching.get(session);
+  if (running) {
+    running.next = select;
+    return;
+  }
+  const prefetch = async (select: PrefetchSelect) => {
     if (select() === undefined) await session.whenListed();
     await session.runNewestBackground(async (client) => {
       // Again inside the lock: a reconnect meanwhile starts a new listing.
@@ -68,9 +85,22 @@ function prefetchSummaries(session: MailSession, select: () => readonly Maildrop
       await ensureSummaries(session, client, entries);
     });
   };
-  prefetch()
-    .catch((error: unknown) => logBackgroundFailure('header prefetch', error))
-    .finally(() => prefetching.delete(session));
+  const state: { next: PrefetchSelect | undefined; done: Promise<void> } = { next: select, done: Promise.resolve() };
+  prefetching.set(session, state);
+  state.done = (async () => {
+    for (let current = state.next; current && !session.ended; current = state.next) {
+      state.next = undefined;
+      await prefetch(current).catch((error: unknown) => {
+        // Logged out (or replaced) while the prefetch waited for the lock: nothing failed.
+        if (!(error instanceof AppError && error.code === 'NO_SESSION')) logBackgroundFailure('header prefetch', error);
+      });
+    }
+  })().finally(() => prefetching.delete(session));
+}
+
+/** Resolves when the session's header prefetch, if one runs, is done (the next ones asked meanwhile included). */
+export async function whenPrefetched(session: MailSession): Promise<void> {
+  await prefetching.get(session)?.done;
 }
 
 /** What a listing needs besides the session: the account's rules, and the values of the headers they name. */
@@ -201,7 +231,43 @@ function toSummary(session: MailSession, entry: MaildropEntry, seen: ReadonlySet
 
 export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
   const context = await listContext(session);
-  const page = await session.runNewest(async (client) => {
+  const page = knownPage(session, query, context) ?? (await lockedPage(session, query, context));
+  const seen = await accountData().getSeen(sessionAccount(session), page.entries.map((entry) => entry.id));
+  const { entries, ...figures } = page;
+  return { ...figures, messages: entries.map((entry) => toSummary(session, entry, seen, context)) };
+}
+
+interface PageEntries {
+  total: number;
+  size: number;
+  offset: number;
+  limit: number;
+  count: number;
+  entries: MaildropEntry[];
+}
+
+/**
+ * An unfiltered page made only of what this process knows already (its
+ * entries and their headers), answered without the session lock: a prefetch
+ * holds the lock for a round trip, and a page that is in memory must not wait
+ * for the next one to arrive.
+ */
+function knownPage(session: MailSession, query: ListQuery, context: ListContext): PageEntries | undefined {
+  // Without a live connection the snapshot is the last connection's: the locked path logs in again (or says why it cannot).
+  if (isFiltered(query) || !session.connected) return undefined;
+  const entries = session.newestEntries(query.offset, query.limit);
+  if (!entries || !entries.every((entry) => session.summaries.has(entry.id))) return undefined;
+  if (context.extraNames.length > 0) {
+    const extra = extraCache(session, context.extraNames);
+    if (!entries.every((entry) => extra.has(entry.id))) return undefined;
+  }
+  session.useKnown();
+  prefetchAfter(session, query, undefined);
+  return { total: session.count, size: session.size, offset: query.offset, limit: query.limit, count: session.count, entries };
+}
+
+function lockedPage(session: MailSession, query: ListQuery, context: ListContext): Promise<PageEntries> {
+  return session.runNewest(async (client) => {
     const filtered = isFiltered(query);
     // Right after login the newest messages are known before the full listing: an unfiltered first page needs no more.
     const known = filtered ? undefined : session.newestEntries(query.offset, query.limit);
@@ -210,15 +276,7 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
     const page = known ?? selected!.slice(query.offset, query.offset + query.limit);
     await ensureSummaries(session, client, page);
     await ensureExtraHeaders(session, client, page, context.extraNames);
-    const next = { offset: query.offset + query.limit, limit: query.limit };
-    prefetchSummaries(session, () =>
-      selected
-        ? // Numbers as they are now: a commit or reconnect in between renumbers the messages (and lists again).
-          session.listed
-          ? selected.slice(next.offset, next.offset + next.limit).flatMap((entry) => session.entryNow(entry.id) ?? [])
-          : undefined
-        : session.newestEntries(next.offset, next.limit),
-    );
+    prefetchAfter(session, query, selected);
     return {
       total: selected ? selected.length : session.count,
       size: selected ? selected.reduce((sum, entry) => sum + entry.size, 0) : session.size,
@@ -228,9 +286,19 @@ export async function listMessages(session: MailSession, query: ListQuery): Prom
       entries: page,
     };
   });
-  const seen = await accountData().getSeen(sessionAccount(session), page.entries.map((entry) => entry.id));
-  const { entries, ...figures } = page;
-  return { ...figures, messages: entries.map((entry) => toSummary(session, entry, seen, context)) };
+}
+
+/** The headers of the pages after this one (PAGES_AHEAD, or one after the first page), of the same selection. */
+function prefetchAfter(session: MailSession, query: ListQuery, selected: readonly MaildropEntry[] | undefined): void {
+  const next = { offset: query.offset + query.limit, limit: (query.offset > 0 ? PAGES_AHEAD : 1) * query.limit };
+  prefetchSummaries(session, () =>
+    selected
+      ? // Numbers as they are now: a commit or reconnect in between renumbers the messages (and lists again).
+        session.listed
+        ? selected.slice(next.offset, next.offset + next.limit).flatMap((entry) => session.entryNow(entry.id) ?? [])
+        : undefined
+      : session.newestEntries(next.offset, next.limit),
+  );
 }
 
 /** Marks messages read or unread for this account (they need not be in the current snapshot). */

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
 import { NEWEST_FIRST } from '../../lib/mail/mail-session';
-import { listMessages, previewMessage } from '../../lib/mail/message-service';
+import { listMessages, previewMessage, whenPrefetched } from '../../lib/mail/message-service';
 import type { TranscriptEntry } from '../../lib/pop3';
 import { FakeMaildrops } from '../support/fake-mail-session';
 import { smallMessages } from '../support/maildrop';
@@ -87,7 +87,7 @@ describe('round trips of the benchmarked paths', () => {
     assert.deepEqual(flights.take(), [[`TOP ${first.messages[10]!.number} 20`]], 'a peek at a plain message: one TOP, no RETR, no second round');
 
     // Paging on as the bench does, page after page: each page's headers were fetched ahead by the one before
-    // (or by the login), so a page costs at most the one flight of TOP n 0 that fetches the next.
+    // (or by the login), so a page costs at most the one flight of TOP n 0 that fetches the ones after it.
     for (let offset = PAGE; offset <= 4 * PAGE; offset += PAGE) {
       const mark = flights.mark();
       const page = await listMessages(session, { offset, limit: PAGE });
@@ -98,8 +98,59 @@ describe('round trips of the benchmarked paths', () => {
       assert.ok(taken.length <= 1, `page at ${offset}: ${taken.length} flights`);
       for (const flight of taken) {
         assert.deepEqual(verbs(flight), ['TOP']);
-        assert.equal(flight.length, PAGE, `page at ${offset}: the next page's headers in one flight`);
+        // Paging on from the first page, the prefetch catches up to two pages ahead once; then one page a flight.
+        assert.equal(flight.length, offset === PAGE ? 2 * PAGE : PAGE, `page at ${offset}: the next pages' headers in one flight`);
       }
+    }
+    session.close();
+  });
+
+  it('a page whose headers are in answers while the prefetch after it waits for the server; paging on runs two pages ahead', { timeout: 30_000 }, async () => {
+    // Pages of 25: the login's batch holds the newest 100 (pages 0–3). TOP of any older message waits for the gate.
+    const small = 25;
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let reachGate!: () => void;
+    const gateReached = new Promise<void>((resolve) => (reachGate = resolve));
+    let gateOpen = false;
+    const server = await maildrops.start({
+      messages,
+      handlers: {
+        TOP: async (args): Promise<'default'> => {
+          if (Number(args[0]) <= COUNT - NEWEST_FIRST) {
+            reachGate();
+            await gate;
+          }
+          return 'default';
+        },
+      },
+    });
+    const flights = new Flights();
+    const session = await maildrops.open(server, { onTranscript: flights.record });
+    const newest = (offset: number) => Array.from({ length: small }, (_, i) => COUNT - offset - i);
+
+    // Page 0 fetches one page ahead (in the login's batch: nothing to fetch); paging on, two (page 1: pages 2
+    // and 3, in the batch too; page 2: pages 3 and 4, and page 4's TOP batch waits at the gate).
+    for (const offset of [0, small, 2 * small]) {
+      const page = await listMessages(session, { offset, limit: small });
+      assert.deepEqual(page.messages.map((message) => message.number), newest(offset));
+    }
+    await gateReached;
+    const mark = flights.mark();
+    const page3 = await listMessages(session, { offset: 3 * small, limit: small });
+    assert.equal(gateOpen, false, 'page 3 was answered only once the prefetch let go of the connection');
+    assert.equal(flights.answersSince(mark), 0);
+    assert.deepEqual(page3.messages.map((message) => message.number), newest(3 * small));
+
+    gateOpen = true;
+    openGate();
+    await whenPrefetched(session); // page 4's batch, then page 5's, asked for by page 3 meanwhile
+    for (const offset of [4 * small, 5 * small]) {
+      const before = flights.mark();
+      const page = await listMessages(session, { offset, limit: small });
+      assert.deepEqual(page.messages.map((message) => message.number), newest(offset));
+      assert.equal(flights.answersSince(before), 0, `page at ${offset} was not fetched ahead`);
+      await whenPrefetched(session);
     }
     session.close();
   });

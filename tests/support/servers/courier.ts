@@ -310,9 +310,17 @@ export async function startCourier(options: StartOptions): Promise<RunningServer
       supports: { stls: true, implicitTls: true, apop: false, saslPlain: true, user: true, capa: true },
       expectedRetr(user, number) {
         account(user);
-        const file = maildirFiles(maildir(user))[number - 1];
-        if (file === undefined) throw new RangeError(`${SERVER}: ${user} has no message ${number} on disk`);
-        return lfToCrlf(readFileSync(file));
+        // Courier renames a message's file as it reads it (the Seen flag after ":2,"): listed under one name, it may
+        // be gone by the time it is opened. The rename is atomic, so listing again finds it under the new one.
+        for (let attempt = 0; ; attempt++) {
+          const file = maildirFiles(maildir(user))[number - 1];
+          if (file === undefined) throw new RangeError(`${SERVER}: ${user} has no message ${number} on disk`);
+          try {
+            return lfToCrlf(readFileSync(file));
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 10) throw error;
+          }
+        }
       },
       async deliver(user, message) {
         validateMessage(message, `delivered message for ${user}`);
