@@ -50,16 +50,7 @@ type PrefetchSelect = () => readonly MaildropEntry[] | undefined;
 const prefetching = new WeakMap<MailSession, { next: PrefetchSelect | undefined; done: Promise<void> }>();
 
 /**
- * Pages of headers fetched ahead of the one shown, once the person pages on
- * (after the first page, one): the next page's headers were fetched while the
- * person read this one, and are in memory when asked for, even while the page
- * after it is still in flight. A person who never pages costs one page of
- * `TOP n 0` more than the login's, as before.
- */
-const PAGES_AHEAD = 2;
-
-/**
- * Fetches the next pages' headers in the background, behind the session lock,
+ * Fetches the next page's headers in the background, behind the session lock,
  * so paging forward costs no round trip. A failed prefetch costs nothing: a
  * page fetches whatever it still lacks. `select` gives the entries, or
  * undefined while they need the full listing: that is waited for outside the
@@ -288,9 +279,14 @@ function lockedPage(session: MailSession, query: ListQuery, context: ListContext
   });
 }
 
-/** The headers of the pages after this one (PAGES_AHEAD, or one after the first page), of the same selection. */
+/**
+ * The headers of the page after this one, of the same selection. One page: a
+ * person who pauses for a round trip finds it in memory; fetching further
+ * ahead only helps one who pages faster than the mail server answers, and
+ * costs the server headers that are mostly never shown.
+ */
 function prefetchAfter(session: MailSession, query: ListQuery, selected: readonly MaildropEntry[] | undefined): void {
-  const next = { offset: query.offset + query.limit, limit: (query.offset > 0 ? PAGES_AHEAD : 1) * query.limit };
+  const next = { offset: query.offset + query.limit, limit: query.limit };
   prefetchSummaries(session, () =>
     selected
       ? // Numbers as they are now: a commit or reconnect in between renumbers the messages (and lists again).
