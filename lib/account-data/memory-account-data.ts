@@ -46,7 +46,9 @@ export class MemoryAccountData implements AccountData {
   }
 
   async getRules(account: string): Promise<Rule[]> {
-    return structuredClone(this.touch(account, false)?.rules ?? []);
+    const rules = this.touch(account, false)?.rules;
+    // Most accounts have no rules, and every inbox page asks: structuredClone of nothing still costs ~20 µs.
+    return rules && rules.length > 0 ? structuredClone(rules) : [];
   }
 
   async setRules(account: string, rules: Rule[]): Promise<void> {

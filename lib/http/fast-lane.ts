@@ -81,9 +81,10 @@ async function answer(lane: Lane, params: string[], req: IncomingMessage, res: S
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
-  res.end(text);
+  // Encoded once: a string would be measured (Content-Length) and then encoded again by the socket write.
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) });
+  res.end(bytes);
 }
 
 /** A node:http request as routes read one. Only the query is taken from the URL; the host is not trusted for it. */

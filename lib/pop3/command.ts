@@ -27,9 +27,10 @@ export function buildCommand(verb: string, args: readonly string[] = [], secretA
       throw new Pop3Error('INVALID_ARGUMENT', `A ${verb} argument is empty or has surrounding spaces.`);
     }
   }
-  const line = [verb, ...args].join(' ');
-  if (Buffer.byteLength(line) > MAX_LINE) throw new Pop3Error('INVALID_ARGUMENT', `The ${verb} command is too long.`);
-  const redacted = [verb, ...args.map((arg, i) => (secretArgs.includes(i) ? '********' : arg))].join(' ');
+  // A page of headers is hundreds of `TOP n 0`: the common case builds each line once, and measures it only when it could be long.
+  const line = args.length === 0 ? verb : `${verb} ${args.join(' ')}`;
+  if (line.length * 3 > MAX_LINE && Buffer.byteLength(line) > MAX_LINE) throw new Pop3Error('INVALID_ARGUMENT', `The ${verb} command is too long.`);
+  const redacted = secretArgs.length === 0 ? line : [verb, ...args.map((arg, i) => (secretArgs.includes(i) ? '********' : arg))].join(' ');
   return { line: `${line}\r\n`, redacted, verb };
 }
 
