@@ -184,7 +184,7 @@ function wantedHeaderValues(block: Buffer): Map<string, string[]> {
         stop = lineEnd;
         folded = true;
       } else {
-        if (reading) addWanted(values, key, raw, start, stop, folded);
+        if (reading) addWanted(values, key, block, raw, start, stop, folded);
         reading = true;
         start = pos;
         stop = lineEnd;
@@ -201,7 +201,7 @@ function wantedHeaderValues(block: Buffer): Map<string, string[]> {
     reading = !isPreamble(raw, start, stop);
     key = reading ? nameBeforeColon(raw, start, stop) : '';
   }
-  if (reading) addWanted(values, key, raw, start, stop, folded);
+  if (reading) addWanted(values, key, block, raw, start, stop, folded);
   return values;
 }
 
@@ -215,9 +215,9 @@ function nameBeforeColon(raw: string, start: number, stop: number): string {
   return colon >= 0 && colon < stop ? headerKey(raw.slice(start, colon)) : '';
 }
 
-function addWanted(values: Map<string, string[]>, key: string, raw: string, start: number, stop: number, folded: boolean): void {
+function addWanted(values: Map<string, string[]>, key: string, block: Buffer, raw: string, start: number, stop: number, folded: boolean): void {
   if (!WANTED.has(key)) return;
-  const value = headerValue(raw.slice(start, stop), folded);
+  const value = headerValue(block, raw, start, stop, folded);
   const list = values.get(key);
   if (list) list.push(value);
   else values.set(key, [value]);
@@ -226,15 +226,30 @@ function addWanted(values: Map<string, string[]>, key: string, raw: string, star
 /** Anything in a header line that libmime's decoding would change or read differently from a slice. */
 const NEEDS_DECODING = /[\r\x80-\xff]|=\?/;
 
-/** The value of one header (its lines as read, latin1), as mailparser has it before parsing it further. */
-function headerValue(line: string, folded: boolean): string {
+/**
+ * The value of one header, raw[start, stop) (its lines as read; `raw` is
+ * `block` as latin1), as mailparser has it before parsing it further.
+ */
+function headerValue(block: Buffer, raw: string, start: number, stop: number, folded: boolean): string {
+  const line = raw.slice(start, stop);
   if (!folded && !NEEDS_DECODING.test(line)) {
     // libmime's decodeHeader on such a line: what follows the first colon, trimmed (ASCII whitespace only here).
-    return line.slice(line.indexOf(':') + 1).trim();
+    let from = start + line.indexOf(':') + 1;
+    let to = stop;
+    while (from < to && isAsciiSpace(raw.charCodeAt(from))) from++;
+    while (to > from && isAsciiSpace(raw.charCodeAt(to - 1))) to--;
+    // Copied from the bytes, not sliced from `raw`: a summary lives on in the header cache, and a slice of
+    // a string keeps all of it alive (here the whole header block, Received lines and all).
+    return block.toString('latin1', from, to);
   }
   const joined = folded ? line.split(/\r?\n/).join('\r\n') : line;
   // Encoded words are repaired while the line is still bytes (latin1): a raw 8-bit byte inside one is the named charset's.
   return Buffer.from(mime.decodeHeader(repairEncodedWords(joined)).value.trim(), 'latin1').toString('utf8');
+}
+
+/** What String#trim removes, within ASCII: tab, LF, VT, FF, CR and space. */
+function isAsciiSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { summarizeHeaders } from '../../../lib/mail/header-summary';
 import { mismatches, oracleInputs } from '../../support/header-summary-oracle';
 
@@ -78,4 +80,22 @@ test('a plain row is read from its lines, and a folded or encoded one is decoded
     hasAttachments: true,
     messageId: '<m1@example.com>',
   });
+});
+
+test('a summary keeps none of its header block alive (the cache holds thousands of summaries)', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // Long header blocks (a 50 KB DKIM-like line) with plain values long enough to be sliced rather than copied.
+  const filler = `X-Filler: ${'x'.repeat(50_000)}`;
+  const sections = Array.from({ length: 2_000 }, (_, i) =>
+    Buffer.from(`${filler}\r\nSubject: a subject long enough to slice ${i}\r\nMessage-ID: <message-${i}@example.com>\r\nFrom: Sender ${i} <s${i}@example.com>\r\n\r\n`),
+  );
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = sections.map((section) => summarizeHeaders(section));
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.equal(kept[1_999]!.subject, 'a subject long enough to slice 1999');
+  // Kept blocks would be 2,000 × 50 KB = 100 MB of strings; the summaries themselves are well under 5 MB.
+  assert.ok(grown < 20 * 2 ** 20, `the heap grew by ${(grown / 2 ** 20).toFixed(1)} MiB for 2,000 summaries`);
 });
