@@ -1,51 +1,47 @@
 import { randomBytes } from 'node:crypto';
+import type { SecretBox } from '../session-store/secret-box';
+import type { PendingSignInStore } from '../session-store/session-store';
 import type { PendingAuthorization } from './oidc-client';
 
 /** A sign-in must come back from the provider within this time. */
 export const PENDING_TTL_MS = 10 * 60_000;
-/** Bounded: a flood of /start requests evicts the oldest, never grows memory. */
-const MAX_PENDING = 10_000;
+const ID = /^[A-Za-z0-9_-]{43}$/;
 
 /**
- * State, nonce and PKCE verifier between /start and /callback, in server
- * memory keyed by a random id that travels in a short-lived cookie. Each entry
- * is taken once: a replayed callback finds nothing.
+ * State, nonce and PKCE verifier between /start and /callback, keyed by a
+ * random id that travels in a short-lived cookie. They are kept in the
+ * session store, sealed with the session key (never in clear, never in the
+ * browser): with a shared store, the instance the provider sends the browser
+ * back to finishes a sign-in another one began, even if that one has died.
+ * Each is taken once: a replayed callback finds nothing.
  */
 export class PendingSignIns {
-  private readonly entries = new Map<string, { pending: PendingAuthorization; expires: number }>();
+  constructor(
+    private readonly store: PendingSignInStore,
+    private readonly box: SecretBox,
+  ) {}
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  add(pending: PendingAuthorization): string {
-    this.sweep();
+  async add(pending: PendingAuthorization): Promise<string> {
     const id = randomBytes(32).toString('base64url');
-    this.entries.set(id, { pending, expires: this.now() + PENDING_TTL_MS });
-    while (this.entries.size > MAX_PENDING) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    await this.store.add(id, this.box.seal(JSON.stringify(pending), context(id)), PENDING_TTL_MS);
     return id;
   }
 
-  /** The entry for `id` when it exists, is fresh and belongs to `provider`; removed either way. */
-  take(id: string | undefined, provider: string): PendingAuthorization | undefined {
-    if (!id) return undefined;
-    const entry = this.entries.get(id);
-    this.entries.delete(id);
-    if (!entry || entry.expires < this.now() || entry.pending.provider !== provider) return undefined;
-    return entry.pending;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, entry] of this.entries) {
-      if (entry.expires >= now) break; // insertion order is expiry order
-      this.entries.delete(id);
+  /** The sign-in for `id` when it exists, is fresh and belongs to `provider`; used up either way. */
+  async take(id: string | undefined, provider: string): Promise<PendingAuthorization | undefined> {
+    if (!id || !ID.test(id)) return undefined;
+    const sealed = await this.store.take(id);
+    if (sealed === undefined) return undefined;
+    let pending: PendingAuthorization;
+    try {
+      pending = JSON.parse(this.box.open(sealed, context(id))) as PendingAuthorization;
+    } catch {
+      // Sealed under a key no longer configured, or altered: as good as absent.
+      return undefined;
     }
+    return pending.provider === provider ? pending : undefined;
   }
 }
+
+/** The sealed value is bound to its id: one copied under another id does not open. */
+const context = (id: string) => `oauth-sign-in:${id}`;

@@ -5,6 +5,7 @@ import { appEnv } from '../config/env';
 import { RedisLoginDelays, useLoginDelays } from '../mail/login-delays';
 import { SessionPool } from '../mail/session-pool';
 import { parseHostPolicy, type HostPolicy } from '../security/host-policy';
+import { PendingSignIns } from '../oauth/pending-sign-ins';
 import { LocalAttemptLimiter, perWorkerShare, type AttemptLimiter } from '../security/attempt-limiter';
 import { RedisAttemptLimiter } from '../security/redis-attempt-limiter';
 import type { SessionDeps } from '../mail/mail-session';
@@ -27,6 +28,8 @@ export interface ServerContext {
   /** Failed logins per target account (server + user name). */
   failuresPerAccount: AttemptLimiter;
   sessionDeps: SessionDeps;
+  /** OAuth sign-ins between /start and /callback, sealed in the store (any instance finishes them). */
+  signIns: PendingSignIns;
 }
 
 /** One per process, kept on globalThis so dev hot reload does not orphan live POP3 sessions. */
@@ -68,5 +71,6 @@ function createContext(): ServerContext {
     loginsPerClient: limiter('client', env.POSTERN_LOGINS_PER_CLIENT, 10 * 60_000),
     failuresPerAccount: limiter('account', 8, 15 * 60_000),
     sessionDeps: sessions.sessionDeps,
+    signIns: new PendingSignIns(store.signIns, box),
   };
 }

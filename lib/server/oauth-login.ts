@@ -2,8 +2,7 @@ import { AppError } from '../errors';
 import type { MailSession } from '../mail/mail-session';
 import { SessionPool, type PoolSlot } from '../mail/session-pool';
 import type { OAuthProvider } from '../oauth/config';
-import { beginAuthorization, type SignIn } from '../oauth/oidc-client';
-import { PendingSignIns } from '../oauth/pending-sign-ins';
+import { beginAuthorization, type PendingAuthorization, type SignIn } from '../oauth/oidc-client';
 import { RateLimiter } from '../security/rate-limit';
 import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
@@ -14,31 +13,28 @@ import { processGlobal } from '../util/process-global';
 /** Sign-ins started per client address per 10 minutes: the pending store is bounded, and a flood must not evict everyone's. */
 const STARTS_PER_CLIENT = 60;
 
-/** Sign-ins between /start and /callback, one store per process (kept across dev hot reloads). */
-const signIns = processGlobal('postern.oauth-pending', () => ({
-  pending: new PendingSignIns(),
-  starts: new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000),
-}));
-const oauthState = () => signIns.get();
+/** Sign-ins started per client, per process (kept across dev hot reloads). */
+const starts = processGlobal('postern.oauth-starts', () => new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000));
 
-export function pendingSignIns(): PendingSignIns {
-  return oauthState().pending;
+/** Throttled per client: the provider's authorization URL, and the id of the record kept for the callback. */
+export async function beginSignIn(provider: OAuthProvider, redirectUri: string, client: string): Promise<{ url: URL; id: string }> {
+  const limiter = starts.get();
+  const wait = limiter.retryAfter(client);
+  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many sign-in attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
+  limiter.record(client);
+  const begun = await beginAuthorization(provider, redirectUri);
+  return { url: begun.url, id: await serverContext().signIns.add(begun.pending) };
 }
 
-/** Throttled per client: the provider's authorization URL, and the id of the record kept here for the callback. */
-export async function beginSignIn(provider: OAuthProvider, redirectUri: string, client: string): Promise<{ url: URL; id: string }> {
-  const { starts, pending } = oauthState();
-  const wait = starts.retryAfter(client);
-  if (wait > 0) throw new AppError('RATE_LIMITED', `Too many sign-in attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
-  starts.record(client);
-  const begun = await beginAuthorization(provider, redirectUri);
-  return { url: begun.url, id: pending.add(begun.pending) };
+/** The sign-in a callback finishes (`id` from the flow cookie), taken from the store: once, and only for its provider. */
+export function takeSignIn(id: string | undefined, provider: string): Promise<PendingAuthorization | undefined> {
+  return serverContext().signIns.take(id, provider);
 }
 
 /**
  * Opens the POP3 session of a finished sign-in, through the same throttle,
- * pool and host policy as a password login. The tokens stay in this process,
- * inside the session; the browser only ever gets the session cookie.
+ * pool and host policy as a password login. The tokens stay on the server,
+ * inside the session (sealed in the store); the browser only ever gets the session cookie.
  */
 export async function oauthLogin(provider: OAuthProvider, signIn: SignIn, client: string): Promise<MailSession> {
   const context = serverContext();

@@ -1,5 +1,6 @@
 import type { HeaderSummary } from '../mail/header-summary';
 import { MAX_STORED_HEADERS, type ConnectionLeases, type SessionRecord, type SessionStore } from './session-store';
+import { MemoryPendingSignIns } from './memory-pending-sign-ins';
 
 interface Entry {
   record: SessionRecord;
@@ -25,6 +26,7 @@ const localLeases: ConnectionLeases = {
 export class MemorySessionStore implements SessionStore {
   readonly shared = false;
   readonly leases = localLeases;
+  readonly signIns = new MemoryPendingSignIns();
   private readonly entries = new Map<string, Entry>();
 
   private live(token: string): Entry | undefined {

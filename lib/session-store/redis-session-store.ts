@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AppError } from '../errors';
 import type { HeaderSummary } from '../mail/header-summary';
-import { MAX_STORED_HEADERS, type ConnectionLeases, type SessionRecord, type SessionStore } from './session-store';
+import { MAX_STORED_HEADERS, type ConnectionLeases, type PendingSignInStore, type SessionRecord, type SessionStore } from './session-store';
 
 /** An instance that has not said it is alive for this long is taken as dead: its leases may be taken over. */
 export const INSTANCE_ALIVE_MS = 1_500;
@@ -21,6 +21,8 @@ const key = {
   headers: (token: string) => `postern:s:${token}:headers`,
   lease: (token: string) => `postern:lease:${token}`,
   instance: (id: string) => `postern:instance:${id}`,
+  // Hashed: the id is what the browser's flow cookie holds.
+  signIn: (id: string) => `postern:signin:${createHash('sha256').update(id).digest('base64url')}`,
 };
 
 /** The name an instance's subscriber connection carries in Redis (CLIENT SETNAME), so others can see it is there. */
@@ -55,6 +57,14 @@ export class RedisSessionStore implements SessionStore {
     this.redis.on('error', () => undefined); // reported per command; ioredis reconnects on its own
     this.leases = new RedisLeases(url, this.redis, options.leaseTtlMs);
   }
+
+  readonly signIns: PendingSignInStore = {
+    add: async (id, sealed, ttlMs) => {
+      await this.redis.set(key.signIn(id), sealed, 'PX', ttlMs);
+    },
+    // GETDEL: taken once, whichever instance asks first.
+    take: async (id) => (await this.redis.getdel(key.signIn(id))) ?? undefined,
+  };
 
   /** The command connection, for other shared data on the same Redis (per-account data). */
   get client(): Redis {

@@ -57,6 +57,8 @@ export interface SessionStore {
   putHeaders(token: string, summaries: ReadonlyMap<string, HeaderSummary>): Promise<void>;
   /** Which process may hold the session's POP3 connection (connection-lease.ts). */
   readonly leases: ConnectionLeases;
+  /** OAuth sign-ins between /start and /callback (lib/oauth/pending-sign-ins.ts): shared, any instance finishes one another began. */
+  readonly signIns: PendingSignInStore;
   close(): Promise<void>;
 }
 
@@ -75,4 +77,14 @@ export interface ConnectionLeases {
   release(token: string): Promise<void>;
   /** Called with a token whose connection another instance needs: close it without QUIT, then `release`. */
   onDropRequest(handler: (token: string) => void): void;
+}
+
+/**
+ * Values kept for a few minutes under a random id, each taken at most once:
+ * the sealed state, nonce and PKCE verifier of an OAuth sign-in in progress.
+ */
+export interface PendingSignInStore {
+  add(id: string, sealed: string, ttlMs: number): Promise<void>;
+  /** The value, removed; undefined when there is none (never added, expired, or taken already). */
+  take(id: string): Promise<string | undefined>;
 }

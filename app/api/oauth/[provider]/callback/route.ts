@@ -5,7 +5,7 @@ import { FLOW_COOKIE, clearedFlowCookie, readCookie, redirect, signInFailed, unk
 import { oauthProvider } from '@/lib/oauth/config';
 import { SignInError, finishAuthorization } from '@/lib/oauth/oidc-client';
 import { serverContext } from '@/lib/server/context';
-import { oauthLogin, pendingSignIns } from '@/lib/server/oauth-login';
+import { oauthLogin, takeSignIn } from '@/lib/server/oauth-login';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -18,7 +18,7 @@ export async function GET(request: Request, context: Context): Promise<Response>
   const provider = oauthProvider(name);
   if (!provider) return errorResponse(unknownProvider());
   const query = new URL(request.url).searchParams;
-  const pending = pendingSignIns().take(readCookie(request, FLOW_COOKIE), provider.name);
+  const pending = await takeSignIn(readCookie(request, FLOW_COOKIE), provider.name);
   if (!pending) {
     // No record for this browser: expired, already used, or a callback this browser never started.
     return signInFailed(request, provider.name, new SignInError('state', 'The sign-in took too long or was started elsewhere.'));
