@@ -79,14 +79,19 @@ function prefetchSummaries(session: MailSession, select: PrefetchSelect): void {
   const state: { next: PrefetchSelect | undefined; done: Promise<void> } = { next: select, done: Promise.resolve() };
   prefetching.set(session, state);
   state.done = (async () => {
-    for (let current = state.next; current && !session.ended; current = state.next) {
-      state.next = undefined;
-      await prefetch(current).catch((error: unknown) => {
-        // Logged out (or replaced) while the prefetch waited for the lock: nothing failed.
-        if (!(error instanceof AppError && error.code === 'NO_SESSION')) logBackgroundFailure('header prefetch', error);
-      });
+    try {
+      for (let current = state.next; current && !session.ended; current = state.next) {
+        state.next = undefined;
+        await prefetch(current).catch((error: unknown) => {
+          // Logged out (or replaced) while the prefetch waited for the lock: nothing failed.
+          if (!(error instanceof AppError && error.code === 'NO_SESSION')) logBackgroundFailure('header prefetch', error);
+        });
+      }
+    } finally {
+      // In the same turn as the last check of `next`: a prefetch asked for after it starts afresh.
+      prefetching.delete(session);
     }
-  })().finally(() => prefetching.delete(session));
+  })();
 }
 
 /** Resolves when the session's header prefetch, if one runs, is done (the next ones asked meanwhile included). */
