@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RateLimiter } from '../security/rate-limit';
 import type { SecretBox } from '../session-store/secret-box';
 import type { PendingSignInStore } from '../session-store/session-store';
 import type { PendingAuthorization } from './oidc-client';
@@ -45,3 +46,39 @@ export class PendingSignIns {
 
 /** The sealed value is bound to its id: one copied under another id does not open. */
 const context = (id: string) => `oauth-sign-in:${id}`;
+
+/**
+ * Who may begin a sign-in: each client address at most `perClient` times per
+ * window, and this process at most `perProcess` times in all, since every
+ * start adds a record to the store (a shared Redis too) for ten minutes: a
+ * flood from many addresses meets the second bound, not Redis's memory.
+ */
+export class SignInStarts {
+  private readonly clients: RateLimiter;
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private inWindow = 0;
+
+  constructor(
+    perClient: number,
+    private readonly perProcess: number,
+    private readonly windowMs = PENDING_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.clients = new RateLimiter(perClient, windowMs);
+  }
+
+  /** 0 when `client` may begin one now (counted), else the seconds to wait. */
+  take(client: string): number {
+    const now = this.now();
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    if (this.inWindow >= this.perProcess) return Math.max(1, Math.ceil((this.windowStart + this.windowMs - now) / 1000));
+    const wait = this.clients.retryAfter(client, now);
+    if (wait > 0) return wait;
+    this.clients.record(client, now);
+    this.inWindow++;
+    return 0;
+  }
+}

@@ -3,7 +3,7 @@ import type { MailSession } from '../mail/mail-session';
 import { SessionPool, type PoolSlot } from '../mail/session-pool';
 import type { OAuthProvider } from '../oauth/config';
 import { beginAuthorization, type PendingAuthorization, type SignIn } from '../oauth/oidc-client';
-import { RateLimiter } from '../security/rate-limit';
+import { SignInStarts } from '../oauth/pending-sign-ins';
 import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
 import { countClientAttempt } from './login';
@@ -13,15 +13,16 @@ import { processGlobal } from '../util/process-global';
 /** Sign-ins started per client address per 10 minutes: the pending store is bounded, and a flood must not evict everyone's. */
 const STARTS_PER_CLIENT = 60;
 
-/** Sign-ins started per client, per process (kept across dev hot reloads). */
-const starts = processGlobal('postern.oauth-starts', () => new RateLimiter(STARTS_PER_CLIENT, 10 * 60_000));
+/** Sign-ins this process begins per 10 minutes, whoever asks: at most this many records it adds to the store. */
+const STARTS_PER_PROCESS = 10_000;
 
-/** Throttled per client: the provider's authorization URL, and the id of the record kept for the callback. */
+/** Who may begin a sign-in, per process (kept across dev hot reloads). */
+const starts = processGlobal('postern.oauth-starts', () => new SignInStarts(STARTS_PER_CLIENT, STARTS_PER_PROCESS));
+
+/** Throttled per client and per process: the provider's authorization URL, and the id of the record kept for the callback. */
 export async function beginSignIn(provider: OAuthProvider, redirectUri: string, client: string): Promise<{ url: URL; id: string }> {
-  const limiter = starts.get();
-  const wait = limiter.retryAfter(client);
+  const wait = starts.get().take(client);
   if (wait > 0) throw new AppError('RATE_LIMITED', `Too many sign-in attempts. Try again in ${wait} seconds.`, { retryAfter: wait });
-  limiter.record(client);
   const begun = await beginAuthorization(provider, redirectUri);
   return { url: begun.url, id: await serverContext().signIns.add(begun.pending) };
 }
