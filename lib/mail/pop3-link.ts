@@ -126,7 +126,8 @@ export class Pop3Link {
 
   async login(): Promise<LinkLogin> {
     // Only a delay the server has enforced is waited for; an advertised one is tried.
-    const wait = await this.loginDelayRemainingMs(true);
+    const last = await lastLogin(this.accountKey());
+    const wait = delayLeftMs(last, true);
     if (wait > MAX_LOGIN_DELAY_WAIT_MS) {
       throw new AppError('LOGIN_DELAY', 'The mail server asks to wait before logging in again.', { retryAfter: Math.ceil(wait / 1000) });
     }
@@ -140,7 +141,7 @@ export class Pop3Link {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.loginOnce(accessToken);
+        return await this.loginOnce(accessToken, last?.enforced ?? false);
       } catch (error) {
         // Our own previous connection (or another instance's) may still hold the maildrop lock for a moment.
         if (isPop3Error(error) && error.code === 'IN_USE' && attempt < IN_USE_RETRIES) {
@@ -215,7 +216,8 @@ export class Pop3Link {
     });
   }
 
-  private async loginOnce(accessToken: string | undefined): Promise<LinkLogin> {
+  /** `enforced`: the server was known to enforce its delay before this login (kept in the new record). */
+  private async loginOnce(accessToken: string | undefined, enforced: boolean): Promise<LinkLogin> {
     const first = await this.openConnection();
     let client = first;
     try {
@@ -242,8 +244,7 @@ export class Pop3Link {
         expireDays: typeof stated?.expire === 'number' ? stated.expire : null,
         loginDelaySeconds: stated?.loginDelaySeconds ?? null,
       };
-      const previous = await lastLogin(this.accountKey());
-      await recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0, previous?.enforced ?? false);
+      await recordLogin(this.accountKey(), caps.loginDelaySeconds ?? 0, enforced);
       this.deps.assertLive(); // closed during the login
       return { client, figures, capabilities: caps.names, mechanism: loggedIn.mechanism, policies };
     } catch (error) {
