@@ -133,7 +133,7 @@ export class MaildropSnapshot {
     this.entriesSize = sizeOf(this.entries);
     if (this.newest) {
       this.newest = this.newest.filter(keep);
-      this.stat = { count: this.stat.count - removed.length, size: this.stat.size - removed.reduce((sum, entry) => sum + entry.size, 0) };
+      this.stat = { count: this.stat.count - removed.length, size: this.stat.size - sizeOf(removed) };
     }
     for (const id of ids) this.byId.delete(id);
   }

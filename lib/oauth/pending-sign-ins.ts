@@ -55,30 +55,21 @@ const context = (id: string) => `oauth-sign-in:${id}`;
  */
 export class SignInStarts {
   private readonly clients: RateLimiter;
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private inWindow = 0;
+  private readonly all: RateLimiter;
 
-  constructor(
-    perClient: number,
-    private readonly perProcess: number,
-    private readonly windowMs = PENDING_TTL_MS,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(perClient: number, perProcess: number, windowMs = PENDING_TTL_MS) {
     this.clients = new RateLimiter(perClient, windowMs);
+    this.all = new RateLimiter(perProcess, windowMs);
   }
 
   /** 0 when `client` may begin one now (counted), else the seconds to wait. */
-  take(client: string): number {
-    const now = this.now();
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.inWindow = 0;
-    }
-    if (this.inWindow >= this.perProcess) return Math.max(1, Math.ceil((this.windowStart + this.windowMs - now) / 1000));
-    const wait = this.clients.retryAfter(client, now);
+  take(client: string, now = Date.now()): number {
+    const wait = Math.max(this.clients.retryAfter(client, now), this.all.retryAfter(ALL, now));
     if (wait > 0) return wait;
     this.clients.record(client, now);
-    this.inWindow++;
+    this.all.record(ALL, now);
     return 0;
   }
 }
+
+const ALL = 'all';

@@ -10,7 +10,7 @@ import { countClientAttempt } from './login';
 import { storedTokenSource, type StoredOAuthSecret } from './oauth-tokens';
 import { processGlobal } from '../util/process-global';
 
-/** Sign-ins started per client address per 10 minutes: the pending store is bounded, and a flood must not evict everyone's. */
+/** Sign-ins started per client address per 10 minutes: one address cannot use up the process's share (below). */
 const STARTS_PER_CLIENT = 60;
 
 /** Sign-ins this process begins per 10 minutes, whoever asks: at most this many records it adds to the store. */
