@@ -6,4 +6,5 @@ export function sourceStamp(root: string): string;
 export function builtStamp(root: string): string | undefined;
 export function staleReason(root: string, stamp?: string): string | undefined;
 export function recordBuild(root: string, stamp: string): void;
-export function ensureBuild(root: string, options?: { force?: boolean; stdio?: 'pipe' | 'inherit'; onBuild?: (reason: string) => void }): string | undefined;
+export function ensureBuild(root: string, options?: { force?: boolean; stdio?: 'pipe' | 'inherit'; onBuild?: (reason: string) => void }): void;
+export function withBuildLock<T>(root: string, work: () => T): T;

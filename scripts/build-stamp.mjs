@@ -67,20 +67,23 @@ export function recordBuild(root, stamp) {
 }
 
 const LOCK_DIR = '.next-build.lock';
-/** A lock older than this is a build that died holding it. */
-const LOCK_STALE_MS = 10 * 60_000;
+/** A lock directory still without its holder's pid after this long was left by a process that died making it. */
+const LOCK_UNCLAIMED_MS = 10_000;
+/** Waiting for a live build longer than this is given up. */
+const LOCK_WAIT_MS = 10 * 60_000;
 
 /**
  * Builds unless the build was made from today's sources (`force`: always). Two processes starting from
  * one checkout (two instances by `npm start`, parallel tests) must not write `.next` at once: the build
  * holds a lock directory (mkdir is atomic), and whoever waited for it looks again before building.
- * `stdio: 'inherit'` shows the build (npm start); 'pipe' keeps it for the error. Returns the reason built.
+ * `stdio: 'inherit'` shows the build (npm start, npm test); 'pipe' keeps it for the error.
  */
 export function ensureBuild(root, { force = false, stdio = 'pipe', onBuild = () => undefined } = {}) {
-  return withBuildLock(root, () => {
-    const stamp = sourceStamp(root);
+  const stamp = sourceStamp(root);
+  if (!force && !staleReason(root, stamp)) return; // built from today's sources: no lock needed to know it
+  withBuildLock(root, () => {
     const reason = force ? 'asked to build' : staleReason(root, stamp);
-    if (!reason) return undefined;
+    if (!reason) return; // built meanwhile by whoever held the lock
     onBuild(reason);
     const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
     const result = spawnSync(process.execPath, [next, 'build'], {
@@ -91,27 +94,56 @@ export function ensureBuild(root, { force = false, stdio = 'pipe', onBuild = () 
     });
     if (result.status !== 0) throw new Error(`next build failed${stdio === 'inherit' ? '' : `:\n${result.stdout}\n${result.stderr}`}`);
     recordBuild(root, stamp);
-    return reason;
   });
 }
 
-function withBuildLock(root, work) {
+/**
+ * The lock directory holds its holder's pid. A holder that is gone (a build stopped with Ctrl-C dies inside
+ * spawnSync, before any `finally`) left a stale lock, taken over at once rather than waited out.
+ */
+export function withBuildLock(root, work) {
   const lock = path.join(root, LOCK_DIR);
-  const deadline = Date.now() + LOCK_STALE_MS;
+  const owner = path.join(lock, 'pid');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let told = false;
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
       break;
-    } catch {
-      const stale = existsSync(lock) && Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS;
-      if (stale) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`another build holds ${lock}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    } catch (error) {
+      if (error?.code !== 'EEXIST') throw error;
     }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(owner, 'utf8').trim());
+    } catch {
+      // not written yet, or let go meanwhile: the directory's age decides
+    }
+    const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+    if (since === undefined) continue; // let go meanwhile
+    const gone = Number.isInteger(holder) && holder > 0 ? !isRunning(holder) : Date.now() - since > LOCK_UNCLAIMED_MS;
+    if (gone) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another build (pid ${holder}) has held ${lock} for ${LOCK_WAIT_MS / 60_000} minutes`);
+    if (!told) console.error(`Waiting for another build of this checkout (pid ${holder || '?'}) to finish…`);
+    told = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   }
   try {
     return work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error?.code === 'EPERM'; // alive, another user's
   }
 }

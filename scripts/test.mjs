@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTestDeps } from './ensure-test-deps.mjs';
-import { recordBuild, sourceStamp } from './build-stamp.mjs';
+import { ensureBuild } from './build-stamp.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
@@ -86,14 +86,16 @@ if (run('type check', process.execPath, [path.join(root, 'node_modules', 'typesc
 nodeTests('unit', findTests('tests/unit', '.test.ts'));
 if (only === 'unit') finish();
 
-const next = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+// Under the build lock (scripts/build-stamp.mjs): an `npm start` or bench of this checkout may be building too.
 // Stamped with what it was built from, so the tests' own ensureBuild (tests/support/app-server.ts) keeps it.
-const stamp = sourceStamp(root);
-if (run('production build', process.execPath, [next, 'build']) !== 0) {
+console.log('\n=== production build');
+try {
+  ensureBuild(root, { force: true, stdio: 'inherit' });
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
   tally.failed += 1;
   finish();
 }
-recordBuild(root, stamp);
 // Servers are real processes; one integration file at a time keeps two cores responsive.
 nodeTests('integration', findTests('tests/integration', '.test.ts'), ['--test-concurrency=1']);
 

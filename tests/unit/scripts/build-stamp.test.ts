@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { recordBuild, sourceStamp, staleReason } from '../../../scripts/build-stamp.mjs';
+import { recordBuild, sourceStamp, staleReason, withBuildLock } from '../../../scripts/build-stamp.mjs';
 
 const roots: string[] = [];
 after(() => {
@@ -72,5 +73,42 @@ describe('build stamp', () => {
     rmSync(path.join(root, 'lib', 'a.ts'));
     writeFileSync(path.join(root, 'lib', 'z.ts'), 'export const a = 1;\n');
     assert.notEqual(sourceStamp(root), stamp);
+  });
+});
+
+/**
+ * The build lock: `npm start`, `npm test` and the bench of one checkout never write `.next` at once, and a
+ * lock left by a build that was stopped (Ctrl-C kills it inside spawnSync, before any cleanup) does not keep
+ * the next start waiting.
+ */
+describe('build lock', () => {
+  const LOCK = '.next-build.lock';
+
+  test('a lock whose holder is gone is taken over at once, and let go after the work', () => {
+    const root = project();
+    // A process that has exited: its pid names no one now.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    mkdirSync(path.join(root, LOCK));
+    writeFileSync(path.join(root, LOCK, 'pid'), gone.stdout);
+    let heldDuringWork = false;
+    const result = withBuildLock(root, () => {
+      heldDuringWork = existsSync(path.join(root, LOCK, 'pid'));
+      return 42;
+    });
+    assert.equal(result, 42);
+    assert.ok(heldDuringWork, 'the lock names its holder while the work runs');
+    assert.ok(!existsSync(path.join(root, LOCK)), 'let go afterwards');
+  });
+
+  test('a failing build lets the lock go too', () => {
+    const root = project();
+    assert.throws(
+      () =>
+        withBuildLock(root, () => {
+          throw new Error('next build failed');
+        }),
+      /next build failed/,
+    );
+    assert.ok(!existsSync(path.join(root, LOCK)));
   });
 });
