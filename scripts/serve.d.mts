@@ -6,7 +6,6 @@ export const PROTO_HEADER: string;
 export function stampConnection(req: IncomingMessage): void;
 export function refusedBeforeNext(req: Pick<IncomingMessage, 'method' | 'url'>): boolean;
 export function serve(options?: { port?: number; hostname?: string; dir?: string }): Promise<Server>;
-export const KEEP_ALIVE_MS: number;
 export function stampWorker(req: IncomingMessage, res: ServerResponse, worker: number, live?: Set<number>): 'here' | 'redirected';
 export function adoptConnection(server: Server, socket: Socket, head: Buffer): void;
 export function restartPause(livedMs: number, crashes: number): { pauseMs: number; crashes: number };

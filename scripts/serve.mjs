@@ -59,7 +59,7 @@ const FAST_LANE = Symbol.for('postern.fastLane');
  * between pages; every new connection costs a hand-over from the primary and a slower first request.
  * Above the 60 s idle timeout of common proxies in front, so the proxy, not the app, closes first.
  */
-export const KEEP_ALIVE_MS = 65_000;
+const KEEP_ALIVE_MS = 65_000;
 /** A connection is offered to at most this many workers (each died before taking it) before it is closed. */
 const MAX_HANDOVERS = 4;
 /** Connections held while every worker is restarting; beyond this they are closed. */
@@ -128,11 +128,17 @@ export function refusedBeforeNext(req) {
   return !pathname.startsWith('/api/') || /%2e|\.\./i.test(pathname.slice(4));
 }
 
-function refuse(req, res) {
-  // Take the body as ours without reading it, so Node does not read it to its end to discard it:
-  // the connection stops being read, and a client that keeps sending fills only its own buffers.
+/**
+ * Takes a request's body as ours without reading it, so Node does not read it to its end to discard it:
+ * the connection stops being read, and a client that keeps sending fills only its own buffers.
+ */
+function leaveBodyUnread(req) {
   req.pause();
   req.read(0);
+}
+
+function refuse(req, res) {
+  leaveBodyUnread(req);
   const body = JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'Pages can only be read.' } });
   res.writeHead(405, {
     Allow: 'GET, HEAD',
@@ -202,12 +208,16 @@ async function openLanes(server) {
       const chunks = [];
       // Bounded like every read: a start must not hang on its warm-up (the lane then opens at the first request).
       const timer = setTimeout(() => theirs.destroy(), LANE_OPEN_TIMEOUT_MS);
-      ours.on('data', (chunk) => chunks.push(chunk));
-      ours.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
-      theirs.on('close', () => {
+      const done = () => {
         clearTimeout(timer);
+        // The server ended its side (`Connection: close`); nothing ends ours, so the pair is destroyed here, or
+        // the server would keep it (and the timer) for the whole timeout.
+        theirs.destroy();
         resolve(Buffer.concat(chunks).toString('latin1'));
-      });
+      };
+      ours.on('data', (chunk) => chunks.push(chunk));
+      ours.on('end', done);
+      theirs.on('close', done);
     });
     // Not ended from our side: the server would take that as the connection closing. `Connection: close` ends it.
     ours.write(`GET ${route} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
@@ -251,15 +261,14 @@ export function stampWorker(req, res, worker, live = liveWorkers) {
   if (named === String(worker)) return 'here';
   if (!first && named !== undefined && live.has(Number(named))) {
     // Served here it would miss the session's POP3 connection (or find none, with the in-process store).
-    req.pause();
-    req.read(0);
+    leaveBodyUnread(req);
     res.writeHead(307, { Location: req.url ?? '/', 'Content-Length': '0', 'Cache-Control': 'no-store', Connection: 'close' });
     res.end();
     return 'redirected';
   }
   const secure = req.socket.encrypted ? '; Secure' : '';
   // Lax, not Strict: an OAuth provider sends the browser back with a cross-site navigation, and the
-  // callback must reach the worker that holds the sign-in it started (a routing hint, not a credential).
+  // callback keeps the worker that began it (any worker can finish it: sign-ins are in the session store).
   res.appendHeader('Set-Cookie', `${WORKER_COOKIE}=${worker}; Path=/; HttpOnly; SameSite=Lax${secure}`);
   return 'here';
 }
@@ -321,11 +330,12 @@ async function serveWorker({ port, hostname, dir }) {
       for (const index of message.live) liveWorkers.add(index);
       return;
     }
-    if (message?.type !== 'postern:connection' || !socket) return;
+    if (message?.type !== 'postern:connection') return;
     // The primary closes its copy of the socket on this word, not before: had we died first, it would
-    // have handed the connection to another worker.
+    // have handed the connection to another worker. Said also when no socket came with the message (it
+    // closed on the way): the primary's copy is then all that is left of it, and must not stay open.
     process.send?.({ type: 'postern:taken', id: message.id });
-    adoptConnection(server, socket, Buffer.from(message.head, 'base64'));
+    if (socket) adoptConnection(server, socket, Buffer.from(message.head, 'base64'));
   });
   // The primary is gone (or stopping us): stop taking work, let nothing keep us alive.
   process.on('disconnect', () => {
