@@ -25,13 +25,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { missingTestDeps, ensureTestDeps } from './ensure-test-deps.mjs';
-import { cpuSeconds, foreignLoad, machine, machineSeconds, memory, processTree, resetPeak, rssSampler, sessionHolder } from './bench/proc';
+import { cpuSecondsOf, foreignLoad, machine, machineSeconds, memory, processTree, resetPeak, rssSampler, sessionHolder } from './bench/proc';
+import { median, quantile } from './bench/stats';
 import { BenchClient, closeConnections, type BenchResponse } from './bench/http-client';
 import { plainListing, plainRetr } from './bench/plain-socket';
 import { describeFailover, FAILOVER_TARGET_MS, measureFailover, type FailoverFigures } from './bench/failover';
 import { ensureBuild, startApp, type RunningApp } from '../tests/support/app-server';
 import { bigMessage, smallMessages } from '../tests/support/maildrop';
 import { startDovecot, type DovecotServer } from '../tests/support/servers/dovecot';
+import { sleep } from '../tests/support/servers/common';
 import { connectPop3, DEFAULT_LIMITS } from '../lib/pop3';
 import { NEWEST_FIRST } from '../lib/mail/mail-session';
 
@@ -112,24 +114,9 @@ function parseOptions(argv: string[]): Options {
 const started = Date.now();
 const log = (line: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 const now = () => performance.now();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index] ?? NaN;
-}
-const median = (values: readonly number[]) => quantile(values, 0.5);
 
 function treeCpuSeconds(root: number): number {
-  return processTree(root).reduce((sum, pid) => {
-    try {
-      return sum + cpuSeconds(pid);
-    } catch {
-      return sum; // gone meanwhile
-    }
-  }, 0);
+  return cpuSecondsOf(processTree(root));
 }
 
 function treeRss(root: number): number {
@@ -257,12 +244,9 @@ function cpuSpeedMBps(): number {
   return best;
 }
 
-/** CPU seconds of our own processes that left the process tree unreaped during the current phase (failover.ts). */
-let ownCpuGone = 0;
-
-function phase(name: string | undefined): void {
-  if (currentPhase) phaseLoad.set(currentPhase.name, currentPhase.meter.stop(ownCpuGone));
-  ownCpuGone = 0;
+/** `oursGone`: CPU seconds of our own processes that left the process tree unreaped during the phase ending (failover.ts). */
+function phase(name: string | undefined, oursGone = 0): void {
+  if (currentPhase) phaseLoad.set(currentPhase.name, currentPhase.meter.stop(oursGone));
   if (name !== undefined) phaseSpeed.set(name, cpuSpeedMBps());
   currentPhase = name === undefined ? undefined : { name, meter: foreignLoad(process.pid) };
 }
@@ -919,7 +903,6 @@ async function main(): Promise<void> {
         'the failover phase',
         measureFailover({ runs: options.failoverRuns, workers: options.workers, messages: 20, log: (line) => log(`  ${line}`) }),
       );
-      ownCpuGone = failover.orphanedCpuSeconds;
     } catch (error) {
       // Its own servers failed (a missing package, a harness error): the other figures still stand.
       failoverError = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -927,7 +910,7 @@ async function main(): Promise<void> {
     }
   }
 
-  phase(undefined);
+  phase(undefined, failover?.orphanedCpuSeconds);
 
   // ---- the table ----------------------------------------------------------
   const rows: Row[] = [

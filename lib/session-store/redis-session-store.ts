@@ -15,7 +15,8 @@ const LEASE_RECHECK_MS = 250;
 const DROP_CHANNEL = 'postern:drop';
 const RELEASED_CHANNEL = 'postern:released';
 
-const key = {
+/** Every key the store writes (the bench's failover phase reads the lease and heartbeat keys too). */
+export const key = {
   session: (token: string) => `postern:s:${token}`,
   marks: (token: string) => `postern:s:${token}:marks`,
   headers: (token: string) => `postern:s:${token}:headers`,

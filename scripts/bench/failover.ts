@@ -21,15 +21,17 @@ import os from 'node:os';
 import Redis from 'ioredis';
 import { startApp, type RunningApp } from '../../tests/support/app-server';
 import { smallMessages } from '../../tests/support/maildrop';
-import { testUserName } from '../../tests/support/servers/common';
+import { sleep, testUserName } from '../../tests/support/servers/common';
 import { startHaproxy, type RunningHaproxy } from '../../tests/support/servers/haproxy';
 import { startMailutils } from '../../tests/support/servers/mailutils';
 import { startRedis, type RedisServer } from '../../tests/support/servers/redis';
 import type { RunningServer } from '../../tests/support/servers/types';
 import { idFromUid } from '../../lib/mail/ids';
+import { key as redisKey } from '../../lib/session-store/redis-session-store';
 import { connectPop3, isPop3Error } from '../../lib/pop3';
 import { BenchClient, type BenchResponse } from './http-client';
-import { connectionsTo, cpuSeconds, processTree } from './proc';
+import { connectionsTo, cpuSecondsOf, processTree } from './proc';
+import { median } from './stats';
 
 /** The target: the person's next request after the kill answered (200, marks intact) within this. */
 export const FAILOVER_TARGET_MS = 2_000;
@@ -127,24 +129,11 @@ const now = () => performance.now();
 
 /** CPU time so far of an instance's processes other than its primary (see FailoverFigures.orphanedCpuSeconds). */
 function workersCpu(app: RunningApp): number {
-  return processTree(app.pid)
-    .slice(1)
-    .reduce((sum, pid) => {
-      try {
-        return sum + cpuSeconds(pid);
-      } catch {
-        return sum; // gone meanwhile
-      }
-    }, 0);
+  return cpuSecondsOf(processTree(app.pid).slice(1));
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 const describe = (error: unknown) => (error instanceof Error ? (error as NodeJS.ErrnoException).code ?? error.message : String(error));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.ceil(sorted.length / 2) - 1] ?? NaN;
-}
 
 /** HAProxy's cookie naming the instance a client is pinned to. */
 function node(client: BenchClient): string | undefined {
@@ -168,7 +157,7 @@ async function plainIds(server: RunningServer, user: string): Promise<string[]> 
     } finally {
       await client.quit().catch(() => undefined);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 
@@ -193,9 +182,9 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
     const redisProbe = probe;
     /** PTTL of the heartbeat of the instance holding the (one) session's lease. */
     const heartbeatLeft = async (): Promise<number> => {
-      const [leaseKey] = await redisProbe.keys('postern:lease:*');
+      const [leaseKey] = await redisProbe.keys(redisKey.lease('*'));
       const holder = leaseKey ? await redisProbe.get(leaseKey) : null;
-      return holder ? redisProbe.pttl(`postern:instance:${holder}`) : NaN;
+      return holder ? redisProbe.pttl(redisKey.instance(holder)) : NaN;
     };
     const original = await plainIds(server, user);
     const env: Record<string, string> = {
@@ -238,7 +227,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
         if (now() - t0 > UP_BOUND_MS) throw new Error(`HAProxy did not send anyone to ${name} within ${UP_BOUND_MS} ms:\n${haproxy.process.output().slice(-2000)}`);
         // Round robin over the up instances: with two up, every other fresh client lands on each. A pause
         // only between rounds of asking (HAProxy's checks run every 2 s, nothing to gain by asking faster).
-        if (i % 2 === 1) await new Promise((resolve) => setTimeout(resolve, 200));
+        if (i % 2 === 1) await sleep(200);
       }
     };
 
@@ -312,7 +301,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
           break;
         }
         if (now() - t0 > SERVE_BOUND_MS) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sleep(50);
       }
       if (next !== client) next.close();
       const servedBy = options.via === 'direct' ? (Number.isFinite(servedMs) ? otherName : undefined) : node(client);

@@ -162,7 +162,11 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Busy CPU seconds of the whole machine (all CPUs), from /proc/stat. */
+/** CPU seconds of these processes together (a process gone meanwhile counts 0). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+}
+
 /** Busy seconds of all CPUs, and the part of time the hypervisor gave to other guests ("steal"). */
 export function machineSeconds(): { busy: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
