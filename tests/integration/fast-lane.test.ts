@@ -104,9 +104,10 @@ describe('the fast lane', () => {
 
   test('only the exact paths take the lane: any other spelling, and HEAD, are Next\'s to route', async () => {
     const client = await login(lane);
+    // Next redirects the first two to its own spelling (308), and routes the third itself.
     for (const path of ['/api/messages/?limit=1', '/api//messages?limit=1', '/api/%6dessages?limit=1']) {
       const response = await client.get(path);
-      assert.ok(byNext(response) || response.status === 308 || response.status === 404, `${path}: ${response.status} ${[...response.headers]}`);
+      assert.ok(byNext(response) || response.status === 308, `${path}: ${response.status} ${[...response.headers]}`);
     }
     const head = await client.request('HEAD', '/api/messages?limit=1');
     assert.ok(byNext(head), 'HEAD is Next\'s');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort, startApp, type RunningApp } from '../support/app-server';
+import { CookieTab } from '../support/cookie-tab';
 import { smallMessages } from '../support/maildrop';
 import { signInAtProvider } from '../support/oidc-sign-in';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
@@ -73,28 +74,9 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-/** One browser's cookies, sent to whichever instance a request goes to (same host name, as behind one URL). */
-class Browser {
-  readonly cookies = new Map<string, string>();
-
-  async get(app: RunningApp, pathAndQuery: string): Promise<Response> {
-    const response = await fetch(`${app.url}${pathAndQuery}`, {
-      redirect: 'manual',
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';');
-      const at = pair.indexOf('=');
-      if (/Max-Age=0/i.test(header)) this.cookies.delete(pair.slice(0, at));
-      else this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return response;
-  }
-}
-
 /** Begins on `first`, signs in at the provider, and returns the callback's path and query (for either instance). */
-async function begin(browser: Browser, account: string): Promise<string> {
-  const start = await browser.get(first, '/api/oauth/local/start');
+async function begin(browser: CookieTab, account: string): Promise<string> {
+  const start = await browser.get(`${first.url}/api/oauth/local/start`);
   assert.equal(start.status, 302);
   const visit = await signInAtProvider(start.headers.get('location')!, { login: account });
   assert.equal(visit.callbackUrl.origin, publicOrigin);
@@ -102,25 +84,25 @@ async function begin(browser: Browser, account: string): Promise<string> {
 }
 
 test('a sign-in begun on one instance is finished by the other, and its inbox is there', async () => {
-  const browser = new Browser();
+  const browser = new CookieTab(); // one browser: cookies go to both instances, as to one host behind a load balancer
   const callback = await begin(browser, 'roamer');
-  const finished = await browser.get(second, callback);
+  const finished = await browser.get(`${second.url}${callback}`);
   assert.equal(finished.status, 302, await finished.clone().text());
   assert.equal(finished.headers.get('location'), '/');
   assert.ok(browser.cookies.has('postern_session'));
-  const page = await browser.get(second, '/api/messages?limit=10');
+  const page = await browser.get(`${second.url}/api/messages?limit=10`);
   assert.equal(page.status, 200, await page.clone().text());
   assert.equal(((await page.json()) as { messages: unknown[] }).messages.length, MESSAGES);
   // Either instance serves the session (the shared store), the one that began the sign-in too.
-  const there = await browser.get(first, '/api/session');
+  const there = await browser.get(`${first.url}/api/session`);
   assert.equal(there.status, 200, await there.clone().text());
 });
 
 test('taken once across instances: the same callback replayed on the other instance is refused as a bad state', async () => {
-  const browser = new Browser();
+  const browser = new CookieTab(); // one browser: cookies go to both instances, as to one host behind a load balancer
   const callback = await begin(browser, 'replayer');
-  const flow = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const finished = await browser.get(first, callback);
+  const flow = browser.cookieHeader;
+  const finished = await browser.get(`${first.url}${callback}`);
   assert.equal(finished.status, 302);
   assert.equal(finished.headers.get('location'), '/');
   // The replay carries the flow cookie as it was before the first callback cleared it.

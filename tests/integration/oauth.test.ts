@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startApp, type RunningApp } from '../support/app-server';
+import { CookieTab } from '../support/cookie-tab';
 import { smallMessages } from '../support/maildrop';
 import { signInAtProvider } from '../support/oidc-sign-in';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
@@ -94,33 +95,14 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A browser tab, minus the browser: its cookies for the app. */
-class Tab {
-  cookies = new Map<string, string>();
-  setCookies: string[] = [];
-
-  async get(pathOrUrl: string): Promise<Response> {
-    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${app.url}${pathOrUrl}`;
-    const response = await fetch(url, {
-      redirect: 'manual',
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    this.setCookies = response.headers.getSetCookie();
-    for (const header of this.setCookies) {
-      const [pair = ''] = header.split(';');
-      const at = pair.indexOf('=');
-      if (/Max-Age=0/i.test(header)) this.cookies.delete(pair.slice(0, at));
-      else this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return response;
+/** A tab on the app: paths are the app's. */
+class Tab extends CookieTab {
+  override get(pathOrUrl: string): Promise<Response> {
+    return super.get(pathOrUrl.startsWith('http') ? pathOrUrl : `${app.url}${pathOrUrl}`);
   }
 
-  async post(route: string): Promise<Response> {
-    return fetch(`${app.url}${route}`, {
-      method: 'POST',
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/json' },
-      body: '{}',
-    });
+  override post(route: string): Promise<Response> {
+    return super.post(`${app.url}${route}`);
   }
 }
 

@@ -11,6 +11,7 @@ import { flattenAddresses } from '../../lib/mail/addresses';
 import { headerEnd } from '../../lib/mail/header-fetch';
 import { summarizeHeaders, type HeaderSummary } from '../../lib/mail/header-summary';
 import { crlfLineEnds, demoMaildrop, sampleMaildrop, smallMessages } from './maildrop';
+import { seededRandom } from './mime-fuzz';
 
 const PARSE_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
 
@@ -32,15 +33,6 @@ export async function viaSimpleParser(headerBytes: Buffer): Promise<HeaderSummar
     contentType,
     hasAttachments: /^multipart\/(mixed|related|report)/.test(contentType),
     messageId: parsed.messageId ?? null,
-  };
-}
-
-/** A small deterministic PRNG, so a failure can be replayed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
   };
 }
 
@@ -78,7 +70,7 @@ const EXTRA_LINES = [
   'From:\r\n =?UTF-8?Q?Folded_=C3=85?= <folded@example.com>',
 ];
 
-export function mutate(base: string, rand: () => number): Buffer {
+function mutate(base: string, rand: () => number): Buffer {
   const lines = base.split(/\r?\n/).filter((line) => line !== '');
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
   const count = Math.floor(rand() * 4);
@@ -110,7 +102,7 @@ export function mutate(base: string, rand: () => number): Buffer {
  * would misplace the message): where simpleParser's date is within a minute of now and the lean one is
  * null, the rest must still agree.
  */
-export function same(simple: HeaderSummary, lean: HeaderSummary, parsedAt: number): boolean {
+function same(simple: HeaderSummary, lean: HeaderSummary, parsedAt: number): boolean {
   if (lean.date === null && simple.date !== null && Math.abs(Date.parse(simple.date) - parsedAt) < 60_000) {
     return JSON.stringify({ ...simple, date: null }) === JSON.stringify(lean);
   }
@@ -126,7 +118,7 @@ export function sampleSections(): Buffer[] {
 /** The sample sections, `cases` mutations of them (seeded) and one block beyond mailsplit's size bound. */
 export function oracleInputs(cases: number, seed: number): Buffer[] {
   const sections = sampleSections();
-  const rand = random(seed);
+  const rand = seededRandom(seed); // deterministic: a failure can be replayed
   const inputs: Buffer[] = [...sections];
   for (let i = 0; i < cases; i++) inputs.push(mutate(sections[Math.floor(rand() * sections.length)]!.toString('utf8'), rand));
   inputs.push(Buffer.from(Array.from({ length: 20_000 }, (_, i) => `X-${i}: y`).join('\r\n'))); // beyond mailsplit's size bound

@@ -145,15 +145,19 @@ function sequenceOf(file: string): number {
   return match?.[1] === undefined ? Number.MAX_SAFE_INTEGER : Number(match[1]);
 }
 
-/** Stored message files in Courier's numbering order (new/ and cur/ together). */
+/**
+ * Stored message files in Courier's numbering order (new/ and cur/ together), one per message: Courier
+ * moves a file from new/ to cur/ as it reads it, so a message read between the two listings is seen in
+ * both; its name before the flags (":2,…") is the same in either place.
+ */
 function maildirFiles(maildir: string): string[] {
-  const files: string[] = [];
+  const byMessage = new Map<string, string>();
   for (const sub of ['new', 'cur']) {
     const dir = path.join(maildir, sub);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (!name.startsWith('.')) files.push(path.join(dir, name));
+    for (const name of readdirSync(dir)) if (!name.startsWith('.')) byMessage.set(name.split(':')[0]!, path.join(dir, name));
   }
-  return files.sort((a, b) => sequenceOf(a) - sequenceOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...byMessage.values()].sort((a, b) => sequenceOf(a) - sequenceOf(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function validateMessage(message: Buffer, what: string): void {
