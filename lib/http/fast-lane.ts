@@ -50,11 +50,16 @@ function dispatch(lanes: Map<string, Lane>, req: IncomingMessage, res: ServerRes
   for (const lane of lanes.values()) {
     const match = lane.pattern.exec(path);
     if (!match) continue;
-    answer(lane, match.slice(1), req, res).catch((error: unknown) => {
-      // Only a failure to write the answer gets here; the socket is all there is left to end.
-      console.error('[postern] fast lane failed', error);
-      res.destroy();
-    });
+    // Answered after the rest of this turn's I/O: when many requests arrive together, the mail
+    // servers' replies read in the same turn (the next page's headers, fetched ahead) are in memory
+    // first, so those pages are answered at once instead of waiting for them behind the session lock.
+    setImmediate(() =>
+      answer(lane, match.slice(1), req, res).catch((error: unknown) => {
+        // Only a failure to write the answer gets here; the socket is all there is left to end.
+        console.error('[postern] fast lane failed', error);
+        res.destroy();
+      }),
+    );
     return true;
   }
   return false;

@@ -226,11 +226,26 @@ function toSummary(session: MailSession, entry: MaildropEntry, seen: ReadonlySet
 }
 
 export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
+  // An unfiltered page of the snapshot is known before the rules are: its read state is asked for
+  // beside them (one round trip to a shared store, not two in a row). A page that waited for the
+  // session lock (a message being read meanwhile is marked read) asks again.
+  const expected = isFiltered(query) ? undefined : session.newestEntries(query.offset, query.limit);
+  const expectedSeen = expected && readState(session, expected);
+  expectedSeen?.catch(() => undefined); // unused when the page turns out otherwise
   const context = await listContext(session);
-  const page = knownPage(session, query, context) ?? (await lockedPage(session, query, context));
-  const seen = await accountData().getSeen(sessionAccount(session), page.entries.map((entry) => entry.id));
+  const known = knownPage(session, query, context);
+  const page = known ?? (await lockedPage(session, query, context));
+  const seen = await (known && expectedSeen && sameEntries(expected!, known.entries) ? expectedSeen : readState(session, page.entries));
   const { entries, ...figures } = page;
   return { ...figures, messages: entries.map((entry) => toSummary(session, entry, seen, context)) };
+}
+
+function readState(session: MailSession, entries: readonly MaildropEntry[]): Promise<Set<string>> {
+  return accountData().getSeen(sessionAccount(session), entries.map((entry) => entry.id));
+}
+
+function sameEntries(a: readonly MaildropEntry[], b: readonly MaildropEntry[]): boolean {
+  return a.length === b.length && a.every((entry, i) => entry.id === b[i]!.id);
 }
 
 interface PageEntries {

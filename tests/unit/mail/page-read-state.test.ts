@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { accountData, MemoryAccountData, useAccountData, type AccountData } from '../../../lib/account-data';
+import type { Rule } from '../../../lib/contract/rules';
+import { MailSession } from '../../../lib/mail/mail-session';
+import { listMessages, sessionAccount, whenPrefetched } from '../../../lib/mail/message-service';
+import { mailbox, startFakePop3, type FakePop3Server } from '../../support/fake-pop3-server';
+import { smallMessages } from '../../support/maildrop';
+
+/**
+ * With Redis, every question to the account store is a round trip. A page of the snapshot is known
+ * before the rules arrive, so its read state is asked for beside them, not after them; a page that had
+ * to wait for the session lock asks again, as a message read meanwhile is marked read.
+ */
+class RecordingAccountData extends MemoryAccountData implements AccountData {
+  readonly calls: string[] = [];
+
+  override getSeen(account: string, ids: readonly string[]): Promise<Set<string>> {
+    this.calls.push('seen');
+    return super.getSeen(account, ids);
+  }
+
+  override getRules(account: string): Promise<Rule[]> {
+    this.calls.push('rules');
+    return super.getRules(account);
+  }
+}
+
+const data = new RecordingAccountData();
+const previous = accountData();
+let server: FakePop3Server;
+let session: MailSession;
+
+before(async () => {
+  useAccountData(data);
+  server = await startFakePop3(mailbox({ messages: smallMessages(300).map((m) => ({ data: m.raw })) }));
+  session = await MailSession.open(
+    'read-state',
+    { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
+    { kind: 'password', username: 'alice', password: 'correct horse', mechanism: 'auto', allowInsecure: true },
+    { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } },
+  );
+});
+
+after(async () => {
+  useAccountData(previous);
+  await session?.close();
+  await server?.close();
+});
+
+describe('a page and the read state', () => {
+  test('a page in memory asks for its read state beside the rules, once, and shows it', async () => {
+    const first = await listMessages(session, { offset: 0, limit: 50 });
+    await whenPrefetched(session);
+    assert.equal(first.messages.length, 50);
+    const second = 50;
+    const read = (await listMessages(session, { offset: second, limit: 50 })).messages.slice(0, 2).map((row) => row.id);
+    await data.setSeen(sessionAccount(session), read, true);
+    await whenPrefetched(session);
+
+    data.calls.length = 0;
+    const page = await listMessages(session, { offset: second, limit: 50 });
+    assert.deepEqual(data.calls, ['seen', 'rules'], 'read state asked before the rules were answered, and not again');
+    assert.deepEqual(
+      page.messages.filter((row) => row.seen).map((row) => row.id),
+      read,
+    );
+  });
+
+  test('a page that waited for the session lock asks for its read state again, after the wait', async () => {
+    await whenPrefetched(session);
+    const far = 250; // never fetched ahead: its headers need the lock and a round trip
+    const entries = session.newestEntries(far, 10) ?? assert.fail('the snapshot is listed');
+    await data.setSeen(sessionAccount(session), [entries[0]!.id], true);
+    data.calls.length = 0;
+    const page = await listMessages(session, { offset: far, limit: 10 });
+    assert.deepEqual(data.calls, ['seen', 'rules', 'seen']);
+    assert.deepEqual(
+      page.messages.filter((row) => row.seen).map((row) => row.id),
+      [entries[0]!.id],
+    );
+  });
+});
