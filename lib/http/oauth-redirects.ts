@@ -1,5 +1,5 @@
 import 'server-only';
-import { AppError, toAppError } from '../errors';
+import { toAppError } from '../errors';
 import { publicOriginSetting } from '../oauth/config';
 import { SignInError } from '../oauth/oidc-client';
 import { appEnv } from '../config/env';
@@ -79,8 +79,4 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // Provider error bodies carry codes, never tokens; our own messages never carry secrets.
   return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
-}
-
-export function unknownProvider(): AppError {
-  return new AppError('INVALID_INPUT', 'No such sign-in provider is configured here.');
 }

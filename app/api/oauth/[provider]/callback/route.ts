@@ -1,8 +1,8 @@
 import { appEnv } from '@/lib/config/env';
 import { clientAddress, isHttps } from '@/lib/http/request-guards';
-import { errorResponse, sessionCookie, sessionToken } from '@/lib/http/route';
-import { FLOW_COOKIE, clearedFlowCookie, readCookie, redirect, signInFailed, unknownProvider } from '@/lib/http/oauth-redirects';
-import { oauthProvider } from '@/lib/oauth/config';
+import { sessionCookie, sessionToken } from '@/lib/http/route';
+import { FLOW_COOKIE, clearedFlowCookie, readCookie, redirect, signInFailed } from '@/lib/http/oauth-redirects';
+import { oauthProviderRoute } from '@/lib/http/oauth-provider-route';
 import { SignInError, finishAuthorization } from '@/lib/oauth/oidc-client';
 import { serverContext } from '@/lib/server/context';
 import { oauthLogin, takeSignIn } from '@/lib/server/oauth-login';
@@ -10,13 +10,8 @@ import { oauthLogin, takeSignIn } from '@/lib/server/oauth-login';
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-type Context = { params: Promise<{ provider: string }> };
-
 /** The provider sends the browser back here: check, exchange the code, log in to POP3, go to the inbox. */
-export async function GET(request: Request, context: Context): Promise<Response> {
-  const { provider: name } = await context.params;
-  const provider = oauthProvider(name);
-  if (!provider) return errorResponse(unknownProvider());
+export const GET = oauthProviderRoute(async (request, provider) => {
   const query = new URL(request.url).searchParams;
   const pending = await takeSignIn(readCookie(request, FLOW_COOKIE), provider.name);
   if (!pending) {
@@ -32,4 +27,4 @@ export async function GET(request: Request, context: Context): Promise<Response>
   } catch (error) {
     return signInFailed(request, provider.name, error);
   }
-}
+});

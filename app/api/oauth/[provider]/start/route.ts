@@ -1,21 +1,15 @@
 import { appEnv } from '@/lib/config/env';
 import { clientAddress } from '@/lib/http/request-guards';
-import { errorResponse } from '@/lib/http/route';
-import { flowCookie, redirect, redirectUriFor, signInFailed, unknownProvider } from '@/lib/http/oauth-redirects';
-import { oauthProvider } from '@/lib/oauth/config';
+import { flowCookie, redirect, redirectUriFor, signInFailed } from '@/lib/http/oauth-redirects';
+import { oauthProviderRoute } from '@/lib/http/oauth-provider-route';
 import { PENDING_TTL_MS } from '@/lib/oauth/pending-sign-ins';
 import { beginSignIn } from '@/lib/server/oauth-login';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-type Context = { params: Promise<{ provider: string }> };
-
 /** "Sign in with …": remember state, nonce and PKCE verifier here, send the browser to the provider. */
-export async function GET(request: Request, context: Context): Promise<Response> {
-  const { provider: name } = await context.params;
-  const provider = oauthProvider(name);
-  if (!provider) return errorResponse(unknownProvider());
+export const GET = oauthProviderRoute(async (request, provider) => {
   try {
     const client = clientAddress(request, appEnv().POSTERN_TRUSTED_PROXY_HOPS);
     const { url, id } = await beginSignIn(provider, redirectUriFor(request, provider.name), client);
@@ -23,4 +17,4 @@ export async function GET(request: Request, context: Context): Promise<Response>
   } catch (error) {
     return signInFailed(request, provider.name, error);
   }
-}
+});
