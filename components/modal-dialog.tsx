@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useRef, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { useDialogOpen } from './use-dialog-open';
 
 interface ModalDialogProps {
   open: boolean;
@@ -12,14 +13,7 @@ interface ModalDialogProps {
 
 /** The native <dialog> as a modal: it traps focus, closes on Escape and restores focus after. */
 export function ModalDialog({ open, onClose, labelledBy, describedBy, children }: ModalDialogProps) {
-  const dialog = useRef<HTMLDialogElement | null>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) element.showModal();
-    if (!open && element.open) element.close();
-  }, [open]);
+  const dialog = useDialogOpen(open);
 
   return (
     <dialog

@@ -1,7 +1,8 @@
 'use client';
 
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
 import { Icon } from './icon';
+import { useDialogOpen } from './use-dialog-open';
 
 interface PanelSheetProps {
   open: boolean;
@@ -20,18 +21,11 @@ interface PanelSheetProps {
  * focus restored), a sheet on the right on a wide screen and the whole screen on a phone.
  */
 export function PanelSheet({ open, onClose, title, headingId, description, testId, children }: PanelSheetProps) {
-  const dialog = useRef<HTMLDialogElement | null>(null);
+  const dialog = useDialogOpen(open);
   // The dialog's close event also fires when this component closes it (open became false), a task
   // later: by then another panel may be open, which that stale close must not shut as well.
   const wantedOpen = useRef(open);
   wantedOpen.current = open;
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) element.showModal();
-    if (!open && element.open) element.close();
-  }, [open]);
 
   const descriptionId = `${headingId}-description`;
   return (
