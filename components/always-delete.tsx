@@ -1,7 +1,8 @@
 'use client';
 
 import { useState } from 'react';
-import { ApiError, type Address } from './api-client';
+import type { Address } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { getRules, putRules } from './api-panels';
 import { errorSentence } from './error-messages';
 import { Icon } from './icon';
@@ -40,7 +41,7 @@ export function AlwaysDelete({ from, onRuleAdded }: AlwaysDeleteProps) {
       });
       if (next.added) onRuleAdded?.();
     } catch (cause) {
-      const error = cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
+      const error = asApiError(cause);
       setResult({ ok: false, text: `The rule could not be saved. ${errorSentence(error)}` });
     } finally {
       setBusy(false);

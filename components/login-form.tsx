@@ -10,6 +10,7 @@ import {
   type ServerConfig,
   type SessionInfo,
 } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { autoLogin, type LoginAttempt } from './auto-login';
 import { errorSentence, loginFieldFor, type LoginField } from './error-messages';
 import { FormField } from './form-field';
@@ -198,7 +199,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
         requestAnimationFrame(() => submitRef.current?.focus());
         return;
       }
-      const apiError = cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
+      const apiError = asApiError(cause);
       let field = loginFieldFor(apiError);
       if (pinned && field !== 'password') field = 'form';
       if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';

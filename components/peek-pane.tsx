@@ -2,7 +2,8 @@
 
 import { useEffect, useState } from 'react';
 import { AlwaysDelete } from './always-delete';
-import { ApiError, getPreview, type MessagePreview, type MessageSummary } from './api-client';
+import { type ApiError, getPreview, type MessagePreview, type MessageSummary } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { previewParts } from './api-panels';
 import { ErrorBanner } from './error-banner';
 import { formatSize, sizeClass } from './format-size';
@@ -39,7 +40,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
       .then((result) => setPreview(result))
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
-        setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
+        setError(asApiError(cause));
       });
     return () => controller.abort();
   }, [message.id, lines, attempt]);

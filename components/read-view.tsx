@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, getMessage, rawUrl, type DownloadProgress as Progress, type FullMessage, type MessageSummary } from './api-client';
+import { type ApiError, getMessage, rawUrl, type DownloadProgress as Progress, type FullMessage, type MessageSummary } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { AlwaysDelete } from './always-delete';
 import { AttachmentList } from './attachment-list';
 import { DownloadProgress } from './download-progress';
@@ -58,7 +59,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
       })
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
-        setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
+        setError(asApiError(cause));
       });
     return () => controller.abort();
   }, [summary.id, remoteImages, attempt]);

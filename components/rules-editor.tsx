@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
-import { ApiError } from './api-client';
+import type { ApiError } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { getRules, putRules, type Rule } from './api-panels';
 import { ErrorBanner } from './error-banner';
 import { errorSentence } from './error-messages';
@@ -18,9 +19,6 @@ interface RulesEditorProps {
   onChanged: () => void;
 }
 
-function asApiError(cause: unknown): ApiError {
-  return cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
-}
 
 /** Which rule the form edits: a new one, or the one at `index`. */
 type Editing = { kind: 'new' } | { kind: 'existing'; index: number };

@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { ApiError } from './api-client';
+import type { ApiError } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { getServerInWords, type ServerInWords } from './api-panels';
 import { ErrorBanner } from './error-banner';
 import { Icon } from './icon';
@@ -26,7 +27,7 @@ export function ServerPanel({ open, onClose }: { open: boolean; onClose: () => v
     getServerInWords(controller.signal)
       .then(setInfo)
       .catch((cause: unknown) => {
-        if (!controller.signal.aborted) setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
+        if (!controller.signal.aborted) setError(asApiError(cause));
       });
     return () => controller.abort();
   }, [open, attempt]);

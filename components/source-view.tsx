@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { ApiError, getRawSource, rawUrl, type MessageSummary } from './api-client';
+import { type ApiError, getRawSource, rawUrl, type MessageSummary } from './api-client';
+import { asApiError } from './inbox-helpers';
 import { ErrorBanner } from './error-banner';
 import { formatSize } from './format-size';
 import { Icon } from './icon';
@@ -29,7 +30,7 @@ export function SourceView({ message, onBack, backLabel }: SourceViewProps) {
       .then(setSource)
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
-        setError(cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0));
+        setError(asApiError(cause));
       });
     return () => controller.abort();
   }, [message.id, attempt]);

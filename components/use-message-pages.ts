@@ -1,7 +1,8 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, listMessages, type MessageFilter, type MessagePage, type MessageSummary } from './api-client';
+import { type ApiError, listMessages, type MessageFilter, type MessagePage, type MessageSummary } from './api-client';
+import { asApiError } from './inbox-helpers';
 
 /** Rows fetched per request; the API allows up to 200. */
 export const PAGE_SIZE = 100;
@@ -80,7 +81,7 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
       .catch((cause: unknown) => {
         if (token.current !== myToken) return;
         inFlight.current.delete(pageIndex);
-        const error = cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0);
+        const error = asApiError(cause);
         setState((previous) => ({ ...previous, error, loading: false }));
       });
   }, []);
