@@ -347,13 +347,13 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * A detached `sh` blocked reading a pipe from this process. When this process
- * dies for any reason (even SIGKILL) the pipe closes and the shell SIGKILLs
- * the daemon's process group. (PR_SET_PDEATHSIG is no substitute: it is
- * cleared when a daemon changes its effective uid, as pop3d does.)
+ * A detached `sh -c script` (`args` are its $0, $1, ...) whose stdin is a pipe
+ * from this process. A script that reads stdin to its end goes on only when
+ * this process dies, for any reason (even SIGKILL), and can then kill what it
+ * left behind. Neither the shell nor the pipe keeps this process alive.
  */
-function startWatchdog(pgid: number): ChildProcess {
-  const watchdog = spawn('/bin/sh', ['-c', 'read -r _; kill -9 -"$0" 2>/dev/null', String(pgid)], {
+export function spawnWatchdog(script: string, args: readonly string[]): ChildProcess {
+  const watchdog = spawn('/bin/sh', ['-c', script, ...args], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -361,6 +361,15 @@ function startWatchdog(pgid: number): ChildProcess {
   watchdog.unref();
   if (watchdog.stdin instanceof net.Socket) watchdog.stdin.unref();
   return watchdog;
+}
+
+/**
+ * A watchdog that SIGKILLs the daemon's process group when this process dies.
+ * (PR_SET_PDEATHSIG is no substitute: it is cleared when a daemon changes its
+ * effective uid, as pop3d does.)
+ */
+function startWatchdog(pgid: number): ChildProcess {
+  return spawnWatchdog('read -r _; kill -9 -"$0" 2>/dev/null', [String(pgid)]);
 }
 
 /** Starts a daemon in its own process group, watched so it dies with the test process. */

@@ -36,6 +36,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crlfLineEnds } from '../maildrop';
+import { spawnWatchdog } from './common';
 import type { RunningServer, StartOptions } from './types';
 
 /** How long Dovecot may take to answer its first greeting. */
@@ -123,21 +124,13 @@ function installExitHook(): void {
 }
 
 /**
- * A detached `sh` that blocks reading a pipe from us. When this process dies
- * for any reason the pipe closes, and the shell kills Dovecot's process group
- * and removes the directory.
+ * A watchdog that, when this process dies, kills Dovecot's process group and
+ * removes the directory.
  */
 function startWatchdog(pgid: number, dir: string): ChildProcess | undefined {
   const script = 'while read -r _; do :; done; kill -9 -"$0" 2>/dev/null; sleep 1; rm -rf -- "$1"';
   try {
-    const watchdog = spawn('/bin/sh', ['-c', script, String(pgid), dir], {
-      detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    watchdog.on('error', () => undefined);
-    watchdog.unref();
-    if (watchdog.stdin instanceof net.Socket) watchdog.stdin.unref();
-    return watchdog;
+    return spawnWatchdog(script, [String(pgid), dir]);
   } catch {
     return undefined;
   }
