@@ -11,6 +11,8 @@ import { ensureBuild as buildIfStale } from '../../scripts/build-stamp.mjs';
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVE = path.join(ROOT, 'scripts', 'serve.mjs');
 const READY_TIMEOUT_MS = 60_000;
+/** How long a stopped child may take to exit after SIGTERM before it gets SIGKILL. */
+const STOP_TIMEOUT_MS = 5_000;
 
 export interface RunningApp {
   url: string;
@@ -38,6 +40,35 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface WatchedChild {
+  /** Everything the child printed on stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; resolves once the child has exited. */
+  stop(): Promise<void>;
+}
+
+/** Collects a spawned child's output and kills it if this process exits first, until stop(). */
+export function watchChild(child: ChildProcess): WatchedChild {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    output: () => output,
+    stop: async () => {
+      process.off('exit', killOnExit);
+      // Already gone (exited, or killed by a test with SIGKILL): 'exit' has fired and will not again.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export async function startApp(env: Record<string, string>): Promise<RunningApp> {
   ensureBuild();
   // A fixed PORT for the demo; a free one for tests.
@@ -48,15 +79,11 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     env: { POSTERN_WORKERS: '1', ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const { output, stop } = watchChild(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the app server exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the app server exited with ${child.exitCode}:\n${output()}`);
     try {
       const response = await fetch(`${url}/api/config`);
       if (response.ok) break;
@@ -65,7 +92,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the app server did not answer within ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`the app server did not answer within ${READY_TIMEOUT_MS} ms:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -73,16 +100,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     url,
     port,
     pid: child.pid!,
-    output: () => output,
-    stop: async () => {
-      process.off('exit', killOnExit);
-      // Already gone (exited, or killed by a test with SIGKILL): 'exit' has fired and will not again.
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    output,
+    stop,
   };
 }

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { freePort } from '../app-server';
+import { freePort, watchChild } from '../app-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const START_TIMEOUT_MS = 30_000;
@@ -69,19 +69,15 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     env: { ...process.env, POSTERN_TEST_OIDC: JSON.stringify(config), NODE_ENV: 'production' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const { output, stop } = watchChild(child);
 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`oidc-provider did not start within ${START_TIMEOUT_MS} ms:\n${output}`));
+      reject(new Error(`oidc-provider did not start within ${START_TIMEOUT_MS} ms:\n${output()}`));
     }, START_TIMEOUT_MS);
     const onData = () => {
-      if (/^READY \d+$/m.test(output)) {
+      if (/^READY \d+$/m.test(output())) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
         resolve();
@@ -90,7 +86,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     child.stdout?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`oidc-provider exited with ${code} during start:\n${output}`));
+      reject(new Error(`oidc-provider exited with ${code} during start:\n${output()}`));
     });
   });
 
@@ -109,16 +105,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     expireAccessTokens: async (account) => (await admin<{ expired: number }>('POST', `/__test/expire?account=${encodeURIComponent(account)}`)).expired,
     revoke: async (account) => (await admin<{ revoked: number }>('POST', `/__test/revoke?account=${encodeURIComponent(account)}`)).revoked,
     stats: (account) => admin('GET', `/__test/stats${account === undefined ? '' : `?account=${encodeURIComponent(account)}`}`),
-    output: () => output,
-    stop: async () => {
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    output,
+    stop,
   };
 }
 
