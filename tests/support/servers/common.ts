@@ -2,7 +2,8 @@
  * Shared plumbing for the real-POP3-server harnesses (mailutils, popa3d, ...):
  * running commands, Debian packages, free ports, a self-signed certificate,
  * throw-away system users, process groups that die with the test process,
- * waiting for a `+OK` greeting, and mbox reading/writing.
+ * waiting for a `+OK` greeting (on fresh ports until they are free), and mbox
+ * reading/writing.
  *
  * Everything here fails loudly: a harness that cannot do its job throws an
  * Error that says what to run or what was missing. Tests never skip.
@@ -14,6 +15,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+
+import type { RunningServer, StartOptions, TestUser } from './types';
 
 // ---------------------------------------------------------------------------
 // Named deadlines (STYLE.md §7 spirit: every wait is named and bounded).
@@ -109,6 +112,36 @@ export function requireRoot(server: string): void {
         'run the integration tests as root, e.g. `sudo node --import tsx --test tests/integration/...`',
     );
   }
+}
+
+/**
+ * What a harness that runs a system daemon does first: make sure it is root,
+ * install the Debian packages it needs and sweep what crashed runs left.
+ */
+export async function prepareHarness(server: string, packages: readonly string[]): Promise<void> {
+  requireRoot(server);
+  await ensureDebianPackages(server, packages);
+  await sweepLeftovers();
+}
+
+/** For a server (`product`) that has no session lock: `lockSession` cannot be honoured. */
+export function refuseSessionLock(server: string, product: string, options: StartOptions): void {
+  if (options.lockSession === true) {
+    throw new Error(`${server} harness: ${product} has no session lock to switch on (a second login is always allowed)`);
+  }
+}
+
+/** The users' names, each once; throws when two users share a name. */
+export function distinctUserNames(server: string, users: readonly TestUser[]): Set<string> {
+  const names = new Set(users.map((user) => user.name));
+  if (names.size !== users.length) throw new Error(`${server} harness: duplicate user names`);
+  return names;
+}
+
+/** `RunningServer.stop`: runs `cleanup` once, however often it is called. */
+export function stopOnce(cleanup: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return () => (stopping ??= cleanup());
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -496,6 +529,58 @@ function readGreeting(port: number, timeoutMs: number, tlsCaPem?: string): Promi
 }
 
 // ---------------------------------------------------------------------------
+// Starting a daemon on a plain and an implicit-TLS port
+
+/** How many pairs of free ports a daemon is started on when another process took one of them first. */
+export const START_ATTEMPTS = 3;
+
+/** Where a server with a plain and an implicit-TLS port listens, and the certificate it proves itself with. */
+export type TlsEndpoints = Pick<RunningServer, 'host' | 'port' | 'tlsPort' | 'certPem' | 'certFingerprint256'>;
+
+/** The daemon serving the plain port and the one serving the TLS port (the same one when it serves both). */
+export interface PortDaemons {
+  plainDaemon: ManagedProcess;
+  tlsDaemon: ManagedProcess;
+}
+
+/**
+ * Starts a daemon on two free ports and waits until both greet, the TLS one
+ * with `cert`. A port can be taken between freePort() and the daemon's bind:
+ * when a failed start's output matches `portTaken`, the daemons are stopped
+ * and started again on a new pair, up to START_ATTEMPTS times. Any other
+ * failure stops them and is thrown at once.
+ */
+export async function startOnFreePorts(
+  server: string,
+  cert: SelfSignedCert,
+  portTaken: RegExp,
+  start: (port: number, tlsPort: number) => Promise<PortDaemons>,
+): Promise<PortDaemons & { endpoints: TlsEndpoints }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const tlsPort = await freePort();
+    const { plainDaemon, tlsDaemon } = await start(port, tlsPort);
+    try {
+      await waitForGreeting(port, server, plainDaemon);
+      await waitForGreeting(tlsPort, server, tlsDaemon, { tlsCaPem: cert.certPem });
+      const endpoints: TlsEndpoints = {
+        host: '127.0.0.1',
+        port,
+        tlsPort,
+        certPem: cert.certPem,
+        certFingerprint256: cert.fingerprint256,
+      };
+      return { plainDaemon, tlsDaemon, endpoints };
+    } catch (error) {
+      const daemons = [...new Set([plainDaemon, tlsDaemon])];
+      for (const daemon of daemons) await daemon.stop();
+      const output = daemons.map((daemon) => daemon.output()).join(' ');
+      if (attempt >= START_ATTEMPTS || !portTaken.test(output)) throw error;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // System users (PAM / shadow authenticated servers)
 
 export interface SystemUser {
@@ -568,11 +653,18 @@ function deleteUserSync(name: string): void {
  * account it did not create. The GECOS field records the owner pid so a later
  * run can remove users left behind by a crashed one.
  */
+export interface SystemUsers {
+  /** The system user created for a test user; throws for any other name. */
+  account(name: string): SystemUser;
+  /** Deletes every user created. */
+  remove(): Promise<void>;
+}
+
 export async function createSystemUsers(
   server: string,
   users: readonly { name: string; password: string }[],
   options: { home?: (name: string) => string } = {},
-): Promise<{ users: Map<string, SystemUser>; remove(): Promise<void> }> {
+): Promise<SystemUsers> {
   const created: string[] = [];
   const removeExitHook = onProcessExit(() => created.forEach(deleteUserSync));
   const remove = (): Promise<void> =>
@@ -607,7 +699,12 @@ export async function createSystemUsers(
     await remove();
     throw error;
   }
-  return { users: result, remove };
+  const account = (name: string): SystemUser => {
+    const found = result.get(name);
+    if (found === undefined) throw new Error(`${server} harness: no test user ${JSON.stringify(name)}`);
+    return found;
+  };
+  return { account, remove };
 }
 
 /**

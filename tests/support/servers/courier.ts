@@ -32,21 +32,21 @@ import type { RunningServer, StartOptions } from './types';
 import {
   GREETING_TIMEOUT_MS,
   createSystemUsers,
-  ensureDebianPackages,
-  freePort,
+  distinctUserNames,
   lfToCrlf,
   makeSelfSignedCert,
   makeTempDir,
   missingSharedLibraries,
-  requireRoot,
+  prepareHarness,
+  refuseSessionLock,
   run,
   sleep,
   startManagedProcess,
-  sweepLeftovers,
-  waitForGreeting,
+  startOnFreePorts,
+  stopOnce,
   unpackDebianPackage,
   type ManagedProcess,
-  type SystemUser,
+  type SystemUsers,
 } from './common';
 
 const SERVER = 'courier';
@@ -67,7 +67,6 @@ const AUTHDAEMON_SOCKET = path.join(AUTHDAEMON_DIR, 'socket');
 const DH_PARAMS = '/etc/courier/dhparams.pem';
 /** Maildir file times (and names) start here; message k gets BASE + k seconds. */
 const MAILDIR_BASE_SECONDS = 1_700_000_000;
-const START_ATTEMPTS = 3;
 
 // ---------------------------------------------------------------------------
 // authdaemond, shared by every Courier harness of this process
@@ -169,18 +168,12 @@ function validateMessage(message: Buffer, what: string): void {
 // ---------------------------------------------------------------------------
 
 export async function startCourier(options: StartOptions): Promise<RunningServer> {
-  requireRoot(SERVER);
-  await ensureDebianPackages(SERVER, PACKAGES);
-  await sweepLeftovers();
-  if (options.lockSession === true) {
-    throw new Error(`${SERVER} harness: Courier has no session lock to switch on (a second login is always allowed)`);
-  }
+  await prepareHarness(SERVER, PACKAGES);
+  refuseSessionLock(SERVER, 'Courier', options);
   options.users.forEach((user) =>
     user.messages.forEach((message, index) => validateMessage(message, `message ${index + 1} of ${user.name}`)),
   );
-  if (new Set(options.users.map((user) => user.name)).size !== options.users.length) {
-    throw new Error(`${SERVER} harness: duplicate user names`);
-  }
+  distinctUserNames(SERVER, options.users);
 
   const unpacked = await unpackDebianPackage(SERVER, 'courier-pop');
   const login = path.join(unpacked.root, 'usr/lib/courier/courier/courierpop3login');
@@ -195,7 +188,7 @@ export async function startCourier(options: StartOptions): Promise<RunningServer
   const version = /^(?:\d+:)?([^-+]+)/.exec(unpacked.version)?.[1] ?? unpacked.version;
 
   const dir = await makeTempDir(SERVER);
-  let accounts: Awaited<ReturnType<typeof createSystemUsers>> | undefined;
+  let accounts: SystemUsers | undefined;
   let releaseAuthdaemon: (() => Promise<void>) | undefined;
   const daemons: ManagedProcess[] = [];
   const cleanup = async (): Promise<void> => {
@@ -218,12 +211,7 @@ export async function startCourier(options: StartOptions): Promise<RunningServer
 
     const home = (name: string): string => path.join(dir, 'home', name);
     accounts = await createSystemUsers(SERVER, options.users, { home });
-    const systemUsers = accounts.users;
-    const account = (name: string): SystemUser => {
-      const found = systemUsers.get(name);
-      if (found === undefined) throw new Error(`${SERVER} harness: no test user ${JSON.stringify(name)}`);
-      return found;
-    };
+    const { account } = accounts;
     const maildir = (name: string): string => path.join(home(name), 'Maildir');
     const nextSequence = new Map<string, number>();
     const deliverFile = async (name: string, message: Buffer): Promise<void> => {
@@ -284,33 +272,16 @@ export async function startCourier(options: StartOptions): Promise<RunningServer
         { env: environment },
       );
 
-    let port = 0;
-    let tlsPort = 0;
-    for (let attempt = 1; ; attempt += 1) {
-      port = await freePort();
-      tlsPort = await freePort();
-      const plain = tcpd(port, false);
-      const secure = tcpd(tlsPort, true);
-      daemons.push(plain, secure);
-      try {
-        await waitForGreeting(port, SERVER, plain);
-        await waitForGreeting(tlsPort, SERVER, secure, { tlsCaPem: cert.certPem });
-        break;
-      } catch (error) {
-        for (const daemon of daemons.splice(0)) await daemon.stop();
-        const output = `${plain.output()} ${secure.output()}`;
-        if (attempt >= START_ATTEMPTS || !/in use/i.test(output)) throw error;
-      }
-    }
+    const { plainDaemon, tlsDaemon, endpoints } = await startOnFreePorts(SERVER, cert, /in use/i, async (port, tlsPort) => ({
+      plainDaemon: tcpd(port, false),
+      tlsDaemon: tcpd(tlsPort, true),
+    }));
+    daemons.push(plainDaemon, tlsDaemon);
 
     return {
       name: SERVER,
       version,
-      host: '127.0.0.1',
-      port,
-      tlsPort,
-      certPem: cert.certPem,
-      certFingerprint256: cert.fingerprint256,
+      ...endpoints,
       supports: { stls: true, implicitTls: true, apop: false, saslPlain: true, user: true, capa: true },
       expectedRetr(user, number) {
         account(user);
@@ -335,10 +306,7 @@ export async function startCourier(options: StartOptions): Promise<RunningServer
         return maildirFiles(maildir(user)).length;
       },
       logText: async () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-      stop: (() => {
-        let stopping: Promise<void> | undefined;
-        return () => (stopping ??= cleanup());
-      })(),
+      stop: stopOnce(cleanup),
     };
   } catch (error) {
     await cleanup();

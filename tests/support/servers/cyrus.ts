@@ -30,17 +30,17 @@ import * as path from 'node:path';
 
 import type { RunningServer, StartOptions } from './types';
 import {
-  ensureDebianPackages,
+  distinctUserNames,
   ensureServiceAccount,
-  freePort,
   makeSelfSignedCert,
   makeTempDir,
-  requireRoot,
+  prepareHarness,
+  refuseSessionLock,
   run,
   startManagedProcess,
-  sweepLeftovers,
+  startOnFreePorts,
+  stopOnce,
   unpackDebianPackage,
-  waitForGreeting,
   type ManagedProcess,
 } from './common';
 
@@ -50,23 +50,16 @@ const PACKAGES = ['libical3', 'libxapian30', 'sasl2-bin', 'db-util', 'libsasl2-m
 const CYRUS_USER = 'cyrus';
 const USER_NAME = /^[a-z0-9_-]{1,64}$/;
 const SAFE_PASSWORD = /^[\x21-\x7e]{1,128}$/;
-const START_ATTEMPTS = 3;
 
 export async function startCyrus(options: StartOptions): Promise<RunningServer> {
-  requireRoot(SERVER);
-  await ensureDebianPackages(SERVER, PACKAGES);
-  await sweepLeftovers();
-  if (options.lockSession === true) {
-    throw new Error(`${SERVER} harness: Cyrus has no session lock to switch on (a second login is always allowed)`);
-  }
+  await prepareHarness(SERVER, PACKAGES);
+  refuseSessionLock(SERVER, 'Cyrus', options);
   for (const user of options.users) {
     // A dot would be a mailbox hierarchy separator; Cyrus downcases LMTP recipients.
     if (!USER_NAME.test(user.name)) throw new Error(`${SERVER} harness: user name ${JSON.stringify(user.name)} must match ${String(USER_NAME)}`);
     if (!SAFE_PASSWORD.test(user.password)) throw new Error(`${SERVER} harness: password for ${user.name} must be printable ASCII without spaces`);
   }
-  if (new Set(options.users.map((user) => user.name)).size !== options.users.length) {
-    throw new Error(`${SERVER} harness: duplicate user names`);
-  }
+  distinctUserNames(SERVER, options.users);
 
   const common = await unpackDebianPackage(SERVER, 'cyrus-common');
   const pop3 = await unpackDebianPackage(SERVER, 'cyrus-pop3d');
@@ -173,11 +166,7 @@ export async function startCyrus(options: StartOptions): Promise<RunningServer> 
       await run(tools.deliver, ['-C', config, user], { input: message, env });
     };
 
-    let port = 0;
-    let tlsPort = 0;
-    for (let attempt = 1; ; attempt += 1) {
-      port = await freePort();
-      tlsPort = await freePort();
+    const { plainDaemon: running, endpoints } = await startOnFreePorts(SERVER, cert, /in use/i, async (port, tlsPort) => {
       await writeFile(
         path.join(dir, 'cyrus.conf'),
         [
@@ -194,21 +183,14 @@ export async function startCyrus(options: StartOptions): Promise<RunningServer> 
           '',
         ].join('\n'),
       );
-      daemon = startManagedProcess(
+      const master = startManagedProcess(
         tools.master,
         ['-C', config, '-M', path.join(dir, 'cyrus.conf'), '-p', path.join(dir, 'master.pid')],
         { env },
       );
-      try {
-        await waitForGreeting(port, SERVER, daemon);
-        await waitForGreeting(tlsPort, SERVER, daemon, { tlsCaPem: cert.certPem });
-        break;
-      } catch (error) {
-        await daemon.stop();
-        if (attempt >= START_ATTEMPTS || !/in use/i.test(daemon.output())) throw error;
-      }
-    }
-    const running = daemon;
+      return { plainDaemon: master, tlsDaemon: master };
+    });
+    daemon = running;
     for (const user of options.users) {
       for (const message of user.messages) await deliver(user.name, message);
     }
@@ -216,11 +198,7 @@ export async function startCyrus(options: StartOptions): Promise<RunningServer> 
     return {
       name: SERVER,
       version,
-      host: '127.0.0.1',
-      port,
-      tlsPort,
-      certPem: cert.certPem,
-      certFingerprint256: cert.fingerprint256,
+      ...endpoints,
       supports: { stls: true, implicitTls: true, apop: true, saslPlain: true, user: true, capa: true },
       expectedRetr(user, number) {
         known(user);
@@ -248,10 +226,7 @@ export async function startCyrus(options: StartOptions): Promise<RunningServer> 
         }
         return `${lines.join('\n')}\n`;
       },
-      stop: (() => {
-        let stopping: Promise<void> | undefined;
-        return () => (stopping ??= cleanup());
-      })(),
+      stop: stopOnce(cleanup),
     };
   } catch (error) {
     await cleanup();

@@ -37,8 +37,7 @@ import * as path from 'node:path';
 import type { RunningServer, StartOptions, TestUser } from './types';
 import {
   createSystemUsers,
-  ensureDebianPackages,
-  freePort,
+  distinctUserNames,
   headerNames,
   lfToCrlf,
   makeSelfSignedCert,
@@ -46,16 +45,16 @@ import {
   mboxEntry,
   mboxFromLine,
   parseMbox,
+  prepareHarness,
   quoteFromLines,
-  requireRoot,
   run,
   startManagedProcess,
-  sweepLeftovers,
+  startOnFreePorts,
+  stopOnce,
   unquoteMboxrd,
   validateMboxMessage,
-  waitForGreeting,
   type ManagedProcess,
-  type SystemUser,
+  type SystemUsers,
 } from './common';
 
 const SERVER = 'mailutils';
@@ -64,7 +63,6 @@ const PACKAGES = ['mailutils-pop3d', 'openssl'] as const;
 /** Mailutils would rewrite the file (and reset UIDVALIDITY) if an X-UID reached this. */
 const UID_NEXT = 1_000_000;
 const MANAGED_HEADERS = ['x-uidl', 'x-uid', 'x-imapbase', 'status'];
-const START_ATTEMPTS = 3;
 
 /** The bytes Mailutils serves for a message as stored in its mbox (see the file comment). */
 export function mailutilsServedForm(stored: Buffer): Buffer {
@@ -128,17 +126,14 @@ function configText(dir: string, port: number, tlsPort: number, certPath: string
 }
 
 export async function startMailutils(options: StartOptions): Promise<RunningServer> {
-  requireRoot(SERVER);
-  await ensureDebianPackages(SERVER, PACKAGES);
-  await sweepLeftovers();
+  await prepareHarness(SERVER, PACKAGES);
   options.users.forEach((user) =>
     user.messages.forEach((message, index) => validateMessage(message, `message ${index + 1} of ${user.name}`)),
   );
-  const names = new Set(options.users.map((user) => user.name));
-  if (names.size !== options.users.length) throw new Error(`${SERVER} harness: duplicate user names`);
+  distinctUserNames(SERVER, options.users);
 
   const dir = await makeTempDir(SERVER);
-  let accounts: Awaited<ReturnType<typeof createSystemUsers>> | undefined;
+  let accounts: SystemUsers | undefined;
   let daemon: ManagedProcess | undefined;
   const cleanup = async (): Promise<void> => {
     await daemon?.stop();
@@ -151,15 +146,10 @@ export async function startMailutils(options: StartOptions): Promise<RunningServ
     await run('mkdir', ['-m', '1777', path.join(dir, 'mail'), path.join(dir, 'locks')]);
     const cert = await makeSelfSignedCert(dir);
     accounts = await createSystemUsers(SERVER, options.users);
-    const systemUsers = accounts.users;
+    const { account } = accounts;
     const uidValidity = Math.floor(Date.now() / 1000);
     const nextUid = new Map<string, number>();
     const mboxPath = (name: string): string => path.join(dir, 'mail', name);
-    const account = (name: string): SystemUser => {
-      const found = systemUsers.get(name);
-      if (found === undefined) throw new Error(`${SERVER} harness: no test user ${JSON.stringify(name)}`);
-      return found;
-    };
     const entryFor = (name: string, message: Buffer, firstInFile: boolean): Buffer => {
       const uid = nextUid.get(name) ?? 1;
       nextUid.set(name, uid + 1);
@@ -186,33 +176,18 @@ export async function startMailutils(options: StartOptions): Promise<RunningServ
     const version = /GNU Mailutils\)\s+(\S+)/.exec(versionText)?.[1] ?? versionText.split('\n')[0] ?? 'unknown';
 
     const configPath = path.join(dir, 'pop3d.conf');
-    let port = 0;
-    let tlsPort = 0;
-    for (let attempt = 1; ; attempt += 1) {
-      port = await freePort();
-      tlsPort = await freePort();
+    const { plainDaemon: running, endpoints } = await startOnFreePorts(SERVER, cert, /in use|bind/i, async (port, tlsPort) => {
       await writeFile(configPath, configText(dir, port, tlsPort, cert.certPath, cert.keyPath, options.lockSession === true));
       await run(POP3D, [`--config-file=${configPath}`, '--config-lint']);
-      daemon = startManagedProcess(POP3D, [`--config-file=${configPath}`, '--daemon', '--foreground']);
-      try {
-        await waitForGreeting(port, SERVER, daemon);
-        await waitForGreeting(tlsPort, SERVER, daemon, { tlsCaPem: cert.certPem });
-        break;
-      } catch (error) {
-        await daemon.stop();
-        if (attempt >= START_ATTEMPTS || !/in use|bind/i.test(daemon.output())) throw error;
-      }
-    }
-    const running = daemon;
+      const pop3d = startManagedProcess(POP3D, [`--config-file=${configPath}`, '--daemon', '--foreground']);
+      return { plainDaemon: pop3d, tlsDaemon: pop3d };
+    });
+    daemon = running;
 
     const server: RunningServer = {
       name: SERVER,
       version,
-      host: '127.0.0.1',
-      port,
-      tlsPort,
-      certPem: cert.certPem,
-      certFingerprint256: cert.fingerprint256,
+      ...endpoints,
       supports: { stls: true, implicitTls: true, apop: true, saslPlain: false, user: true, capa: true },
       expectedRetr(user, number) {
         account(user);
@@ -233,10 +208,7 @@ export async function startMailutils(options: StartOptions): Promise<RunningServ
         return parseMbox(await readFile(mboxPath(user)).catch(() => Buffer.alloc(0))).length;
       },
       logText: () => Promise.resolve(running.output()),
-      stop: (() => {
-        let stopping: Promise<void> | undefined;
-        return () => (stopping ??= cleanup());
-      })(),
+      stop: stopOnce(cleanup),
     };
     return server;
   } catch (error) {

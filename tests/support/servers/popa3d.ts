@@ -35,7 +35,7 @@ import type { RunningServer, StartOptions } from './types';
 import {
   STOP_GRACE_MS,
   createSystemUsers,
-  ensureDebianPackages,
+  distinctUserNames,
   ensureServiceAccount,
   lfToCrlf,
   mboxEntry,
@@ -43,15 +43,16 @@ import {
   missingSharedLibraries,
   onProcessExit,
   parseMbox,
+  prepareHarness,
   quoteFromLines,
-  requireRoot,
+  refuseSessionLock,
   run,
   sleep,
-  sweepLeftovers,
+  stopOnce,
   unpackDebianPackage,
   validateMboxMessage,
   waitForGreeting,
-  type SystemUser,
+  type SystemUsers,
 } from './common';
 
 const SERVER = 'popa3d';
@@ -69,20 +70,14 @@ function maskSecrets(line: string): string {
 }
 
 export async function startPopa3d(options: StartOptions): Promise<RunningServer> {
-  requireRoot(SERVER);
-  await ensureDebianPackages(SERVER, PACKAGES);
-  await sweepLeftovers();
-  if (options.lockSession === true) {
-    throw new Error(`${SERVER} harness: popa3d has no session lock to switch on (a second login is always allowed)`);
-  }
+  await prepareHarness(SERVER, PACKAGES);
+  refuseSessionLock(SERVER, 'popa3d', options);
   options.users.forEach((user) =>
     user.messages.forEach((message, index) =>
       validateMboxMessage(SERVER, message, `message ${index + 1} of ${user.name}`),
     ),
   );
-  const names = new Set(options.users.map((user) => user.name));
-  if (names.size !== options.users.length) throw new Error(`${SERVER} harness: duplicate user names`);
-  for (const name of names) {
+  for (const name of distinctUserNames(SERVER, options.users)) {
     if (existsSync(path.join(SPOOL_DIR, name))) {
       throw new Error(`${SERVER} harness: ${path.join(SPOOL_DIR, name)} already exists; pick a fresh user name`);
     }
@@ -104,7 +99,7 @@ export async function startPopa3d(options: StartOptions): Promise<RunningServer>
   const sockets = new Set<net.Socket>();
   const transcript: string[] = [];
   const spoolFiles: string[] = [];
-  let accounts: Awaited<ReturnType<typeof createSystemUsers>> | undefined;
+  let accounts: SystemUsers | undefined;
   let listener: net.Server | undefined;
   const removeExitHook = onProcessExit(() => {
     for (const child of sessions) child.kill('SIGKILL');
@@ -127,12 +122,7 @@ export async function startPopa3d(options: StartOptions): Promise<RunningServer>
 
   try {
     accounts = await createSystemUsers(SERVER, options.users);
-    const systemUsers = accounts.users;
-    const account = (name: string): SystemUser => {
-      const found = systemUsers.get(name);
-      if (found === undefined) throw new Error(`${SERVER} harness: no test user ${JSON.stringify(name)}`);
-      return found;
-    };
+    const { account } = accounts;
     const spoolPath = (name: string): string => path.join(SPOOL_DIR, name);
     const entryFor = (message: Buffer): Buffer => mboxEntry(mboxFromLine(new Date()), quoteFromLines(message, 'mboxo'));
 
@@ -214,10 +204,7 @@ export async function startPopa3d(options: StartOptions): Promise<RunningServer>
         return parseMbox(await readFile(spoolPath(user)).catch(() => Buffer.alloc(0))).length;
       },
       logText: () => Promise.resolve(`${transcript.join('\n')}\n`),
-      stop: (() => {
-        let stopping: Promise<void> | undefined;
-        return () => (stopping ??= cleanup());
-      })(),
+      stop: stopOnce(cleanup),
     };
   } catch (error) {
     await cleanup();
