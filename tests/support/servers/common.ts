@@ -863,6 +863,18 @@ export function parseMbox(file: Buffer): Buffer[] {
   return messages;
 }
 
+/** The messages of an mbox file as stored; none when the file cannot be read (not written yet). */
+export async function readMbox(file: string): Promise<Buffer[]> {
+  return parseMbox(await readFile(file).catch(() => Buffer.alloc(0)));
+}
+
+/** Message `number` (1-based) of a user's mbox file as stored right now; a RangeError when there is none. */
+export function storedMboxMessage(server: string, user: string, file: string, number: number): Buffer {
+  const stored = parseMbox(readFileSync(file))[number - 1];
+  if (stored === undefined) throw new RangeError(`${server}: ${user} has no message ${number} on disk`);
+  return stored;
+}
+
 /** LF -> CRLF, byte for byte the way the mbox servers here do it (a CR before LF stays: CR CR LF). */
 export function lfToCrlf(message: Buffer): Buffer {
   return textToBytes(bytesToText(message).replace(/\n/g, '\r\n'));

@@ -29,8 +29,7 @@
  * Messages therefore may not carry their own X-UIDL, X-UID, X-IMAPbase or
  * Status headers (Mailutils would interpret them); the harness throws.
  */
-import { chmod, chown, appendFile, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { chmod, chown, appendFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 
@@ -44,13 +43,14 @@ import {
   makeTempDir,
   mboxEntry,
   mboxFromLine,
-  parseMbox,
   prepareHarness,
   quoteFromLines,
+  readMbox,
   run,
   startManagedProcess,
   startOnFreePorts,
   stopOnce,
+  storedMboxMessage,
   unquoteMboxrd,
   validateMboxMessage,
   type ManagedProcess,
@@ -191,21 +191,19 @@ export async function startMailutils(options: StartOptions): Promise<RunningServ
       supports: { stls: true, implicitTls: true, apop: true, saslPlain: false, user: true, capa: true },
       expectedRetr(user, number) {
         account(user);
-        const stored = parseMbox(readFileSync(mboxPath(user)))[number - 1];
-        if (stored === undefined) throw new RangeError(`${SERVER}: ${user} has no message ${number} on disk`);
-        return mailutilsServedForm(stored);
+        return mailutilsServedForm(storedMboxMessage(SERVER, user, mboxPath(user), number));
       },
       async deliver(user, message) {
         const { uid, gid } = account(user);
         validateMessage(message, `delivered message for ${user}`);
         const file = mboxPath(user);
-        const existing = await readFile(file).catch(() => Buffer.alloc(0));
-        await appendFile(file, entryFor(user, message, parseMbox(existing).length === 0), { mode: 0o600 });
+        const firstInFile = (await readMbox(file)).length === 0;
+        await appendFile(file, entryFor(user, message, firstInFile), { mode: 0o600 });
         await chown(file, uid, gid);
       },
       async storedCount(user) {
         account(user);
-        return parseMbox(await readFile(mboxPath(user)).catch(() => Buffer.alloc(0))).length;
+        return (await readMbox(mboxPath(user))).length;
       },
       logText: () => Promise.resolve(running.output()),
       stop: stopOnce(cleanup),

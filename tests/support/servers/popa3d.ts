@@ -26,8 +26,8 @@
  *   (no timestamp in the greeting), no STLS, no SASL.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
@@ -42,13 +42,14 @@ import {
   mboxFromLine,
   missingSharedLibraries,
   onProcessExit,
-  parseMbox,
   prepareHarness,
   quoteFromLines,
+  readMbox,
   refuseSessionLock,
   run,
   sleep,
   stopOnce,
+  storedMboxMessage,
   unpackDebianPackage,
   validateMboxMessage,
   waitForGreeting,
@@ -188,9 +189,7 @@ export async function startPopa3d(options: StartOptions): Promise<RunningServer>
       supports: { stls: false, implicitTls: false, apop: false, saslPlain: false, user: true, capa: false },
       expectedRetr(user, number) {
         account(user);
-        const stored = parseMbox(readFileSync(spoolPath(user)))[number - 1];
-        if (stored === undefined) throw new RangeError(`${SERVER}: ${user} has no message ${number} on disk`);
-        return lfToCrlf(stored);
+        return lfToCrlf(storedMboxMessage(SERVER, user, spoolPath(user), number));
       },
       async deliver(user, message) {
         const { uid, gid } = account(user);
@@ -201,7 +200,7 @@ export async function startPopa3d(options: StartOptions): Promise<RunningServer>
       },
       async storedCount(user) {
         account(user);
-        return parseMbox(await readFile(spoolPath(user)).catch(() => Buffer.alloc(0))).length;
+        return (await readMbox(spoolPath(user))).length;
       },
       logText: () => Promise.resolve(`${transcript.join('\n')}\n`),
       stop: stopOnce(cleanup),
