@@ -1,5 +1,7 @@
 /** A tiny cookie-keeping HTTP client for API tests (like a browser tab, minus the browser). */
+import assert from 'node:assert/strict';
 import http from 'node:http';
+import type { LoginRequest } from '../../lib/contract/session';
 
 /** A request sent back to itself more often than this is answered as it is (a browser gives up at 20). */
 const MAX_REDIRECTS = 5;
@@ -107,5 +109,16 @@ export class HttpClient {
   }
   delete(path: string, headers?: Record<string, string>) {
     return this.request('DELETE', path, { headers });
+  }
+
+  /**
+   * Logs in through `POST /api/session` and asserts the 200 (its body in the failure message).
+   * Defaults to a plain connection on loopback, which needs `allowInsecure`; other security sends none unless given.
+   */
+  async logIn(account: LoginRequest & { port: number }): Promise<ApiResponse> {
+    const { host = '127.0.0.1', port, security = 'none', allowInsecure = security === 'none' ? true : undefined, ...rest } = account;
+    const response = await this.post('/api/session', { host, port, security, allowInsecure, ...rest });
+    assert.equal(response.status, 200, response.body.toString());
+    return response;
   }
 }
