@@ -67,8 +67,7 @@ describe('two instances, one Redis, Mailutils refusing a second login', () => {
 
   test('log in on one instance, use the cookie on the other: the session and its marks are there', async () => {
     onA = new HttpClient(apps.a!.url);
-    const login = await onA.post('/api/session', { host: '127.0.0.1', port: mailutils.port, security: 'none', allowInsecure: true, username: USER, password: PASSWORD });
-    assert.equal(login.status, 200, login.body.toString());
+    await onA.logIn({ port: mailutils.port, username: USER, password: PASSWORD });
     const page = (await onA.get('/api/messages?offset=0&limit=10')).json<Page>();
     assert.equal(page.total, COUNT);
     marked = page.messages.slice(0, 2).map((m) => m.id);

@@ -32,8 +32,7 @@ after(async () => {
 
 async function login(app: RunningApp): Promise<HttpClient> {
   const client = new HttpClient(app.url);
-  const response = await client.post('/api/session', { host: '127.0.0.1', port: pop3.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD });
-  assert.equal(response.status, 200, response.body.toString());
+  await client.logIn({ port: pop3.port, username: 'alice', password: PASSWORD });
   return client;
 }
 

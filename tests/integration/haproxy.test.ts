@@ -49,13 +49,6 @@ function node(client: HttpClient): string | undefined {
   return /postern_node=(\w+)/.exec(client.cookie)?.[1];
 }
 
-async function login(client: HttpClient) {
-  const response = await client.post('/api/session', {
-    host: '127.0.0.1', port: pop3.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD,
-  });
-  assert.equal(response.status, 200, response.body.toString());
-}
-
 describe('HAProxy with cookie affinity in front of two instances', () => {
   const clients: HttpClient[] = [];
 
@@ -63,7 +56,7 @@ describe('HAProxy with cookie affinity in front of two instances', () => {
     for (let i = 0; i < SESSIONS; i++) {
       // Each person with connections of their own, as separate browsers have.
       const client = new HttpClient(proxy.url, { ownConnections: true });
-      await login(client);
+      await client.logIn({ port: pop3.port, username: 'alice', password: PASSWORD });
       assert.match(node(client) ?? '', /^app[12]$/, `HAProxy named the instance in its cookie: ${client.cookie}`);
       clients.push(client);
     }
@@ -101,7 +94,7 @@ describe('HAProxy with cookie affinity in front of two instances', () => {
     }
     for (const client of survivors) assert.equal((await client.get('/api/messages?limit=1')).status, 200);
     victim.cookie = '';
-    await login(victim);
+    await victim.logIn({ port: pop3.port, username: 'alice', password: PASSWORD });
     assert.equal(node(victim), 'app1');
     assert.equal((await victim.get('/api/messages?limit=1')).status, 200);
   });

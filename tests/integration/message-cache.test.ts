@@ -53,10 +53,7 @@ function retrsSeen(): number {
 
 test('a message opened, then its attachment: one RETR; the attachment and the raw message byte for byte', async () => {
   const client = new HttpClient(app.url);
-  const login = await client.post('/api/session', {
-    host: '127.0.0.1', port: pop3.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD,
-  });
-  assert.equal(login.status, 200, login.body.toString());
+  await client.logIn({ port: pop3.port, username: 'alice', password: PASSWORD });
   const list = (await client.get('/api/messages?limit=10')).json<{ messages: { id: string }[] }>();
   const id = list.messages[0]!.id;
   const before = retrsSeen();

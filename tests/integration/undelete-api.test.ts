@@ -37,8 +37,7 @@ after(async () => {
 
 test('undelete takes one mark off and keeps the others; Apply then deletes only those', async () => {
   const client = new HttpClient(app.url);
-  const login = await client.post('/api/session', { host: '127.0.0.1', port: proxy.port, security: 'none', allowInsecure: true, username: 'erin', password: PASSWORD });
-  assert.equal(login.status, 200, login.body.toString());
+  await client.logIn({ port: proxy.port, username: 'erin', password: PASSWORD });
   const [a, b, c] = (await client.get('/api/messages')).json<Page>().messages;
   assert.equal((await client.post('/api/messages/delete', { ids: [a!.id, b!.id, c!.id] })).status, 200);
 
@@ -68,8 +67,7 @@ test('undelete takes one mark off and keeps the others; Apply then deletes only 
 
 test('undelete takes the same body as delete: no ids is 400 INVALID_INPUT', async () => {
   const client = new HttpClient(app.url);
-  const login = await client.post('/api/session', { host: '127.0.0.1', port: proxy.port, security: 'none', allowInsecure: true, username: 'erin', password: PASSWORD });
-  assert.equal(login.status, 200);
+  await client.logIn({ port: proxy.port, username: 'erin', password: PASSWORD });
   const response = await client.post('/api/messages/undelete', { ids: [] });
   assert.equal(response.status, 400);
   assert.equal(response.json<{ error: { code: string } }>().error.code, 'INVALID_INPUT');

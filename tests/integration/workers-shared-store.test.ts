@@ -49,10 +49,7 @@ function get(path: string, cookie: string): Promise<{ status: number; worker: st
 
 test('a session logged in on one worker is served by the other', async () => {
   const client = new HttpClient(app.url);
-  const login = await client.post('/api/session', {
-    host: '127.0.0.1', port: pop3.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD,
-  });
-  assert.equal(login.status, 200, login.body.toString());
+  const login = await client.logIn({ port: pop3.port, username: 'alice', password: PASSWORD });
   const home = login.headers.get('x-postern-worker');
   assert.match(home ?? '', /^[12]$/);
   const other = home === '1' ? '2' : '1';

@@ -36,12 +36,8 @@ after(async () => {
   await pop3?.close();
 });
 
-async function login(client: HttpClient) {
-  const response = await client.post('/api/session', {
-    host: '127.0.0.1', port: pop3.port, security: 'none', allowInsecure: true, username: 'alice', password: PASSWORD,
-  });
-  assert.equal(response.status, 200, response.body.toString());
-  return response;
+function login(client: HttpClient) {
+  return client.logIn({ port: pop3.port, username: 'alice', password: PASSWORD });
 }
 
 /** The pid of worker `index` of the app: a child of the primary whose environment names that index. */
