@@ -60,12 +60,11 @@ async function loggedIn(user: string, options: { via?: 'proxy' | 'tls' | 'startt
   const via = options.via ?? 'proxy';
   const target =
     via === 'tls'
-      ? { host: 'localhost', port: dovecot.tlsPort!, security: 'tls' }
+      ? ({ host: 'localhost', port: dovecot.tlsPort!, security: 'tls' } as const)
       : via === 'starttls'
-        ? { host: 'localhost', port: dovecot.port, security: 'starttls' }
-        : { host: '127.0.0.1', port: proxy.port, security: 'none', allowInsecure: true };
-  const response = await client.post('/api/session', { ...target, username: user, password: PASSWORD });
-  assert.equal(response.status, 200, response.body.toString());
+        ? ({ host: 'localhost', port: dovecot.port, security: 'starttls' } as const)
+        : { port: proxy.port };
+  await client.logIn({ ...target, username: user, password: PASSWORD });
   return client;
 }
 

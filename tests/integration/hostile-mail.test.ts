@@ -58,8 +58,7 @@ before(async () => {
   writeFileSync(caFile, dovecot.certPem!);
   app = await startApp({ POP3_ALLOWED_HOSTS: '127.0.0.1,localhost', POP3_ALLOWED_PORTS: '1024-65535', POP3_TLS_CA_FILE: caFile });
   client = new HttpClient(app.url);
-  const login = await client.post('/api/session', { host: 'localhost', port: dovecot.tlsPort, security: 'tls', username: 'mallory', password: PASSWORD });
-  assert.equal(login.status, 200, login.body.toString());
+  await client.logIn({ host: 'localhost', port: dovecot.tlsPort!, security: 'tls', username: 'mallory', password: PASSWORD });
   const page = await client.get('/api/messages?limit=200');
   assert.equal(page.status, 200, page.body.toString());
   ids = new Map(page.json<{ messages: Summary[] }>().messages.map((m) => [m.number, m.id]));

@@ -193,7 +193,7 @@ describe('logout', () => {
     test(`a server that ${fault}: the session still ends, the cookie is cleared, and the answer says the marks were not applied`, async () => {
       const server = await fakeServer({ handlers: { QUIT: (_args, session) => quit(session) } });
       const client = new HttpClient(app.url);
-      assert.equal((await client.post('/api/session', plainLogin(server))).status, 200);
+      await client.logIn({ port: server.port, username: 'alice', password: PASSWORD });
       const page = (await client.get('/api/messages')).json<{ messages: Array<{ id: string }> }>();
       assert.equal((await client.delete(`/api/messages/${page.messages[0]!.id}`)).status, 200);
       const cookie = client.cookie;

@@ -95,8 +95,7 @@ after(async () => {
 
 async function loggedIn(user: string, auth: 'user' | 'sasl-plain' = 'user'): Promise<HttpClient> {
   const client = new HttpClient(app.url);
-  const response = await client.post('/api/session', { host: '127.0.0.1', port: dovecot.port, security: 'none', allowInsecure: true, username: user, password: PASSWORD, auth });
-  assert.equal(response.status, 200, response.body.toString());
+  await client.logIn({ port: dovecot.port, username: user, password: PASSWORD, auth });
   return client;
 }
 
