@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { ServerDiscovery } from '../../lib/contract/session';
 import { startApp, type RunningApp } from '../support/app-server';
 import { HttpClient } from '../support/http-client';
 import { smallMessages } from '../support/maildrop';
@@ -20,12 +21,6 @@ let dovecot: DovecotServer;
 let dns: DnsmasqServer;
 let app: RunningApp;
 let tmp: string;
-
-type Discovery = {
-  found: { host: string; port: number; security: string; source: string; provider?: string; note?: string } | null;
-  noPop3?: string;
-  refused?: string;
-};
 
 before(async () => {
   dovecot = await startDovecot({ users: [{ name: 'ann@mail.test', password: PASSWORD, messages: smallMessages(3).map((m) => m.raw) }] });
@@ -68,11 +63,11 @@ function client(): { http: HttpClient; headers: Record<string, string> } {
   return { http: new HttpClient(app.url), headers: { 'x-forwarded-for': `198.51.100.${clients}` } };
 }
 
-async function discover(address: string, who = client()): Promise<Discovery> {
+async function discover(address: string, who = client()): Promise<ServerDiscovery> {
   const response = await who.http.get(`/api/discover?address=${encodeURIComponent(address)}`, who.headers);
   assert.equal(response.status, 200, response.body.toString());
   assert.equal(response.headers.get('cache-control'), 'no-store');
-  return response.json<Discovery>();
+  return response.json<ServerDiscovery>();
 }
 
 describe('GET /api/discover', () => {
@@ -90,14 +85,13 @@ describe('GET /api/discover', () => {
   test('SRV records found by the server, and the settings they give log in to the real Dovecot', async () => {
     const result = await discover('ann@mail.test');
     assert.deepEqual(result.found, { host: 'localhost', port: dovecot.tlsPort, security: 'tls', source: 'srv' });
-    const login = await new HttpClient(app.url).post('/api/session', {
+    const login = await new HttpClient(app.url).logIn({
       host: result.found.host,
       port: result.found.port,
       security: result.found.security,
       username: 'ann@mail.test',
       password: PASSWORD,
     });
-    assert.equal(login.status, 200, login.body.toString());
     assert.equal(login.json<{ session: { count: number } }>().session.count, 3);
   });
 
