@@ -6,25 +6,50 @@ export interface TimedTranscriptEntry extends TranscriptEntry {
 }
 
 /**
+ * The clock read once per synchronous run: a pipelined page writes its 50 commands, and reads their
+ * 100 answer lines, each in one go, and those lines share a time. (In the server, `Date.now()` goes
+ * through Next's wrapper, which asks two AsyncLocalStorages each time.)
+ */
+let burst: number | undefined;
+function burstTime(): number {
+  if (burst === undefined) {
+    burst = Date.now();
+    queueMicrotask(() => {
+      burst = undefined;
+    });
+  }
+  return burst;
+}
+
+/**
  * The last `capacity` lines of a session's POP3 transcript, for the server
  * panel. The client redacts before anything reaches here (PASS, AUTH data and
  * tokens never appear), and bodies are summarised, so the ring stays small.
+ * Lines are kept as the client made them, their times beside them.
  */
 export class TranscriptRing {
-  private readonly lines: TimedTranscriptEntry[] = [];
+  private readonly lines: TranscriptEntry[] = [];
+  private readonly times: Float64Array;
   private next = 0;
 
-  constructor(readonly capacity = 200) {}
+  constructor(readonly capacity = 200) {
+    this.times = new Float64Array(capacity);
+  }
 
-  push(entry: TranscriptEntry, at = Date.now()): void {
-    const line = { at, direction: entry.direction, text: entry.text };
-    if (this.lines.length < this.capacity) this.lines.push(line);
-    else this.lines[this.next] = line;
+  push(entry: TranscriptEntry, at = burstTime()): void {
+    this.lines[this.next] = entry;
+    this.times[this.next] = at;
     this.next = (this.next + 1) % this.capacity;
   }
 
   /** Oldest first. */
   entries(): TimedTranscriptEntry[] {
-    return this.lines.length < this.capacity ? [...this.lines] : [...this.lines.slice(this.next), ...this.lines.slice(0, this.next)];
+    const full = this.lines.length === this.capacity;
+    const order = full ? [...range(this.next, this.capacity), ...range(0, this.next)] : range(0, this.lines.length);
+    return order.map((i) => ({ at: this.times[i]!, direction: this.lines[i]!.direction, text: this.lines[i]!.text }));
   }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
 }
