@@ -184,8 +184,8 @@ async function createAppServer({ port, hostname, dir, worker }) {
       }
     });
   });
-  // headersTimeout stays Node's (60 s): since Node 18 it times a request's head from its first byte, not
-  // from the end of the previous answer, so an idle kept-alive connection is not cut by it (checked on Node 20).
+  // headersTimeout stays Node's (60 s): since Node 18 it does not time the idle wait between two requests of a
+  // kept-alive connection, so it need not exceed keepAliveTimeout (checked on Node 20).
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   if (lanes) await openLanes(server);
   return server;

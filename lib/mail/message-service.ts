@@ -228,7 +228,7 @@ function toSummary(session: MailSession, entry: MaildropEntry, seen: ReadonlySet
 export async function listMessages(session: MailSession, query: ListQuery): Promise<MessagePage> {
   // An unfiltered page of the snapshot is known before the rules are: its read state is asked for
   // beside them (one round trip to a shared store, not two in a row). A page that waited for the
-  // session lock (a message being read meanwhile is marked read) asks again.
+  // session lock (behind a download, or the headers' round trip) asks again: the answer it had may be old.
   const expected = isFiltered(query) ? undefined : session.newestEntries(query.offset, query.limit);
   const expectedSeen = expected && readState(session, expected);
   expectedSeen?.catch(() => undefined); // unused when the page turns out otherwise

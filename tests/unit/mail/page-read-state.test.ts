@@ -14,10 +14,23 @@ import { smallMessages } from '../../support/maildrop';
  */
 class RecordingAccountData extends MemoryAccountData implements AccountData {
   readonly calls: string[] = [];
+  /** Marked read right after the next read-state answer: a message read while a page is on its way. */
+  readAfterNextAnswer: { account: string; id: string } | undefined;
 
-  override getSeen(account: string, ids: readonly string[]): Promise<Set<string>> {
+  /** How many of the next read-state questions fail, as a store that went away. */
+  failingReads = 0;
+
+  override async getSeen(account: string, ids: readonly string[]): Promise<Set<string>> {
     this.calls.push('seen');
-    return super.getSeen(account, ids);
+    if (this.failingReads > 0) {
+      this.failingReads--;
+      throw new Error('the store went away');
+    }
+    const answer = await super.getSeen(account, ids);
+    const later = this.readAfterNextAnswer;
+    this.readAfterNextAnswer = undefined;
+    if (later) await this.setSeen(later.account, [later.id], true);
+    return answer;
   }
 
   override getRules(account: string): Promise<Rule[]> {
@@ -72,12 +85,29 @@ describe('a page and the read state', () => {
     const far = 250; // never fetched ahead: its headers need the lock and a round trip
     const entries = session.newestEntries(far, 10) ?? assert.fail('the snapshot is listed');
     await data.setSeen(sessionAccount(session), [entries[0]!.id], true);
+    // Read while the page waits: the first answer does not have it, the one after the wait does.
+    data.readAfterNextAnswer = { account: sessionAccount(session), id: entries[1]!.id };
     data.calls.length = 0;
     const page = await listMessages(session, { offset: far, limit: 10 });
     assert.deepEqual(data.calls, ['seen', 'rules', 'seen']);
     assert.deepEqual(
       page.messages.filter((row) => row.seen).map((row) => row.id),
-      [entries[0]!.id],
+      [entries[0]!.id, entries[1]!.id],
     );
+  });
+
+  test('a read state that cannot be had fails the page; an early answer that failed is asked again', async () => {
+    await whenPrefetched(session);
+    data.failingReads = 1;
+    await assert.rejects(listMessages(session, { offset: 0, limit: 50 }), /the store went away/, 'a page in memory');
+    await whenPrefetched(session);
+    data.failingReads = 2;
+    await assert.rejects(listMessages(session, { offset: 150, limit: 10 }), /the store went away/, 'a page that waited');
+    await whenPrefetched(session);
+    data.failingReads = 1;
+    data.calls.length = 0;
+    const page = await listMessages(session, { offset: 200, limit: 10 });
+    assert.deepEqual(data.calls, ['seen', 'rules', 'seen']);
+    assert.equal(page.messages.length, 10);
   });
 });
