@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { RateLimiter } from '../security/rate-limit';
 import type { SecretBox } from '../session-store/secret-box';
 import type { PendingSignInStore } from '../session-store/session-store';
 import type { PendingAuthorization } from './oidc-client';
@@ -46,30 +45,3 @@ export class PendingSignIns {
 
 /** The sealed value is bound to its id: one copied under another id does not open. */
 const context = (id: string) => `oauth-sign-in:${id}`;
-
-/**
- * Who may begin a sign-in: each client address at most `perClient` times per
- * window, and this process at most `perProcess` times in all, since every
- * start adds a record to the store (a shared Redis too) for ten minutes: a
- * flood from many addresses meets the second bound, not Redis's memory.
- */
-export class SignInStarts {
-  private readonly clients: RateLimiter;
-  private readonly all: RateLimiter;
-
-  constructor(perClient: number, perProcess: number, windowMs = PENDING_TTL_MS) {
-    this.clients = new RateLimiter(perClient, windowMs);
-    this.all = new RateLimiter(perProcess, windowMs);
-  }
-
-  /** 0 when `client` may begin one now (counted), else the seconds to wait. */
-  take(client: string, now = Date.now()): number {
-    const wait = Math.max(this.clients.retryAfter(client, now), this.all.retryAfter(ALL, now));
-    if (wait > 0) return wait;
-    this.clients.record(client, now);
-    this.all.record(ALL, now);
-    return 0;
-  }
-}
-
-const ALL = 'all';

@@ -74,6 +74,40 @@ export class RateLimiter {
   }
 }
 
+/**
+ * A limit per client address and one for everyone together, in one window:
+ * each attempt counts against both, so a flood from ever new addresses meets
+ * the second (the DNS look-ups of discovery, the records an OAuth start adds).
+ */
+export class ClientAndProcessLimit {
+  private readonly clients: RateLimiter;
+  private readonly all: RateLimiter;
+
+  constructor(perClient: number, perProcess: number, windowMs: number) {
+    this.clients = new RateLimiter(perClient, windowMs);
+    this.all = new RateLimiter(perProcess, windowMs);
+  }
+
+  /** Seconds `client` must wait, or 0. */
+  retryAfter(client: string, now = Date.now()): number {
+    return Math.max(this.clients.retryAfter(client, now), this.all.retryAfter(EVERYONE, now));
+  }
+
+  record(client: string, now = Date.now()): void {
+    this.clients.record(client, now);
+    this.all.record(EVERYONE, now);
+  }
+
+  /** 0 when `client` may go now (counted), else the seconds to wait. */
+  take(client: string, now = Date.now()): number {
+    const wait = this.retryAfter(client, now);
+    if (wait === 0) this.record(client, now);
+    return wait;
+  }
+}
+
+const EVERYONE = 'all';
+
 /** One reserved attempt; the first of its three outcomes counts, later calls do nothing. */
 export interface Reservation {
   /** It failed in a way that counts (a wrong password): recorded in the window. */

@@ -3,7 +3,8 @@ import type { MailSession } from '../mail/mail-session';
 import { SessionPool, type PoolSlot } from '../mail/session-pool';
 import type { OAuthProvider } from '../oauth/config';
 import { beginAuthorization, type PendingAuthorization, type SignIn } from '../oauth/oidc-client';
-import { SignInStarts } from '../oauth/pending-sign-ins';
+import { PENDING_TTL_MS } from '../oauth/pending-sign-ins';
+import { ClientAndProcessLimit } from '../security/rate-limit';
 import { checkServer } from '../security/host-policy';
 import { serverContext } from './context';
 import { countClientAttempt } from './login';
@@ -16,8 +17,8 @@ const STARTS_PER_CLIENT = 60;
 /** Sign-ins this process begins per 10 minutes, whoever asks: at most this many records it adds to the store. */
 const STARTS_PER_PROCESS = 10_000;
 
-/** Who may begin a sign-in, per process (kept across dev hot reloads). */
-const starts = processGlobal('postern.oauth-starts', () => new SignInStarts(STARTS_PER_CLIENT, STARTS_PER_PROCESS));
+/** Who may begin a sign-in, per process (kept across dev hot reloads): every start adds a record to the store for ten minutes. */
+const starts = processGlobal('postern.oauth-starts', () => new ClientAndProcessLimit(STARTS_PER_CLIENT, STARTS_PER_PROCESS, PENDING_TTL_MS));
 
 /** Throttled per client and per process: the provider's authorization URL, and the id of the record kept for the callback. */
 export async function beginSignIn(provider: OAuthProvider, redirectUri: string, client: string): Promise<{ url: URL; id: string }> {

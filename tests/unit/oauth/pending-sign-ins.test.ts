@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { PENDING_TTL_MS, PendingSignIns, SignInStarts } from '../../../lib/oauth/pending-sign-ins';
+import { PENDING_TTL_MS, PendingSignIns } from '../../../lib/oauth/pending-sign-ins';
 import { MemoryPendingSignIns } from '../../../lib/session-store/memory-pending-sign-ins';
 import { SecretBox } from '../../../lib/session-store/secret-box';
 
@@ -57,17 +57,5 @@ describe('pending sign-ins', () => {
     clock.now += PENDING_TTL_MS + 1;
     await store.add('c', 'x', PENDING_TTL_MS);
     assert.equal(store.size, 1);
-  });
-
-  test('starts are bounded per client address and, whoever asks, per process (each adds a record to the store)', () => {
-    const starts = new SignInStarts(3, 5, PENDING_TTL_MS);
-    for (let i = 0; i < 3; i++) assert.equal(starts.take('10.0.0.1', 0), 0);
-    assert.ok(starts.take('10.0.0.1', 0) > 0, 'a fourth from one address waits');
-    assert.equal(starts.take('10.0.0.2', 0), 0);
-    assert.equal(starts.take('10.0.0.3', 0), 0);
-    // Five begun by this process: a flood from ever new addresses is refused too, until the window has passed.
-    const wait = starts.take('10.0.0.4', 0);
-    assert.ok(wait > 0 && wait <= PENDING_TTL_MS / 1000, `waits ${wait} s`);
-    assert.equal(starts.take('10.0.0.4', PENDING_TTL_MS), 0);
   });
 });

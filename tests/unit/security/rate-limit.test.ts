@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isReservation, RateLimiter, type Reservation } from '../../../lib/security/rate-limit';
+import { ClientAndProcessLimit, isReservation, RateLimiter, type Reservation } from '../../../lib/security/rate-limit';
 
 describe('RateLimiter.reserve', () => {
   test('attempts in flight count: 20 at once against a limit of 8 get 8 places', () => {
@@ -37,4 +37,17 @@ describe('RateLimiter.reserve', () => {
     assert.ok(isReservation(limiter.reserve('b')));
     assert.equal(isReservation(limiter.reserve('a')), false);
   });
+});
+
+test('a limit per client and one for everyone: a flood from ever new addresses meets the second', () => {
+  const limit = new ClientAndProcessLimit(3, 5, 60_000);
+  for (let i = 0; i < 3; i++) assert.equal(limit.take('10.0.0.1', 0), 0);
+  assert.ok(limit.take('10.0.0.1', 0) > 0, 'a fourth from one address waits');
+  assert.equal(limit.take('10.0.0.2', 0), 0);
+  assert.equal(limit.take('10.0.0.3', 0), 0);
+  // Five in all: a new address is refused too, until the window has passed.
+  const wait = limit.take('10.0.0.4', 0);
+  assert.ok(wait > 0 && wait <= 60, `waits ${wait} s`);
+  assert.equal(limit.retryAfter('10.0.0.5', 60_000), 0);
+  assert.equal(limit.take('10.0.0.4', 60_000), 0);
 });
