@@ -132,8 +132,8 @@ function headerBlock(bytes: Buffer): Buffer {
  * line that is not wanted (Received, DKIM-Signature…) costs no string. A
  * wanted line of plain ASCII, unfolded, without an encoded word gets its
  * value by a slice; any other goes through libmime exactly as mailparser does.
- * scripts/bench/header-summary-equivalence.ts checks the result against
- * simpleParser.
+ * tests/unit/mail/header-summary.test.ts checks the result against
+ * simpleParser (tests/support/header-summary-oracle.ts).
  */
 function wantedHeaderValues(block: Buffer): Map<string, string[]> {
   const raw = block.toString('latin1');

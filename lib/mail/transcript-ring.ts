@@ -44,12 +44,10 @@ export class TranscriptRing {
 
   /** Oldest first. */
   entries(): TimedTranscriptEntry[] {
-    const full = this.lines.length === this.capacity;
-    const order = full ? [...range(this.next, this.capacity), ...range(0, this.next)] : range(0, this.lines.length);
-    return order.map((i) => ({ at: this.times[i]!, direction: this.lines[i]!.direction, text: this.lines[i]!.text }));
+    const oldest = this.lines.length === this.capacity ? this.next : 0;
+    return this.lines.map((_, k) => {
+      const i = (oldest + k) % this.capacity;
+      return { at: this.times[i]!, direction: this.lines[i]!.direction, text: this.lines[i]!.text };
+    });
   }
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
 }
