@@ -161,6 +161,7 @@ describe('STAT-first login on a large maildrop', () => {
       5_000,
     );
     assert.notEqual(sent, 'pending', 'the peek queued behind a prefetch waiting for the full LIST');
+    assert.ok(wire.slice(mark).includes(peekCommand), `the peek never left: ${wire.slice(mark).join(' | ')}`);
     assert.ok(wire.slice(mark).every((line) => line === peekCommand || line === 'LIST' || line === 'UIDL'), wire.slice(mark).join(' | '));
     assert.equal(wire.filter((line) => line.startsWith('TOP ') && line.endsWith(' 0')).length, NEWEST_FIRST, 'nothing fetched beyond the login’s batch yet');
 

@@ -9,16 +9,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { connectPop3, isPop3Error, type ConnectOptions, type Pop3Client, type Pop3ErrorCode, type TranscriptEntry } from '../../lib/pop3';
 import { topOf } from '../support/fake-pop3-server';
 import { sampleMaildrop, smallMessages } from '../support/maildrop';
 import { startProxy } from '../support/pop3-proxy';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { gc } from '../support/gc';
 
 const MB = 1024 * 1024;
 const SAMPLE = sampleMaildrop({ big: true });

@@ -134,16 +134,18 @@ describe('round trips of the benchmarked paths', () => {
     await gateReached;
     // Back to pages 0 and 1 (and 3 again) meanwhile: all in memory, so none waits for the prefetch to let go
     // (which it does only when the gate opens, below: a page that waited for it would never be answered here).
-    for (const offset of [0, small, 3 * small]) {
-      const mark = flights.mark();
-      const page = await within(listMessages(session, { offset, limit: small }), 10_000);
-      assert.notEqual(page, 'pending', `the page at ${offset} waits for the prefetch holding the connection`);
-      if (page === 'pending') return;
-      assert.equal(flights.answersSince(mark), 0);
-      assert.deepEqual(page.messages.map((message) => message.number), newest(offset));
+    try {
+      for (const offset of [0, small, 3 * small]) {
+        const mark = flights.mark();
+        const page = await within(listMessages(session, { offset, limit: small }), 10_000);
+        assert.notEqual(page, 'pending', `the page at ${offset} waits for the prefetch holding the connection`);
+        if (page === 'pending') return;
+        assert.equal(flights.answersSince(mark), 0);
+        assert.deepEqual(page.messages.map((message) => message.number), newest(offset));
+      }
+    } finally {
+      openGate(); // a failure above must not leave the session's connection held at the gate
     }
-
-    openGate();
     await whenPrefetched(session);
     const before = flights.mark();
     const page4 = await listMessages(session, { offset: 4 * small, limit: small });

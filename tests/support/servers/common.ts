@@ -532,10 +532,10 @@ function readGreeting(port: number, timeoutMs: number, tlsCaPem?: string): Promi
 // Starting a daemon on a plain and an implicit-TLS port
 
 /** How many pairs of free ports a daemon is started on when another process took one of them first. */
-export const START_ATTEMPTS = 3;
+const START_ATTEMPTS = 3;
 
 /** Where a server with a plain and an implicit-TLS port listens, and the certificate it proves itself with. */
-export type TlsEndpoints = Pick<RunningServer, 'host' | 'port' | 'tlsPort' | 'certPem' | 'certFingerprint256'>;
+type TlsEndpoints = Pick<RunningServer, 'host' | 'port' | 'tlsPort' | 'certPem' | 'certFingerprint256'>;
 
 /** The daemon serving the plain port and the one serving the TLS port (the same one when it serves both). */
 export interface PortDaemons {

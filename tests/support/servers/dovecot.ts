@@ -36,7 +36,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crlfLineEnds } from '../maildrop';
-import { spawnWatchdog } from './common';
+import { spawnWatchdog, sleep } from './common';
 import type { RunningServer, StartOptions } from './types';
 
 /** How long Dovecot may take to answer its first greeting. */
@@ -231,8 +231,6 @@ function run(command: string, args: string[]): string {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return result.stdout;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One connection attempt: resolves with the first line the server sends. */
 function readGreeting(port: number, timeoutMs: number): Promise<string> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { accountData, MemoryAccountData, useAccountData, type AccountData } from '../../../lib/account-data';
+import { accountData, MemoryAccountData, useAccountData } from '../../../lib/account-data';
 import type { Rule } from '../../../lib/contract/rules';
-import { MailSession } from '../../../lib/mail/mail-session';
+import type { MailSession } from '../../../lib/mail/mail-session';
 import { listMessages, sessionAccount, whenPrefetched } from '../../../lib/mail/message-service';
-import { mailbox, startFakePop3, type FakePop3Server } from '../../support/fake-pop3-server';
+import { FakeMaildrops } from '../../support/fake-mail-session';
 import { smallMessages } from '../../support/maildrop';
 
 /**
@@ -12,7 +12,7 @@ import { smallMessages } from '../../support/maildrop';
  * before the rules arrive, so its read state is asked for beside them, not after them; a page that had
  * to wait for the session lock asks again, as a message read meanwhile is marked read.
  */
-class RecordingAccountData extends MemoryAccountData implements AccountData {
+class RecordingAccountData extends MemoryAccountData {
   readonly calls: string[] = [];
   /** Marked read right after the next read-state answer: a message read while a page is on its way. */
   readAfterNextAnswer: { account: string; id: string } | undefined;
@@ -41,24 +41,19 @@ class RecordingAccountData extends MemoryAccountData implements AccountData {
 
 const data = new RecordingAccountData();
 const previous = accountData();
-let server: FakePop3Server;
+const maildrops = new FakeMaildrops();
 let session: MailSession;
 
 before(async () => {
   useAccountData(data);
-  server = await startFakePop3(mailbox({ messages: smallMessages(300).map((m) => ({ data: m.raw })) }));
-  session = await MailSession.open(
-    'read-state',
-    { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
-    { kind: 'password', username: 'alice', password: 'correct horse', mechanism: 'auto', allowInsecure: true },
-    { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } },
-  );
+  const server = await maildrops.start({ messages: smallMessages(300).map((m) => ({ data: m.raw })) });
+  session = await maildrops.open(server, { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } });
 });
 
 after(async () => {
   useAccountData(previous);
   await session?.close();
-  await server?.close();
+  await maildrops.closeAll();
 });
 
 describe('a page and the read state', () => {
@@ -103,6 +98,7 @@ describe('a page and the read state', () => {
     await whenPrefetched(session);
     data.failingReads = 2;
     await assert.rejects(listMessages(session, { offset: 150, limit: 10 }), /the store went away/, 'a page that waited');
+    assert.equal(data.failingReads, 0, 'it asked twice: the page was not in memory');
     await whenPrefetched(session);
     data.failingReads = 1;
     data.calls.length = 0;

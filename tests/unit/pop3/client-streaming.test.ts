@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Pop3Client, type BodyProgress, type Pop3ClientOptions } from '../../../lib/pop3';
 import { dotStuff, mailbox, sleep, startFakePop3, type FakePop3Server, type FakeSession } from '../../support/fake-pop3-server';
+import { gc } from '../../support/gc';
 
 /**
  * RETR bodies are streams: memory must not grow with the message, a slow
@@ -12,9 +11,6 @@ import { dotStuff, mailbox, sleep, startFakePop3, type FakePop3Server, type Fake
  * reported against the size LIST gave. The fake server generates the message
  * on the fly, honouring backpressure itself, so its own memory stays flat too.
  */
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const MB = 1024 * 1024;
 
