@@ -140,26 +140,27 @@ export function machine(): { nproc: number; cpu: string; memoryGiB: number; kern
 /** Clock ticks per second for /proc times (USER_HZ; 100 on every Linux that matters). */
 const TICKS = 100;
 
-/** CPU seconds used by the process, and by its reaped children. */
-function processCpuSeconds(pid: number): number {
+/** utime, stime, cutime and cstime of a process in clock ticks, or none when it is gone. */
+function cpuTicks(pid: number): number[] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
-    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) / TICKS;
+    return [11, 12, 13, 14].map((i) => Number(fields[i] ?? 0));
   } catch {
-    return 0;
+    return [];
   }
 }
 
-export function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / TICKS;
-  } catch {
-    return 0;
-  }
+/** CPU seconds used by the process, and by its reaped children. */
+function processCpuSeconds(pid: number): number {
+  return cpuTicks(pid).reduce((sum, ticks) => sum + ticks, 0) / TICKS;
+}
+
+/** CPU seconds used by the process itself (0 when it is gone). */
+function cpuSeconds(pid: number): number {
+  const [user = 0, system = 0] = cpuTicks(pid);
+  return (user + system) / TICKS;
 }
 
 /** CPU seconds of these processes together (a process gone meanwhile counts 0). */
