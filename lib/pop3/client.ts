@@ -607,35 +607,43 @@ export class Pop3Client {
   /** Writes as many waiting commands as the pipelining rules allow. */
   private pump(): void {
     if (this.closed || this.upgrading || this.waiting.length === 0) return;
-    // A pipelined batch leaves as one write (one segment), not one per command.
+    // A pipelined batch leaves as one write of one string (one segment), not a write per command; the
+    // cork joins the batches of one turn (a page's headers and a prefetch asked together).
     const transport = this.transport;
     transport.cork();
     try {
-      this.pumpCommands();
+      const batch = this.takeCommands();
+      if (batch) transport.write(batch);
     } finally {
       process.nextTick(() => transport.uncork());
     }
   }
 
-  private pumpCommands(): void {
+  /** Moves the commands that may be written now from waiting to in flight; returns their lines, joined. */
+  private takeCommands(): string {
+    let batch = '';
     while (!this.closed && !this.upgrading && this.waiting.length > 0) {
       const next = this.waiting[0]!;
       const busy = this.inflight.length > 0;
       if (busy) {
-        if (!this.pipelining) return;
-        if (next.barrier || this.inflight.some((p) => p.barrier)) return;
-        if (this.inflight.length >= this.limits.maxPipelineDepth) return;
+        if (!this.pipelining) break;
+        if (next.barrier || this.inflight.some((p) => p.barrier)) break;
+        if (this.inflight.length >= this.limits.maxPipelineDepth) break;
       }
       this.waiting.shift();
       this.inflight.push(next);
-      if (next.command) this.write(next.command);
+      if (next.command) {
+        this.transcript('client', next.command.redacted);
+        batch += next.command.line;
+      }
       if (this.inflight.length === 1) this.startDeadline();
     }
+    return batch;
   }
 
-  private write(command: WireCommand | string, redacted?: string): void {
-    const line = typeof command === 'string' ? command : command.line;
-    this.transcript('client', typeof command === 'string' ? redacted ?? '********' : command.redacted);
+  /** A line that answers the server (a SASL continuation), shown in the transcript as `shown`. */
+  private writeReply(line: string, shown: string): void {
+    this.transcript('client', shown);
     this.transport.write(line);
   }
 
@@ -768,7 +776,7 @@ export class Pop3Client {
         const reply = head.onContinue(status.text);
         // Only the response that carries the secret is hidden; a cancel or an error-challenge answer is not secret.
         const shown = reply === '*' || reply === 'AQ==' ? reply : reply === '' ? '(empty line)' : '********';
-        this.write(`${reply}\r\n`, shown);
+        this.writeReply(`${reply}\r\n`, shown);
         return;
       }
       default: {
@@ -815,13 +823,17 @@ export class Pop3Client {
     });
   }
 
-  /** The head command's reply is complete: move on, re-arm the deadline, write more. */
+  /** The head command's reply is complete: move on, give the next one its own time, write more. */
   private complete(head: Pending): void {
-    this.deadline?.clear();
-    this.deadline = undefined;
     const index = this.inflight.indexOf(head);
     if (index >= 0) this.inflight.splice(index, 1);
-    if (this.inflight.length > 0) this.startDeadline();
+    if (this.inflight.length > 0 && this.deadline) {
+      this.deadline.restart();
+    } else {
+      this.deadline?.clear();
+      this.deadline = undefined;
+      if (this.inflight.length > 0) this.startDeadline();
+    }
     this.pump();
   }
 
@@ -840,11 +852,12 @@ export class Pop3Client {
 
   private startDeadline(baseMs = this.limits.commandTimeoutMs): void {
     this.deadline?.clear();
-    const head = this.inflight[0];
-    const verb = head?.command?.verb ?? 'greeting';
-    this.deadline = new Deadline(baseMs, 1000 / this.limits.minBytesPerSecond, () =>
-      this.fail(new Pop3Error('TIMEOUT', `The server did not answer ${verb} in time.`, { command: head?.command?.redacted })),
-    );
+    // The command named is the one at the head when time runs out (the deadline outlives the head it started with).
+    this.deadline = new Deadline(baseMs, 1000 / this.limits.minBytesPerSecond, () => {
+      const head = this.inflight[0];
+      const verb = head?.command?.verb ?? 'greeting';
+      this.fail(new Pop3Error('TIMEOUT', `The server did not answer ${verb} in time.`, { command: head?.command?.redacted }));
+    });
     // No credit up front for the size LIST announced: that number comes from the server, and crediting it
     // let a server that claimed a huge message drip (or stay silent) for hours. Bytes actually received
     // earn time in processBody, so any transfer at or above minBytesPerSecond never runs out.

@@ -23,6 +23,18 @@ export class Deadline {
     this.arm();
   }
 
+  /**
+   * A new budget from now (the next pipelined reply is at the head). The timer already set is kept:
+   * it fires no later than the new budget ends, and then sets itself again for what is left. A batch
+   * of 50 replies costs one timer, not 50.
+   */
+  restart(): void {
+    this.elapsedBeforePause = 0;
+    this.bytes = 0;
+    this.runningSince = Date.now();
+    if (!this.timer) this.arm();
+  }
+
   addBytes(count: number): void {
     this.bytes += count;
   }

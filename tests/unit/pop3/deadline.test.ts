@@ -58,6 +58,34 @@ describe('Deadline', () => {
     assert.equal(fired, 1);
   });
 
+  test('restart() gives a whole new budget from now, bytes and paused time forgotten, with the timer it had', () => {
+    const advance = simulatedClock();
+    let fired = 0;
+    const deadline = new Deadline(50, 1, () => fired++);
+    deadline.start();
+    deadline.addBytes(100); // 150 ms, but only until the restart
+    advance(40);
+    deadline.restart(); // due at 90 now, not at 150 and not at 50
+    advance(49);
+    assert.equal(fired, 0, 'the timer set for the first budget must not end the second');
+    advance(1);
+    assert.equal(fired, 1);
+  });
+
+  test('restart() after a pause runs again', () => {
+    const advance = simulatedClock();
+    let fired = 0;
+    const deadline = new Deadline(30, 0, () => fired++);
+    deadline.start();
+    deadline.pause();
+    advance(100);
+    deadline.restart();
+    advance(29);
+    assert.equal(fired, 0);
+    advance(1);
+    assert.equal(fired, 1);
+  });
+
   test('clear() stops it for good', async () => {
     let fired = 0;
     const deadline = new Deadline(20, 0, () => fired++);
