@@ -86,10 +86,11 @@ async function answer(lane: Lane, params: string[], req: IncomingMessage, res: S
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  // Encoded once: a string would be measured (Content-Length) and then encoded again by the socket write.
-  const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'Content-Type': 'application/json', 'Content-Length': String(bytes.length) });
-  res.end(bytes);
+  // Written as a string: node:http joins it to the head and the socket encodes both in one write, where a
+  // Buffer (a fresh one per page, the collector's to track) went out beside the head in two.
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 /** A node:http request as routes read one. Only the query is taken from the URL; the host is not trusted for it. */

@@ -213,12 +213,21 @@ export async function refreshSession(session: MailSession): Promise<{ deferredSe
 }
 
 function toSummary(session: MailSession, entry: MaildropEntry, seen: ReadonlySet<string>, context: ListContext): MessageSummary {
+  const summary = session.summaries.get(entry.id) ?? EMPTY_SUMMARY;
+  // Every field named, not spread: rows of one shape, built and encoded on V8's fast paths (a page is 50 of them).
   return {
     id: entry.id,
     number: entry.number,
     size: entry.size,
     deleted: session.pending.has(entry.id),
-    ...(session.summaries.get(entry.id) ?? EMPTY_SUMMARY),
+    from: summary.from,
+    to: summary.to,
+    cc: summary.cc,
+    subject: summary.subject,
+    date: summary.date,
+    contentType: summary.contentType,
+    hasAttachments: summary.hasAttachments,
+    messageId: summary.messageId,
     seen: seen.has(entry.id),
     isNew: arrivals.get(session)?.has(entry.id) ?? false,
     proposal: proposal(session, entry, context),
