@@ -9,3 +9,4 @@ export function serve(options?: { port?: number; hostname?: string; dir?: string
 export function stampWorker(req: IncomingMessage, res: ServerResponse, worker: number, live?: Set<number>): 'here' | 'redirected';
 export function adoptConnection(server: Server, socket: Socket, head: Buffer): void;
 export function restartPause(livedMs: number, crashes: number): { pauseMs: number; crashes: number };
+export function workerExecArgv(execArgv?: string[], nodeOptions?: string): string[];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { adoptConnection, refusedBeforeNext, restartPause, stampConnection, stampWorker } from '../../../scripts/serve.mjs';
+import { adoptConnection, refusedBeforeNext, restartPause, stampConnection, stampWorker, workerExecArgv } from '../../../scripts/serve.mjs';
 
 describe('serve.mjs', () => {
   test('the connection headers are the server\'s own: whatever a client sent under those names is replaced', () => {
@@ -87,5 +87,11 @@ describe('serve.mjs', () => {
     }
     assert.deepEqual(pauses, [500, 1000, 2000, 4000, 8000, 10000, 10000]);
     assert.deepEqual(restartPause(60_000, crashes), { pauseMs: 0, crashes: 0 });
+  });
+
+  test('workers get a larger young generation, unless the operator set one (flag or NODE_OPTIONS)', () => {
+    assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), ['--enable-source-maps', '--max-semi-space-size=64']);
+    assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], ''), ['--max-semi-space-size=8']);
+    assert.deepEqual(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=32'), []);
   });
 });
