@@ -22,6 +22,12 @@ const schema = z.object({
   POSTERN_LOGINS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(30),
   POSTERN_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
   POSTERN_SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
+  /**
+   * A session its person has not used for this long lets go of its POP3 connection (the session lives on;
+   * its next request logs in again): connections follow the people using Postern, not the ones merely
+   * logged in, which is what a provider's per-IP connection limit counts. 0: kept until the session expires.
+   */
+  POSTERN_POP3_IDLE_CLOSE_MINUTES: z.coerce.number().min(0).max(24 * 60).default(10),
   /** Messages larger than this are not parsed (they can still be downloaded raw). */
   POSTERN_MAX_PARSE_BYTES: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
   POP3_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),

@@ -376,6 +376,28 @@ export class MailSession {
     this.deps.persistence?.connectionClosed(this.token);
   }
 
+  /** The delay the server asks for between logins (LOGIN-DELAY), in ms; 0 when it asks for none. */
+  get loginDelayMs(): number {
+    return (this.policies.loginDelaySeconds ?? 0) * 1000;
+  }
+
+  /**
+   * Lets go of the POP3 connection of a session nobody is using, without QUIT: the server forgets the
+   * marks, the session keeps them, and its next request logs in again and sends them again by UIDL (as
+   * after a server's own idle timeout). The session lives on. Not while the full listing is still
+   * arriving, nor while anything holds or waits for the lock.
+   */
+  async releaseConnection(): Promise<void> {
+    if (!this.connected || this.busy || !this.listed) return;
+    await this.mutex.run(async () => {
+      // Someone asked for the session while this waited for the lock: it is in use again.
+      if (!this.client || this.client.closed || this.ended || this.mutex.queued > 1) return;
+      this.client.close();
+      this.client = undefined;
+      this.deps.persistence?.connectionClosed(this.token);
+    });
+  }
+
   /** Keeps the server from dropping an idle connection (RFC 1939 allows it after 10 minutes). */
   async keepAlive(): Promise<void> {
     if (!this.connected || this.busy) return;

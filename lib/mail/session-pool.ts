@@ -7,6 +7,8 @@ export interface PoolOptions {
   idleMs: number;
   /** NOOP a connection idle this long, so the server does not drop it. */
   keepAliveMs: number;
+  /** Close the POP3 connection of a session its person has not used for this long (0: never); the session stays. */
+  closeIdleMs?: number;
 }
 
 export interface PoolSlot {
@@ -25,7 +27,8 @@ export class SessionPool {
   private reserved = 0;
 
   constructor(private readonly options: PoolOptions) {
-    this.sweeper = setInterval(() => this.sweep(), Math.min(30_000, options.keepAliveMs));
+    const closeIdleMs = options.closeIdleMs ?? 0;
+    this.sweeper = setInterval(() => this.sweep(), Math.min(30_000, options.keepAliveMs, closeIdleMs > 0 ? closeIdleMs / 2 : Infinity));
     this.sweeper.unref();
   }
 
@@ -99,10 +102,20 @@ export class SessionPool {
     return !session.busy && Date.now() - session.lastUsed > this.options.idleMs;
   }
 
+  /**
+   * Connected, and not used by its person for `closeIdleMs`, nor within the delay the server asks for
+   * between logins (LOGIN-DELAY): the next request's login must not be one the server refuses.
+   */
+  private unused(session: MailSession, now: number): boolean {
+    const closeIdleMs = this.options.closeIdleMs ?? 0;
+    return closeIdleMs > 0 && session.connected && now - session.lastUsed > Math.max(closeIdleMs, session.loginDelayMs);
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [token, session] of this.sessions) {
       if (this.expired(session)) this.expire(token);
+      else if (this.unused(session, now)) void session.releaseConnection().catch(() => undefined);
       else if (now - session.lastActivity > this.options.keepAliveMs) void session.keepAlive();
     }
   }

@@ -39,7 +39,12 @@ export const serverContext = (): ServerContext => context.get();
 function createContext(): ServerContext {
   const env = appEnv();
   const idleMs = env.POSTERN_SESSION_IDLE_MINUTES * 60_000;
-  const pool = new SessionPool({ maxSessions: env.POSTERN_MAX_SESSIONS, idleMs, keepAliveMs: 120_000 });
+  const pool = new SessionPool({
+    maxSessions: env.POSTERN_MAX_SESSIONS,
+    idleMs,
+    keepAliveMs: 120_000,
+    closeIdleMs: env.POSTERN_POP3_IDLE_CLOSE_MINUTES * 60_000,
+  });
   // env.ts refuses a shared store without a key; in-process, a key of this process's own seals what the store holds.
   const box = env.POSTERN_SESSION_KEY ? SecretBox.fromEnv(env.POSTERN_SESSION_KEY) : new SecretBox([randomBytes(32)]);
   const store: SessionStore = env.POSTERN_SESSION_STORE

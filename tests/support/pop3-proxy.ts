@@ -23,6 +23,8 @@ export interface RunningProxy {
   transcript(): string;
   /** The same lines, one array per connection, in connection order. */
   connections(): string[][];
+  /** Resolves once exactly `count` client connections are open (they open and close as the app logs in and lets go). */
+  untilOpen(count: number): Promise<void>;
   /** Drops every open connection (as a server that restarts or times clients out), but keeps listening. */
   dropConnections(): Promise<void>;
   close(): Promise<void>;
@@ -121,11 +123,22 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const recorders: LineRecorder[] = [];
+  const clients = new Set<net.Socket>();
+  const openWaiters = new Set<() => void>();
+  const openChanged = () => {
+    for (const check of [...openWaiters]) check();
+  };
 
   // Half-open allowed: a client may send QUIT and half-close, and still read the reply.
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const recorder = new LineRecorder();
     recorders.push(recorder);
+    clients.add(client);
+    client.on('close', () => {
+      clients.delete(client);
+      openChanged();
+    });
+    openChanged();
     const upstream = net.connect({ host: targetHost, port: options.targetPort, allowHalfOpen: true });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -158,6 +171,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port: address.port,
     transcript: () => recorders.flatMap((r) => r.lines).join('\n'),
     connections: () => recorders.map((r) => [...r.lines]),
+    untilOpen: (count) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (clients.size !== count) return;
+          openWaiters.delete(check);
+          resolve();
+        };
+        openWaiters.add(check);
+        check();
+      }),
     async dropConnections(): Promise<void> {
       const open = [...sockets];
       await Promise.all(
