@@ -3,6 +3,7 @@ import { parseAddressHeader, type HeaderLines } from 'mailparser';
 import { visibleText } from '../text/visible-text';
 import { flattenAddresses, type MailAddress } from './addresses';
 import { repairEncodedWords } from './encoded-words';
+import { isoDate } from './rfc5322-date';
 
 /** What the inbox shows of a message, from its header section alone (`TOP n 0`). */
 export interface HeaderSummary {
@@ -85,7 +86,7 @@ export function summarizeHeaders(headerBytes: Buffer): HeaderSummary {
   const contentType = contentTypeValue === undefined ? 'text/plain' : visibleText(parseContentType(contentTypeValue).toLowerCase());
   const dateValue = first('date');
   // Unlike mailparser, an unreadable Date is unknown rather than "now".
-  const date = dateValue === undefined ? null : readableDate(dateValue)?.toISOString() ?? null;
+  const date = dateValue === undefined ? null : isoDate(dateValue);
   const fromValue = first('from');
 
   return {
@@ -291,11 +292,6 @@ function parseContentType(value: string): string {
   }
   const parsed = mime.parseHeaderValue(value, { stripComments: true });
   return parsed.value ? decodeWords(parsed.value) : String(parsed.value);
-}
-
-function readableDate(value: string): Date | undefined {
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function messageIdFormat(value: string): string {
