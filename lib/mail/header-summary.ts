@@ -1,8 +1,9 @@
+import { isAscii } from 'node:buffer';
 import libmime from 'libmime';
 import { parseAddressHeader, type HeaderLines } from 'mailparser';
 import { visibleText } from '../text/visible-text';
 import { flattenAddresses, type MailAddress } from './addresses';
-import { repairEncodedWords } from './encoded-words';
+import { needsRepair, repairEncodedWords } from './encoded-words';
 import { isoDate } from './rfc5322-date';
 
 /** What the inbox shows of a message, from its header section alone (`TOP n 0`). */
@@ -41,8 +42,6 @@ const CR = 0x0d;
 /** mailsplit's bound on a header block, where each line counts for at least 64 bytes. */
 const MAX_HEAD_COST = 1024 * 1024;
 const MIN_LINE_COST = 64;
-/** The headers an inbox row is made of; every other line is skipped unparsed. */
-const WANTED = new Set(['from', 'to', 'cc', 'subject', 'date', 'content-type', 'message-id']);
 
 /** What a row shows when a header section could not be read at all. */
 export const EMPTY_SUMMARY: HeaderSummary = Object.freeze({
@@ -79,35 +78,49 @@ export function summaryOrEmpty(section: Buffer | undefined): HeaderSummary {
  * size bound).
  */
 export function summarizeHeaders(headerBytes: Buffer): HeaderSummary {
-  const values = wantedHeaderValues(headerBlock(headerBytes));
-  const first = (key: string) => values.get(key)?.[0];
-
-  const contentTypeValue = first('content-type');
-  const contentType = contentTypeValue === undefined ? 'text/plain' : visibleText(parseContentType(contentTypeValue).toLowerCase());
-  const dateValue = first('date');
-  // Unlike mailparser, an unreadable Date is unknown rather than "now".
-  const date = dateValue === undefined ? null : isoDate(dateValue);
-  const fromValue = first('from');
-
+  const found = wantedHeaderValues(headerBytes);
+  const contentType = found.contentType === undefined ? 'text/plain' : visibleText(parseContentType(found.contentType).toLowerCase());
   return {
-    from: fromValue === undefined ? null : addressList([fromValue])[0] ?? null,
-    to: addressList(values.get('to')),
-    cc: addressList(values.get('cc')),
-    // The first Subject and Message-ID that are not empty, as mailparser skips empty ones.
-    subject: visibleText(firstNonEmpty(values.get('subject'), decodeWords) ?? ''),
-    date,
+    from: found.from === undefined ? null : addressList([found.from])[0] ?? null,
+    to: addressList(found.to),
+    cc: addressList(found.cc),
+    subject: visibleText(found.subject ?? ''),
+    // Unlike mailparser, an unreadable Date is unknown rather than "now".
+    date: found.date === undefined ? null : isoDate(found.date),
     contentType,
-    hasAttachments: /^multipart\/(mixed|related|report)/.test(contentType),
-    messageId: firstNonEmpty(values.get('message-id'), (value) => messageIdFormat(decodeWords(value))) ?? null,
+    hasAttachments: WITH_ATTACHMENTS.test(contentType),
+    messageId: found.messageId ?? null,
   };
 }
 
+const WITH_ATTACHMENTS = /^multipart\/(mixed|related|report)/;
+
 /**
- * The root header block as mailsplit cuts it: every line up to and including
- * the first empty one (LF or CRLF alone), or all of the input when there is
- * none. Its size bound is checked the same way, line by line.
+ * The root header block as mailsplit cuts it, as latin1 text (one character
+ * per byte, so offsets in it are offsets in `bytes`): every line up to and
+ * including the first empty one (LF or CRLF alone), or all of the input when
+ * there is none. Throws where mailsplit would, beyond its size bound.
  */
-function headerBlock(bytes: Buffer): Buffer {
+function headerBlockText(bytes: Buffer): string {
+  if (bytes.length * (MIN_LINE_COST + 1) > MAX_HEAD_COST) return checkedHeaderBlock(bytes).toString('latin1');
+  // Each line costs at most its length plus MIN_LINE_COST, so input this short is within the bound.
+  const text = bytes.toString('latin1');
+  const end = blockEnd(text);
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** Just past the first line that is LF or CRLF alone, or the length when there is none. */
+function blockEnd(text: string): number {
+  if (text.startsWith('\n')) return 1;
+  if (text.startsWith('\r\n')) return 2;
+  const lfLf = text.indexOf('\n\n');
+  const lfCrLf = text.indexOf('\n\r\n');
+  if (lfLf < 0 && lfCrLf < 0) return text.length;
+  return lfCrLf < 0 || (lfLf >= 0 && lfLf < lfCrLf) ? lfLf + 2 : lfCrLf + 3;
+}
+
+/** The header block of a large input, its size bound checked line by line as mailsplit does. */
+function checkedHeaderBlock(bytes: Buffer): Buffer {
   let cost = 0;
   let start = 0;
   while (start < bytes.length) {
@@ -123,24 +136,44 @@ function headerBlock(bytes: Buffer): Buffer {
   return bytes;
 }
 
+type WantedName = 'from' | 'to' | 'cc' | 'subject' | 'date' | 'content-type' | 'message-id';
+/** The headers an inbox row is made of; every other line is skipped unparsed. */
+const WANTED_NAMES: readonly WantedName[] = ['from', 'to', 'cc', 'subject', 'date', 'content-type', 'message-id'];
+
+/** What a row is made of, each value as mailparser has it before parsing it further. */
+interface WantedValues {
+  /** The first of each; mailparser reads no other. */
+  from: string | undefined;
+  date: string | undefined;
+  contentType: string | undefined;
+  /** Every one, in order. */
+  to: string[] | undefined;
+  cc: string[] | undefined;
+  /** The first that is not empty once decoded, as mailparser skips empty ones. */
+  subject: string | undefined;
+  messageId: string | undefined;
+}
+
 /**
- * Header values by lowercase name, in order, for the wanted names only:
- * mailsplit's line splitting and folding, then what mailparser's
- * processHeaders does first with every value (libmime.decodeHeader, trim,
- * raw bytes read as UTF-8).
+ * The wanted header values of a block: mailsplit's line splitting and
+ * folding, then what mailparser's processHeaders does first with every value
+ * (libmime.decodeHeader, trim, raw bytes read as UTF-8).
  *
  * One pass over the block that only looks at where lines start and end: a
- * line that is not wanted (Received, DKIM-Signature…) costs no string. A
- * wanted line of plain ASCII, unfolded, without an encoded word gets its
- * value by a slice; any other goes through libmime exactly as mailparser does.
+ * line that is not wanted (Received, DKIM-Signature…) costs no string, and
+ * only the first From, Date and Content-Type and the first Subject and
+ * Message-ID that are not empty cost one. A wanted line of plain ASCII,
+ * unfolded, without an encoded word that repairEncodedWords would rewrite,
+ * gets its value by a copy of its bytes; any other goes through libmime
+ * exactly as mailparser does.
  * tests/unit/mail/header-summary.test.ts checks the result against
  * simpleParser (tests/support/header-summary-oracle.ts).
  */
-function wantedHeaderValues(block: Buffer): Map<string, string[]> {
-  const raw = block.toString('latin1');
+function wantedHeaderValues(bytes: Buffer): WantedValues {
+  const block = new HeaderBlock(bytes);
+  const raw = block.text;
   let end = raw.length;
   while (end > 0 && (raw.charCodeAt(end - 1) === LF || raw.charCodeAt(end - 1) === CR)) end--;
-  const values = new Map<string, string[]>();
 
   // The header being read: raw[start, stop), folding lines included. mailsplit joins a folded header
   // with CRLF and finds its name before the first colon of the joined text; where the joins differ
@@ -148,9 +181,9 @@ function wantedHeaderValues(block: Buffer): Map<string, string[]> {
   let reading = false;
   let start = 0;
   let stop = 0;
-  let key = '';
+  let name: WantedName | undefined;
   let folded = false;
-  let keyPending = false;
+  let namePending = false;
   let firstHeader = true;
 
   for (let pos = 0; ; ) {
@@ -172,26 +205,26 @@ function wantedHeaderValues(block: Buffer): Map<string, string[]> {
         // The first header is named once, colon or not; an mbox "From " or HTTP "POST " preamble is not a header.
         firstHeader = false;
         reading = !isPreamble(raw, start, stop);
-        key = reading ? nameBeforeColon(raw, start, stop) : '';
+        name = reading ? nameBeforeColon(raw, start, stop) : undefined;
       }
       if (folding && reading) {
-        if (keyPending) {
+        if (namePending) {
           const colon = raw.indexOf(':', pos);
           if (colon >= 0 && colon < lineEnd) {
-            key = headerKey(raw.slice(start, colon));
-            keyPending = false;
+            name = wantedName(raw, start, colon);
+            namePending = false;
           }
         }
         stop = lineEnd;
         folded = true;
       } else {
-        if (reading) addWanted(values, key, block, raw, start, stop, folded);
+        if (reading && name !== undefined) block.keep(name, start, stop, folded);
         reading = true;
         start = pos;
         stop = lineEnd;
         const colon = raw.indexOf(':', pos);
-        keyPending = colon < 0 || colon >= lineEnd;
-        key = keyPending ? '' : headerKey(raw.slice(pos, colon));
+        namePending = colon < 0 || colon >= lineEnd;
+        name = namePending ? undefined : wantedName(raw, pos, colon);
         folded = false;
       }
     }
@@ -200,52 +233,157 @@ function wantedHeaderValues(block: Buffer): Map<string, string[]> {
   }
   if (firstHeader) {
     reading = !isPreamble(raw, start, stop);
-    key = reading ? nameBeforeColon(raw, start, stop) : '';
+    name = reading ? nameBeforeColon(raw, start, stop) : undefined;
   }
-  if (reading) addWanted(values, key, block, raw, start, stop, folded);
-  return values;
+  if (reading && name !== undefined) block.keep(name, start, stop, folded);
+  return block.found;
 }
 
+/** /^(?:From|POST) /i on raw[start, stop). */
 function isPreamble(raw: string, start: number, stop: number): boolean {
-  return /^(?:From|POST) /i.test(raw.slice(start, Math.min(stop, start + 5)));
+  return stop - start >= 5 && (equalsLowercase(raw, start, 'from ') || equalsLowercase(raw, start, 'post '));
 }
 
-/** The lowercase name before the first colon of raw[start, stop), or '' without one. */
-function nameBeforeColon(raw: string, start: number, stop: number): string {
+/** The wanted name before the first colon of raw[start, stop), if there is one. */
+function nameBeforeColon(raw: string, start: number, stop: number): WantedName | undefined {
   const colon = raw.indexOf(':', start);
-  return colon >= 0 && colon < stop ? headerKey(raw.slice(start, colon)) : '';
+  return colon >= 0 && colon < stop ? wantedName(raw, start, colon) : undefined;
 }
-
-function addWanted(values: Map<string, string[]>, key: string, block: Buffer, raw: string, start: number, stop: number, folded: boolean): void {
-  if (!WANTED.has(key)) return;
-  const value = headerValue(block, raw, start, stop, folded);
-  const list = values.get(key);
-  if (list) list.push(value);
-  else values.set(key, [value]);
-}
-
-/** Anything in a header line that libmime's decoding would change or read differently from a slice. */
-const NEEDS_DECODING = /[\r\x80-\xff]|=\?/;
 
 /**
- * The value of one header, raw[start, stop) (its lines as read; `raw` is
- * `block` as latin1), as mailparser has it before parsing it further.
+ * The wanted name raw[start, stop) is once lowercased and trimmed, as
+ * mailsplit keys a header, without making it a string: in latin1 only A–Z
+ * lowercase into ASCII, and trim removes ASCII whitespace and U+00A0.
  */
-function headerValue(block: Buffer, raw: string, start: number, stop: number, folded: boolean): string {
-  const line = raw.slice(start, stop);
-  if (!folded && !NEEDS_DECODING.test(line)) {
-    // libmime's decodeHeader on such a line: what follows the first colon, trimmed (ASCII whitespace only here).
-    let from = start + line.indexOf(':') + 1;
-    let to = stop;
-    while (from < to && isAsciiSpace(raw.charCodeAt(from))) from++;
-    while (to > from && isAsciiSpace(raw.charCodeAt(to - 1))) to--;
-    // Copied from the bytes, not sliced from `raw`: a summary lives on in the header cache, and a slice of
-    // a string keeps all of it alive (here the whole header block, Received lines and all).
-    return block.toString('latin1', from, to);
+function wantedName(raw: string, start: number, stop: number): WantedName | undefined {
+  while (start < stop && isTrimmed(raw.charCodeAt(start))) start++;
+  while (stop > start && isTrimmed(raw.charCodeAt(stop - 1))) stop--;
+  for (const name of WANTED_NAMES) {
+    if (name.length === stop - start && equalsLowercase(raw, start, name)) return name;
   }
-  const joined = folded ? line.split(/\r?\n/).join('\r\n') : line;
-  // Encoded words are repaired while the line is still bytes (latin1): a raw 8-bit byte inside one is the named charset's.
-  return Buffer.from(mime.decodeHeader(repairEncodedWords(joined)).value.trim(), 'latin1').toString('utf8');
+  return undefined;
+}
+
+/** Whether the text at raw[start] lowercases to `lower` (ASCII lowercase; only A–Z change). */
+function equalsLowercase(raw: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const code = raw.charCodeAt(start + i);
+    if ((code >= 0x41 && code <= 0x5a ? code + 0x20 : code) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** What String#trim removes, within latin1. */
+function isTrimmed(code: number): boolean {
+  return isAsciiSpace(code) || code === 0xa0;
+}
+
+/** A header block as bytes and as latin1 text (same offsets), and the values kept from it so far. */
+class HeaderBlock {
+  readonly text: string;
+  // Every field from the start: one object shape whatever the order of the headers.
+  readonly found: WantedValues = { from: undefined, date: undefined, contentType: undefined, to: undefined, cc: undefined, subject: undefined, messageId: undefined };
+  private readonly ascii: boolean;
+  // The next CR and "=?" at or after the line last asked about: lines are asked in order, so each
+  // search goes on from the last and the block is searched once, not once per line.
+  private nextCr = -1;
+  private nextWord = -1;
+
+  constructor(private readonly bytes: Buffer) {
+    this.text = headerBlockText(bytes);
+    this.ascii = isAscii(bytes.length === this.text.length ? bytes : bytes.subarray(0, this.text.length));
+  }
+
+  /** Keeps the value of one wanted header, text[start, stop) with its folding lines, where the row still needs it. */
+  keep(name: WantedName, start: number, stop: number, folded: boolean): void {
+    const found = this.found;
+    if (!stillWanted(found, name)) return;
+    switch (name) {
+      case 'from':
+        found.from = this.value(start, stop, folded);
+        return;
+      case 'date':
+        // A slice is enough: isoDate's answer is a string of its own.
+        found.date = this.value(start, stop, folded, false);
+        return;
+      case 'content-type':
+        found.contentType = this.value(start, stop, folded);
+        return;
+      case 'to':
+        (found.to ??= []).push(this.value(start, stop, folded));
+        return;
+      case 'cc':
+        (found.cc ??= []).push(this.value(start, stop, folded));
+        return;
+      case 'subject':
+        found.subject = decodeWords(this.value(start, stop, folded)) || undefined;
+        return;
+      case 'message-id':
+        found.messageId = messageIdFormat(decodeWords(this.value(start, stop, folded))) || undefined;
+        return;
+    }
+  }
+
+  /**
+   * The value of one header, as mailparser has it before parsing it further.
+   * `copy`: a string of its own rather than a slice of the block's text.
+   */
+  private value(start: number, stop: number, folded: boolean, copy = true): string {
+    const raw = this.text;
+    if (!folded && this.isPlainLine(start, stop)) {
+      // libmime's decodeHeader on such a line: what follows the first colon, trimmed (ASCII whitespace only here).
+      let from = raw.indexOf(':', start) + 1;
+      let to = stop;
+      while (from < to && isAsciiSpace(raw.charCodeAt(from))) from++;
+      while (to > from && isAsciiSpace(raw.charCodeAt(to - 1))) to--;
+      // Copied from the bytes, not sliced from the text: a summary lives on in the header cache, and a
+      // slice of a string keeps all of it alive (here the whole header block, Received lines and all).
+      return copy ? this.bytes.toString('latin1', from, to) : raw.slice(from, to);
+    }
+    const line = raw.slice(start, stop);
+    const joined = folded ? line.split(/\r?\n/).join('\r\n') : line;
+    // Encoded words are repaired while the line is still bytes (latin1): a raw 8-bit byte inside one is the named charset's.
+    return Buffer.from(mime.decodeHeader(repairEncodedWords(joined)).value.trim(), 'latin1').toString('utf8');
+  }
+
+  /**
+   * Whether text[start, stop) reads the same copied as through libmime's decoding: no CR, no 8-bit byte,
+   * and no encoded word that repairEncodedWords would rewrite (the others stay for decodeWords, as in libmime).
+   */
+  private isPlainLine(start: number, stop: number): boolean {
+    const raw = this.text;
+    if (this.nextCr < start) this.nextCr = indexOrLength(raw, '\r', start);
+    if (this.nextCr < stop) return false;
+    if (!this.ascii) {
+      for (let i = start; i < stop; i++) if (raw.charCodeAt(i) >= 0x80) return false;
+    }
+    if (this.nextWord < start) this.nextWord = indexOrLength(raw, '=?', start);
+    return this.nextWord + 2 > stop || !needsRepair(raw.slice(start, stop));
+  }
+}
+
+function indexOrLength(text: string, search: string, from: number): number {
+  const index = text.indexOf(search, from);
+  return index < 0 ? text.length : index;
+}
+
+/** Whether a header of this name can still change the row: To and Cc add up, the others count once. */
+function stillWanted(found: WantedValues, name: WantedName): boolean {
+  switch (name) {
+    case 'from':
+      return found.from === undefined;
+    case 'date':
+      return found.date === undefined;
+    case 'content-type':
+      return found.contentType === undefined;
+    case 'subject':
+      return found.subject === undefined;
+    case 'message-id':
+      return found.messageId === undefined;
+    case 'to':
+    case 'cc':
+      return true;
+  }
 }
 
 /** What String#trim removes, within ASCII: tab, LF, VT, FF, CR and space. */
@@ -275,10 +413,6 @@ function addressList(values: string[] | undefined): MailAddress[] {
   return parsed.map(({ name, address }) => ({ name, address }));
 }
 
-function headerKey(name: string): string {
-  return name.toLowerCase().trim();
-}
-
 /** What libmime's parseHeaderValue would have to read differently from "up to the first semicolon, trimmed". */
 const STRUCTURED_VALUE = /[("\\]|[^\x00-\x7f]/;
 
@@ -297,14 +431,6 @@ function parseContentType(value: string): string {
 function messageIdFormat(value: string): string {
   if (value.length === 0) return '';
   return `${value.startsWith('<') ? '' : '<'}${value}${value.endsWith('>') ? '' : '>'}`;
-}
-
-function firstNonEmpty(values: string[] | undefined, decode: (value: string) => string): string | undefined {
-  for (const value of values ?? []) {
-    const decoded = decode(value);
-    if (decoded) return decoded;
-  }
-  return undefined;
 }
 
 /** An address as it may be shown: no bidi controls or invisible characters in the name or the address. */
