@@ -282,7 +282,15 @@ function isTrimmed(code: number): boolean {
 class HeaderBlock {
   readonly text: string;
   // Every field from the start: one object shape whatever the order of the headers.
-  readonly found: WantedValues = { from: undefined, date: undefined, contentType: undefined, to: undefined, cc: undefined, subject: undefined, messageId: undefined };
+  readonly found: WantedValues = {
+    from: undefined,
+    date: undefined,
+    contentType: undefined,
+    to: undefined,
+    cc: undefined,
+    subject: undefined,
+    messageId: undefined,
+  };
   private readonly ascii: boolean;
   // The next CR and "=?" at or after the line last asked about: lines are asked in order, so each
   // search goes on from the last and the block is searched once, not once per line.

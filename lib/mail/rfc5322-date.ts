@@ -52,28 +52,32 @@ function rfc5322Instant(value: string): string | undefined {
     month >= 0 && year >= 1000 && day >= 1 && day <= daysInMonth(year, month) && between(hour, 23) && between(minute, 59) &&
     between(second, 59) && sign !== 0 && between(zoneHours, 23) && between(zoneMinutes, 59);
   if (!inRange) return undefined;
-  let minuteOfDay = hour * 60 + minute - sign * (zoneHours * 60 + zoneMinutes);
-  // The zone is less than a day: UTC's date is the same, the day before or the day after.
-  let utcYear = year;
-  let utcMonth = month;
-  let utcDay = day;
+  return utcIsoText(year, month, day, hour * 60 + minute - sign * (zoneHours * 60 + zoneMinutes), second);
+}
+
+/**
+ * The ISO text of a local date (month 0–11) at a minute of its day moved to
+ * UTC (so possibly below 0 or beyond a day: a zone is less than a day, so UTC's
+ * date is the same, the day before or the day after); undefined beyond year
+ * 9999, which toISOString writes with six digits.
+ */
+function utcIsoText(year: number, month: number, day: number, minuteOfDay: number, second: number): string | undefined {
   if (minuteOfDay < 0) {
     minuteOfDay += MINUTES_PER_DAY;
-    if (--utcDay === 0) {
-      if (--utcMonth < 0) [utcYear, utcMonth] = [utcYear - 1, 11];
-      utcDay = daysInMonth(utcYear, utcMonth);
+    if (--day === 0) {
+      if (--month < 0) [year, month] = [year - 1, 11];
+      day = daysInMonth(year, month);
     }
   } else if (minuteOfDay >= MINUTES_PER_DAY) {
     minuteOfDay -= MINUTES_PER_DAY;
-    if (++utcDay > daysInMonth(utcYear, utcMonth)) {
-      utcDay = 1;
-      if (++utcMonth > 11) [utcYear, utcMonth] = [utcYear + 1, 0];
+    if (++day > daysInMonth(year, month)) {
+      day = 1;
+      if (++month > 11) [year, month] = [year + 1, 0];
     }
   }
-  // toISOString writes a year beyond 9999 with six digits.
-  if (utcYear > 9999) return undefined;
-  const utcHour = Math.floor(minuteOfDay / 60);
-  return isoText(utcYear, utcMonth + 1, utcDay, utcHour, minuteOfDay - utcHour * 60, second);
+  if (year > 9999) return undefined;
+  const hour = Math.floor(minuteOfDay / 60);
+  return isoText(year, month + 1, day, hour, minuteOfDay - hour * 60, second);
 }
 
 /** Whether the spaces and colons of TAIL_FORM are where it has them, from `tail` on. */
@@ -124,9 +128,12 @@ function isLeapYear(year: number): boolean {
  */
 function isoText(year: number, month: number, day: number, hour: number, minute: number, second: number): string {
   return String.fromCharCode(
-    digit(year, 1000), digit(year, 100), digit(year, 10), digit(year, 1), DASH, digit(month, 10), digit(month, 1), DASH, digit(day, 10), digit(day, 1),
-    LETTER_T, digit(hour, 10), digit(hour, 1), COLON, digit(minute, 10), digit(minute, 1), COLON, digit(second, 10), digit(second, 1),
-    DOT, ZERO, ZERO, ZERO, LETTER_Z,
+    digit(year, 1000), digit(year, 100), digit(year, 10), digit(year, 1), DASH,
+    digit(month, 10), digit(month, 1), DASH,
+    digit(day, 10), digit(day, 1), LETTER_T,
+    digit(hour, 10), digit(hour, 1), COLON,
+    digit(minute, 10), digit(minute, 1), COLON,
+    digit(second, 10), digit(second, 1), DOT, ZERO, ZERO, ZERO, LETTER_Z,
   );
 }
 
