@@ -6,8 +6,8 @@ import { summaryOrEmpty, type HeaderSummary } from './header-summary';
  * Header summaries by stable id: paging back and forth costs no round trip,
  * even across reconnects and instances. The one owner of the cache: the
  * login's warm-up, a page, the prefetch and the background fill all fill it
- * through `ensure` or `set`. What is learned is handed to `learned` (the
- * session store) in batches, once per turn of the event loop.
+ * through `ensure` or `set`. What is learned is handed to `learned` (a
+ * shared session store) in batches, once per turn of the event loop.
  */
 export class HeaderCache implements Iterable<[string, HeaderSummary]> {
   private readonly summaries: Map<string, HeaderSummary>;
@@ -15,7 +15,7 @@ export class HeaderCache implements Iterable<[string, HeaderSummary]> {
 
   constructor(
     initial: Iterable<[string, HeaderSummary]> = [],
-    private readonly learned: (summaries: ReadonlyMap<string, HeaderSummary>) => void = () => undefined,
+    private readonly learned?: (summaries: ReadonlyMap<string, HeaderSummary>) => void,
   ) {
     this.summaries = new Map(initial);
   }
@@ -38,6 +38,7 @@ export class HeaderCache implements Iterable<[string, HeaderSummary]> {
 
   set(id: string, summary: HeaderSummary): void {
     this.summaries.set(id, summary);
+    if (!this.learned) return;
     if (!this.fresh) {
       this.fresh = new Map();
       setImmediate(() => this.flush());
@@ -61,6 +62,6 @@ export class HeaderCache implements Iterable<[string, HeaderSummary]> {
   private flush(): void {
     const fresh = this.fresh;
     this.fresh = undefined;
-    if (fresh && fresh.size > 0) this.learned(fresh);
+    if (fresh && fresh.size > 0) this.learned?.(fresh);
   }
 }

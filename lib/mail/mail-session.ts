@@ -54,8 +54,8 @@ export interface SessionPersistence {
   beforeLogin(token: string): Promise<void>;
   /** The marks changed; awaited before the change is reported to the person. */
   marksChanged(token: string, ids: readonly string[]): Promise<void>;
-  /** New header summaries (best effort: headers can always be fetched again). */
-  headersLearned(token: string, summaries: ReadonlyMap<string, HeaderSummary>): void;
+  /** New header summaries (best effort: headers can always be fetched again); left out when nothing reads them back. */
+  headersLearned?(token: string, summaries: ReadonlyMap<string, HeaderSummary>): void;
   /** The session's connection is closed for good in this process: the lease can go. */
   connectionClosed(token: string): void;
 }
@@ -131,7 +131,8 @@ export class MailSession {
     });
     const persistence = deps.persistence;
     this.pending = new Marks(restored.marks, persistence ? (ids) => persistence.marksChanged(token, ids) : undefined);
-    this.summaries = new HeaderCache(restored.summaries, persistence ? (fresh) => persistence.headersLearned(token, fresh) : undefined);
+    const learned = persistence?.headersLearned?.bind(persistence);
+    this.summaries = new HeaderCache(restored.summaries, learned && ((fresh) => learned(token, fresh)));
   }
 
   private assertLive(): void {

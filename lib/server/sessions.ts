@@ -37,7 +37,11 @@ export class Sessions {
     this.persistence = {
       beforeLogin: (token) => store.leases.acquire(token),
       marksChanged: (token, ids) => store.setMarks(token, ids),
-      headersLearned: (token, summaries) => void store.putHeaders(token, summaries).catch((error: unknown) => logBackgroundFailure('header store', error)),
+      // Only a shared store is told: in-process, a session leaves the pool only when it ends, so nothing would
+      // ever read the store's copy, a second Map of every summary beside the session's own.
+      headersLearned: store.shared
+        ? (token, summaries) => void store.putHeaders(token, summaries).catch((error: unknown) => logBackgroundFailure('header store', error))
+        : undefined,
       connectionClosed: (token) => void store.leases.release(token).catch((error: unknown) => logBackgroundFailure('lease release', error)),
     };
     // In-process, idle in the pool is idle everywhere: the session ends as it always did (a shared store's TTL
