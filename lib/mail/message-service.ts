@@ -59,6 +59,9 @@ const prefetching = new WeakMap<MailSession, { next: PrefetchSelect | undefined;
  * Asked while one runs, it runs after it, for the latest page asked.
  */
 function prefetchSummaries(session: MailSession, select: PrefetchSelect): void {
+  // Already in memory (the login's newest headers, or paging back): no lock to take, nothing to ask.
+  const wanted = select();
+  if (wanted && wanted.every((entry) => session.summaries.has(entry.id))) return;
   const running = prefetching.get(session);
   if (running) {
     running.next = select;
