@@ -8,6 +8,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 export class Deadline {
   private timer: NodeJS.Timeout | undefined;
+  /** When the timer set fires (epoch ms). */
+  private dueAt = 0;
   private elapsedBeforePause = 0;
   private runningSince: number | undefined;
   private bytes = 0;
@@ -24,15 +26,17 @@ export class Deadline {
   }
 
   /**
-   * A new budget from now (the next pipelined reply is at the head). The timer already set is kept:
-   * it fires no later than the new budget ends, and then sets itself again for what is left. A batch
-   * of 50 replies costs one timer, not 50.
+   * A new budget from now (the next pipelined reply is at the head). The timer already set is kept when
+   * it fires no later than the new budget ends (it then sets itself again for what is left): a batch of
+   * 50 replies costs one timer, not 50. One set with credit for bytes received (a large reply before
+   * this one) would fire too late, and is set again.
    */
   restart(): void {
     this.elapsedBeforePause = 0;
     this.bytes = 0;
-    this.runningSince = Date.now();
-    if (!this.timer) this.arm();
+    const now = Date.now();
+    this.runningSince = now;
+    if (!this.timer || this.dueAt > now + this.baseMs) this.arm();
   }
 
   addBytes(count: number): void {
@@ -73,10 +77,12 @@ export class Deadline {
       return;
     }
     // setTimeout turns any delay above 2^31-1 ms into 1 ms (a busy loop): wait at most that long, then re-arm.
+    const delay = Math.min(remaining, MAX_TIMER_MS);
+    this.dueAt = Date.now() + delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.runningSince !== undefined) this.arm();
-    }, Math.min(remaining, MAX_TIMER_MS));
+    }, delay);
     this.timer.unref?.();
   }
 

@@ -72,6 +72,21 @@ describe('Deadline', () => {
     assert.equal(fired, 1);
   });
 
+  test('restart() after a timer set with credit for bytes (a large reply before) sets it again: the next reply gets the base budget', () => {
+    const advance = simulatedClock();
+    let fired = 0;
+    const deadline = new Deadline(50, 1, () => fired++);
+    deadline.start();
+    deadline.addBytes(5_000);
+    deadline.pause();
+    deadline.resume(); // set again, now with 5 s of credit
+    deadline.restart(); // the next reply: 50 ms, not what is left of 5 s
+    advance(49);
+    assert.equal(fired, 0);
+    advance(1);
+    assert.equal(fired, 1);
+  });
+
   test('restart() after a pause runs again', () => {
     const advance = simulatedClock();
     let fired = 0;
