@@ -79,7 +79,8 @@ const WORKER_SEMI_SPACE_MB = 64;
 
 /** Node's flags for a worker: the primary's, and the young generation above unless the operator chose one. */
 export function workerExecArgv(execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '') {
-  const chosen = [...execArgv, nodeOptions].some((flag) => flag.includes('--max-semi-space-size'));
+  // V8 takes its flags with dashes or underscores.
+  const chosen = [...execArgv, nodeOptions].some((flag) => /--max[-_]semi[-_]space[-_]size/.test(flag));
   return chosen ? [...execArgv] : [...execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
 

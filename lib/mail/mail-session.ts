@@ -385,17 +385,17 @@ export class MailSession {
   /**
    * Lets go of the POP3 connection of a session nobody is using, without QUIT: the server forgets the
    * marks, the session keeps them, and its next request logs in again and sends them again by UIDL (as
-   * after a server's own idle timeout). The session lives on. Not while the full listing is still
-   * arriving, nor while anything holds or waits for the lock.
+   * after a server's own idle timeout). The session lives on, and keeps its connection lease: another
+   * instance that is asked for it still asks this one to let the session go, so there is never a second,
+   * stale copy of its marks here. Not while the full listing is still arriving, nor while anything holds
+   * or waits for the lock (the lock is free, so it is taken at once: nothing can queue in between).
    */
   async releaseConnection(): Promise<void> {
     if (!this.connected || this.busy || !this.listed) return;
     await this.mutex.run(async () => {
-      // Someone asked for the session while this waited for the lock: it is in use again.
-      if (!this.client || this.client.closed || this.ended || this.mutex.queued > 1) return;
+      if (!this.client || this.client.closed || this.ended) return;
       this.client.close();
       this.client = undefined;
-      this.deps.persistence?.connectionClosed(this.token);
     });
   }
 

@@ -11,6 +11,9 @@ export interface PoolOptions {
   closeIdleMs?: number;
 }
 
+/** However short the idle times configured, sessions are looked at no more often than this. */
+const MIN_SWEEP_MS = 1_000;
+
 export interface PoolSlot {
   release(): void;
 }
@@ -23,12 +26,14 @@ export interface PoolSlot {
 export class SessionPool {
   private readonly sessions = new Map<string, MailSession>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly sweepMs: number;
   /** Places taken by logins still connecting. */
   private reserved = 0;
 
   constructor(private readonly options: PoolOptions) {
     const closeIdleMs = options.closeIdleMs ?? 0;
-    this.sweeper = setInterval(() => this.sweep(), Math.min(30_000, options.keepAliveMs, closeIdleMs > 0 ? closeIdleMs / 2 : Infinity));
+    this.sweepMs = Math.max(MIN_SWEEP_MS, Math.min(30_000, options.keepAliveMs, closeIdleMs > 0 ? closeIdleMs / 2 : Infinity));
+    this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
     this.sweeper.unref();
   }
 
@@ -104,11 +109,18 @@ export class SessionPool {
 
   /**
    * Connected, and not used by its person for `closeIdleMs`, nor within the delay the server asks for
-   * between logins (LOGIN-DELAY): the next request's login must not be one the server refuses.
+   * between logins (LOGIN-DELAY): the next request's login must not be one the server refuses. Nor while
+   * work of its own is still going (the background header fill takes the lock chunk by chunk): closed
+   * between two chunks, the connection would be opened again for the next one.
    */
   private unused(session: MailSession, now: number): boolean {
     const closeIdleMs = this.options.closeIdleMs ?? 0;
-    return closeIdleMs > 0 && session.connected && now - session.lastUsed > Math.max(closeIdleMs, session.loginDelayMs);
+    return (
+      closeIdleMs > 0 &&
+      session.connected &&
+      now - session.lastUsed > Math.max(closeIdleMs, session.loginDelayMs) &&
+      now - session.lastActivity > this.sweepMs
+    );
   }
 
   private sweep(): void {

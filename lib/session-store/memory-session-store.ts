@@ -20,8 +20,9 @@ const localLeases: ConnectionLeases = {
 /**
  * The default store: this process's memory. Nothing to install; a restart
  * forgets every session, as before. The live MailSession in the pool holds
- * the same data; this copy is what a session is restored from after the pool
- * let it go (idle connection closed) while its TTL still runs.
+ * the data that matters while it runs; a session leaves the pool only when it
+ * ends, and its record with it. (Header summaries are not copied here: only a
+ * shared store is told of them, lib/server/sessions.ts.)
  */
 export class MemorySessionStore implements SessionStore {
   readonly shared = false;

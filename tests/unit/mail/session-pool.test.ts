@@ -73,6 +73,20 @@ describe('SessionPool: idle connections', () => {
     assert.equal(idle.asked.released, 1, 'asked once: it has no connection left');
   });
 
+  test('not while work of its own goes on (the background header fill), however long ago its person used it', () => {
+    mock.timers.enable({ apis: ['setInterval', 'Date'] });
+    const pool = new SessionPool({ maxSessions: 10, idleMs: 30 * 60_000, keepAliveMs: 120_000, closeIdleMs: 60_000 });
+    const filling = connectedSession('filling');
+    pool.add(filling.asSession, pool.reserve());
+    for (let step = 0; step < 20; step++) {
+      mock.timers.tick(15_000);
+      filling.session.lastActivity = Date.now(); // a chunk of the fill took the lock
+    }
+    assert.equal(filling.asked.released, 0);
+    mock.timers.tick(60_000); // the fill is over
+    assert.equal(filling.asked.released, 1);
+  });
+
   test('not before the delay the server asks for between logins has passed', () => {
     mock.timers.enable({ apis: ['setInterval', 'Date'] });
     const pool = new SessionPool({ maxSessions: 10, idleMs: 30 * 60_000, keepAliveMs: 120_000, closeIdleMs: 60_000 });

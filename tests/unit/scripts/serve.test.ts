@@ -93,5 +93,6 @@ describe('serve.mjs', () => {
     assert.deepEqual(workerExecArgv(['--enable-source-maps'], ''), ['--enable-source-maps', '--max-semi-space-size=64']);
     assert.deepEqual(workerExecArgv(['--max-semi-space-size=8'], ''), ['--max-semi-space-size=8']);
     assert.deepEqual(workerExecArgv([], '--max-old-space-size=512 --max-semi-space-size=32'), []);
+    assert.deepEqual(workerExecArgv(['--max_semi_space_size=8'], ''), ['--max_semi_space_size=8']);
   });
 });
