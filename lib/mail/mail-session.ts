@@ -391,7 +391,9 @@ export class MailSession {
    * or waits for the lock (the lock is free, so it is taken at once: nothing can queue in between).
    */
   async releaseConnection(): Promise<void> {
-    if (!this.connected || this.busy || !this.listed) return;
+    // A listing known to fail is never asked for again (loadSnapshot): `listed` stays false for good, yet
+    // nothing of it is arriving, and waiting for it would keep the connection until the session expires.
+    if (!this.connected || this.busy || !(this.listed || this.listingFailure)) return;
     await this.mutex.run(async () => {
       if (!this.client || this.client.closed || this.ended) return;
       this.client.close();
