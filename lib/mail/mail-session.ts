@@ -393,7 +393,8 @@ export class MailSession {
   async releaseConnection(): Promise<void> {
     // A listing known to fail is never asked for again (loadSnapshot): `listed` stays false for good, yet
     // nothing of it is arriving, and waiting for it would keep the connection until the session expires.
-    if (!this.connected || this.busy || !(this.listed || this.listingFailure)) return;
+    // The login's batch of the newest headers may still be arriving too (headerWarmup): not then either.
+    if (!this.connected || this.busy || !(this.listed || this.listingFailure) || this.headerWarmup) return;
     await this.mutex.run(async () => {
       if (!this.client || this.client.closed || this.ended) return;
       this.client.close();
