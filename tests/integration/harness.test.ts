@@ -8,113 +8,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { sampleMaildrop, smallMessages } from '../support/maildrop';
 import { startProxy } from '../support/pop3-proxy';
+import { Wire } from '../support/raw-pop3-wire';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
-
-/** A bound for a reply that is coming, not a wait: generous, since a busy 2-core machine may starve Dovecot for seconds. */
-const READ_TIMEOUT_MS = 30_000;
-
-/** Minimal raw POP3 reader: status lines, and multi-line bodies with dot-unstuffing. */
-class Wire {
-  private buffer = Buffer.alloc(0);
-  private wake: (() => void) | undefined;
-  private ended = false;
-  private readonly onData = (chunk: Buffer): void => {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    this.wake?.();
-  };
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', this.onData);
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static connect(port: number): Promise<Wire> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(new Wire(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Waits until `find` returns an end index, then removes and returns buffer[0, end). */
-  private async take(find: (buffer: Buffer) => number, consume: (end: number) => number, timeoutMs = READ_TIMEOUT_MS): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = find(this.buffer);
-      if (end !== -1) {
-        const taken = this.buffer.subarray(0, end);
-        this.buffer = this.buffer.subarray(consume(end));
-        return taken;
-      }
-      if (this.ended) throw new Error(`connection closed; buffered: ${JSON.stringify(this.buffer.toString('latin1'))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; buffered: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
-  }
-
-  async line(timeoutMs?: number): Promise<string> {
-    const line = await this.take((b) => b.indexOf('\r\n'), (end) => end + 2, timeoutMs);
-    return line.toString('latin1');
-  }
-
-  async command(command: string, timeoutMs?: number): Promise<string> {
-    this.socket.write(`${command}\r\n`);
-    return this.line(timeoutMs);
-  }
-
-  /** The body of a multi-line response, terminator removed and dot-stuffing undone. */
-  async multiline(): Promise<Buffer> {
-    // The body ends at CRLF "." CRLF; an empty body is just "." CRLF.
-    const findEnd = (b: Buffer): number => {
-      if (b.subarray(0, 3).equals(Buffer.from('.\r\n'))) return 0;
-      const i = b.indexOf('\r\n.\r\n');
-      return i === -1 ? -1 : i + 2;
-    };
-    const stuffed = await this.take(findEnd, (end) => end + 3);
-    const parts: Buffer[] = [];
-    let lineStart = 0;
-    while (lineStart < stuffed.length) {
-      const next = stuffed.indexOf('\r\n', lineStart);
-      const lineEnd = next === -1 ? stuffed.length : next + 2;
-      const skip = stuffed[lineStart] === 0x2e ? 1 : 0; // a leading "." was added by the server
-      parts.push(stuffed.subarray(lineStart + skip, lineEnd));
-      lineStart = lineEnd;
-    }
-    return Buffer.concat(parts);
-  }
-
-  async multilineText(): Promise<string[]> {
-    const body = (await this.multiline()).toString('latin1');
-    return body === '' ? [] : body.replace(/\r\n$/, '').split('\r\n');
-  }
-
-  /** Hands the socket over (for a TLS upgrade); nothing may be buffered. */
-  detach(): net.Socket {
-    assert.equal(this.buffer.length, 0, 'bytes after the STLS +OK');
-    this.socket.removeListener('data', this.onData);
-    return this.socket;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 async function login(server: DovecotServer, user: string, password: string): Promise<Wire> {
   const wire = await Wire.connect(server.port);
