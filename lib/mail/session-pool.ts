@@ -27,12 +27,13 @@ export class SessionPool {
   private readonly sessions = new Map<string, MailSession>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly sweepMs: number;
+  private readonly closeIdleMs: number;
   /** Places taken by logins still connecting. */
   private reserved = 0;
 
   constructor(private readonly options: PoolOptions) {
-    const closeIdleMs = options.closeIdleMs ?? 0;
-    this.sweepMs = Math.max(MIN_SWEEP_MS, Math.min(30_000, options.keepAliveMs, closeIdleMs > 0 ? closeIdleMs / 2 : Infinity));
+    this.closeIdleMs = options.closeIdleMs ?? 0;
+    this.sweepMs = Math.max(MIN_SWEEP_MS, Math.min(30_000, options.keepAliveMs, this.closeIdleMs > 0 ? this.closeIdleMs / 2 : Infinity));
     this.sweeper = setInterval(() => this.sweep(), this.sweepMs);
     this.sweeper.unref();
   }
@@ -114,11 +115,10 @@ export class SessionPool {
    * between two chunks, the connection would be opened again for the next one.
    */
   private unused(session: MailSession, now: number): boolean {
-    const closeIdleMs = this.options.closeIdleMs ?? 0;
     return (
-      closeIdleMs > 0 &&
+      this.closeIdleMs > 0 &&
       session.connected &&
-      now - session.lastUsed > Math.max(closeIdleMs, session.loginDelayMs) &&
+      now - session.lastUsed > Math.max(this.closeIdleMs, session.loginDelayMs) &&
       now - session.lastActivity > this.sweepMs
     );
   }

@@ -827,12 +827,13 @@ export class Pop3Client {
   private complete(head: Pending): void {
     const index = this.inflight.indexOf(head);
     if (index >= 0) this.inflight.splice(index, 1);
-    if (this.inflight.length > 0 && this.deadline) {
-      this.deadline.restart();
+    if (this.inflight.length > 0) {
+      // The deadline that ran for this reply goes on for the next (it is started with the first in flight).
+      if (this.deadline) this.deadline.restart();
+      else this.startDeadline();
     } else {
       this.deadline?.clear();
       this.deadline = undefined;
-      if (this.inflight.length > 0) this.startDeadline();
     }
     this.pump();
   }
