@@ -114,14 +114,10 @@ describe('Dovecot test harness', { concurrency: true, timeout: 180_000 }, () => 
       const wire = await Wire.connect(server.port);
       await wire.line();
       assert.match(await wire.command('STLS'), /^\+OK/);
-      const secure = tls.connect({ socket: wire.detach(), servername: 'localhost', ca: server.certPem });
-      await new Promise<void>((resolve, reject) => {
-        secure.once('secureConnect', resolve);
-        secure.once('error', reject);
-      });
+      const inner = await wire.startTls(server.certPem!);
+      const secure = inner.socket as tls.TLSSocket;
       assert.equal(secure.authorized, true);
       assert.equal(tlsFingerprint(secure), server.certFingerprint256);
-      const inner = new Wire(secure);
       assert.equal(await inner.command('CAPA'), '+OK');
       assert.ok(!(await inner.multilineText()).includes('STLS'), 'no STLS after STLS');
       const plain = Buffer.from('\0alice\0alice-secret').toString('base64');

@@ -13,8 +13,8 @@ import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
 import { within } from '../support/within';
 
 const PASSWORD = 'S3cret-Pa55word!';
-/** 3 s: long enough that the test's own requests, one after the other, do not count as leaving the session alone. */
-const IDLE_CLOSE_MINUTES = '0.05';
+/** 6 s: long enough that the test's own requests, one after the other, do not count as leaving the session alone. */
+const IDLE_CLOSE_MINUTES = '0.1';
 let dovecot: DovecotServer;
 let proxy: RunningProxy;
 let app: RunningApp;

@@ -138,8 +138,7 @@ describe('round trips of the benchmarked paths', () => {
       for (const offset of [0, small, 3 * small]) {
         const mark = flights.mark();
         const page = await within(listMessages(session, { offset, limit: small }), 10_000);
-        assert.notEqual(page, 'pending', `the page at ${offset} waits for the prefetch holding the connection`);
-        if (page === 'pending') return;
+        assert.ok(page !== 'pending', `the page at ${offset} waits for the prefetch holding the connection`);
         assert.equal(flights.answersSince(mark), 0);
         assert.deepEqual(page.messages.map((message) => message.number), newest(offset));
       }

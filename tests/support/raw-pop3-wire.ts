@@ -9,7 +9,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 /** A bound for a reply that is coming, not a wait: generous, since a busy 2-core machine may starve a server for seconds. */
-export const READ_TIMEOUT_MS = 30_000;
+const READ_TIMEOUT_MS = 30_000;
 
 export class Wire {
   private buffer = Buffer.alloc(0);
@@ -123,8 +123,8 @@ export class Wire {
     return reply;
   }
 
-  /** Hands the socket over (for a TLS upgrade the test does itself); nothing may be buffered. */
-  detach(): net.Socket {
+  /** Hands the socket over (for the TLS upgrade); nothing may be buffered. */
+  private detach(): net.Socket {
     assert.equal(this.buffer.length, 0, 'bytes after the STLS +OK');
     this.socket.removeListener('data', this.onData);
     return this.socket;

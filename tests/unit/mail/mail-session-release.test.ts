@@ -23,7 +23,7 @@ const malformedFullList: VerbHandler = async (args, session) => {
 test('a session whose full listing is known to fail still lets go of its idle connection', async () => {
   const count = NEWEST_FIRST + 50; // identified newest first: the full listing comes behind the login
   const server = await maildrops.start({ messages: smallMessages(count).map((m) => ({ data: m.raw })), handlers: { LIST: malformedFullList } });
-  const session = await maildrops.open(server, { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } });
+  const session = await maildrops.open(server);
   try {
     await assert.rejects(session.whenListed(), (error: unknown) => isPop3Error(error) && error.code === 'PROTOCOL_ERROR');
     const first = await listMessages(session, { offset: 0, limit: 10 }); // logs in again, without asking the listing

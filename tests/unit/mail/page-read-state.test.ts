@@ -47,7 +47,7 @@ let session: MailSession;
 before(async () => {
   useAccountData(data);
   const server = await maildrops.start({ messages: smallMessages(300).map((m) => ({ data: m.raw })) });
-  session = await maildrops.open(server, { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } });
+  session = await maildrops.open(server);
 });
 
 after(async () => {

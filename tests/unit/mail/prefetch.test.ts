@@ -15,7 +15,7 @@ let lockedByPrefetch = 0;
 
 before(async () => {
   const server = await maildrops.start({ messages: smallMessages(300).map((m) => ({ data: m.raw })) });
-  session = await maildrops.open(server, { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } });
+  session = await maildrops.open(server);
   const background = session.runNewestBackground.bind(session);
   session.runNewestBackground = (work) => {
     lockedByPrefetch++;
