@@ -17,6 +17,7 @@ import { hostileFixture, nestedMessage, openInlineMessage, wideMessage } from '.
 import { HttpClient, type ApiResponse } from '../support/http-client';
 import { fuzzSeed, randomMessage, seededRandom } from '../support/mime-fuzz';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
+import { settledWithin } from '../support/within';
 
 const PASSWORD = 'S3cret-Pa55word!';
 const SEED = fuzzSeed();
@@ -72,16 +73,8 @@ after(async () => {
 
 const idOf = (name: FixedName) => ids.get(FIXED.findIndex(([n]) => n === name) + 1)!;
 
-async function get(path: string, headers?: Record<string, string>): Promise<ApiResponse> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`GET ${path}: no answer within ${REQUEST_DEADLINE_MS} ms (seed ${SEED})`)), REQUEST_DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([client.get(path, headers), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+function get(path: string, headers?: Record<string, string>): Promise<ApiResponse> {
+  return settledWithin(client.get(path, headers), REQUEST_DEADLINE_MS, `GET ${path} (seed ${SEED})`);
 }
 
 describe('names, headers and titles show what they are', () => {

@@ -9,6 +9,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { startApp, type RunningApp } from '../support/app-server';
 import { mailbox, startFakePop3, type FakePop3Server } from '../support/fake-pop3-server';
+import { settledWithin } from '../support/within';
 
 const PASSWORD = 'correct horse';
 const MESSAGE = Buffer.from('From: a@example.test\nTo: b@example.test\nSubject: hello\n\nbody\n');
@@ -43,15 +44,7 @@ after(async () => {
 const sentCredential = (line: string) => /^(PASS|APOP|AUTH PLAIN) /.test(line);
 
 /** A bound for a hang, not a pace: the session must go long before idle eviction (minutes). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(what)), ms);
-    }),
-  ]);
-}
+const HANG_MS = 30_000;
 
 test('a login whose request was aborted leaves no session: the connection it opened is closed once the login completes', async () => {
   const target = new URL('/api/session', app.url);
@@ -77,15 +70,15 @@ test('a login whose request was aborted leaves no session: the connection it ope
   releaseGreeting();
 
   // The login itself completes (the password was accepted)…
-  await within(
+  await settledWithin(
     (async () => {
       while (!session.lines.some(sentCredential) && !session.isClosed) await session.waitForLines(session.lines.length + 1);
     })(),
-    30_000,
+    HANG_MS,
     'the app never sent the password after the greeting',
   );
   // …and then the session is dropped at once rather than kept for a cookie nobody received.
-  await within(session.closed, 30_000, 'the cancelled login left its POP3 connection open');
+  await settledWithin(session.closed, HANG_MS, 'the cancelled login left its POP3 connection open');
   assert.equal(answered, false);
   assert.ok(session.lines.some(sentCredential), `the login went as far as the password: ${session.lines.map((line) => line.split(' ')[0]).join(' ')}`);
 });

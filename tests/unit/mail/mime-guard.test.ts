@@ -10,6 +10,7 @@ import { AppError } from '../../../lib/errors';
 import { MIME_BOUNDS, MimeGuard } from '../../../lib/mail/mime-guard';
 import { parseMessageStream } from '../../../lib/mail/message-parser';
 import { nestedMessage, wideMessage } from '../../support/hostile-mail';
+import { settledWithin } from '../../support/within';
 
 const nested = (levels: number, eol = '\r\n') => nestedMessage(levels, eol);
 const wide = (parts: number) => wideMessage(parts, '\r\n');
@@ -22,15 +23,8 @@ async function guarded(raw: Buffer, chunkSize = raw.length): Promise<{ out: Buff
   return { out, guard };
 }
 
-/** Settles `work`, or fails the test when it has not settled in a generous time: a hang, not slowness. */
-async function settles<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} never settled`)), 20_000)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** Generous: a hang fails, slowness does not. */
+const HANG_MS = 20_000;
 
 test('a message within the bounds parses whole; its shape is measured', async () => {
   const parsed = await parseMessageStream(Readable.from([nested(10)]));
@@ -40,7 +34,7 @@ test('a message within the bounds parses whole; its shape is measured', async ()
 
 test('hundreds of levels deep: too complex, at once and without an untyped error', async () => {
   for (const levels of [MIME_BOUNDS.maxDepth, 300, 1000, 5000]) {
-    const parsed = await settles(parseMessageStream(Readable.from([nested(levels)])), `${levels} levels`);
+    const parsed = await settledWithin(parseMessageStream(Readable.from([nested(levels)])), HANG_MS, `${levels} levels`);
     assert.equal(parsed.shape.tooComplex, true, `${levels} levels`);
     assert.equal(parsed.shape.depth, MIME_BOUNDS.maxDepth + 1);
   }
@@ -51,7 +45,7 @@ test('thousands of parts wide: too complex, and the text before the bound is sti
   assert.equal(ok.shape.tooComplex, false);
   assert.equal(ok.attachments.length, MIME_BOUNDS.maxParts - 2);
   for (const parts of [1001, 20_000]) {
-    const parsed = await settles(parseMessageStream(Readable.from([wide(parts)])), `${parts} parts`);
+    const parsed = await settledWithin(parseMessageStream(Readable.from([wide(parts)])), HANG_MS, `${parts} parts`);
     assert.equal(parsed.shape.tooComplex, true);
     assert.equal(parsed.text?.trim(), 'the text comes first');
     assert.ok(parsed.attachments.length < MIME_BOUNDS.maxParts);
@@ -67,7 +61,7 @@ test('an inline message/rfc822 part that ends inside its header block no longer 
   };
   for (const [name, body] of Object.entries(cases)) {
     const raw = Buffer.from(`Subject: outer\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\npreamble\r\n${body}`);
-    const parsed = await settles(parseMessageStream(Readable.from([raw])), name);
+    const parsed = await settledWithin(parseMessageStream(Readable.from([raw])), HANG_MS, name);
     assert.equal(parsed.headers.get('subject'), 'outer', name);
   }
 });
@@ -76,7 +70,7 @@ test('a parser failure is a typed MESSAGE_TOO_COMPLEX, never an untyped error', 
   // A header block past mailsplit's 1 MB bound: the guard stops before it; the parser never fails.
   const huge = Buffer.from(`Subject: big header\r\nContent-Type: multipart/mixed; boundary="h"\r\n\r\n--h\r\n${'X-Filler: y\r\n'.repeat(20_000)}\r\nbody\r\n--h--\r\n`);
   try {
-    const parsed = await settles(parseMessageStream(Readable.from([huge])), 'huge header');
+    const parsed = await settledWithin(parseMessageStream(Readable.from([huge])), HANG_MS, 'huge header');
     assert.equal(parsed.shape.tooComplex, true);
   } catch (error) {
     assert.ok(error instanceof AppError && error.code === 'MESSAGE_TOO_COMPLEX', String(error));

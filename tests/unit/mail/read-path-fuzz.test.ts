@@ -18,6 +18,7 @@ import { sanitizeEmailHtml } from '../../../lib/mail/sanitize-email-html';
 import { visibleText } from '../../../lib/text/visible-text';
 import { FakeMaildrops } from '../../support/fake-mail-session';
 import { fuzzSeed, randomMessage, seededRandom, type FuzzMessage } from '../../support/mime-fuzz';
+import { settledWithin } from '../../support/within';
 
 const SEED = fuzzSeed();
 console.log(`# read-path fuzz seed: ${SEED} (rerun with FUZZ_SEED=${SEED})`);
@@ -28,18 +29,6 @@ console.log(`# read-path fuzz seed: ${SEED} (rerun with FUZZ_SEED=${SEED})`);
  * machine may take a hundred times longer on a loaded one; a hang never ends.
  */
 const DEADLINE_MS = 20_000;
-
-async function withinDeadline<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${DEADLINE_MS} ms (seed ${SEED})`)), DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A rejection is acceptable only as a typed error below 500. */
 function assertTyped(error: unknown, what: string): void {
@@ -71,14 +60,14 @@ describe('random MIME trees through the parser', () => {
       const what = describeMessage(index, message);
       summaryOrEmpty(message.raw); // the listing's decoding of the same header block: never throws
       try {
-        const parsed = await withinDeadline(parseMessageStream(chunked(message.raw, random)), what);
+        const parsed = await settledWithin(parseMessageStream(chunked(message.raw, random)), DEADLINE_MS, what);
         if (parsed.shape.tooComplex) tooComplex++;
         for (const line of decodeHeaderLines(parsed.headerLines)) assert.equal(visibleText(line.value), line.value, what);
         if (parsed.html) sanitizeEmailHtml(parsed.html, { remoteImages: false, resolveCid: () => undefined });
         if (parsed.textAsHtml) sanitizeEmailHtml(parsed.textAsHtml, { remoteImages: false, resolveCid: () => undefined });
         if (parsed.attachments.length > 0) {
-          const found = await withinDeadline(extractAttachment(Readable.from([message.raw]), 'a1'), what);
-          if (found) await withinDeadline(found.stream.toArray(), what);
+          const found = await settledWithin(extractAttachment(Readable.from([message.raw]), 'a1'), DEADLINE_MS, what);
+          if (found) await settledWithin(found.stream.toArray(), DEADLINE_MS, what);
         }
       } catch (error) {
         assertTyped(error, what);
@@ -99,7 +88,7 @@ describe('random MIME trees through the mail service', () => {
     const server = await maildrops.start({ messages: messages.map((m) => ({ data: m.raw })) });
     const session = await maildrops.open(server);
     try {
-      const page = await withinDeadline(listMessages(session, { offset: 0, limit: 200 }), `list (seed ${SEED})`);
+      const page = await settledWithin(listMessages(session, { offset: 0, limit: 200 }), DEADLINE_MS, `list (seed ${SEED})`);
       assert.equal(page.messages.length, messages.length);
       for (const summary of page.messages) {
         const index = summary.number - 1;
@@ -110,7 +99,7 @@ describe('random MIME trees through the mail service', () => {
           () => readMessage(session, summary.id, { remoteImages: false, maxParseBytes: 50 * 1024 * 1024 }),
         ]) {
           try {
-            await withinDeadline(work(), what);
+            await settledWithin(work(), DEADLINE_MS, what);
           } catch (error) {
             assertTyped(error, what);
           }
