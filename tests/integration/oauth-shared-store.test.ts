@@ -101,7 +101,7 @@ test('a sign-in begun on one instance is finished by the other, and its inbox is
 test('taken once across instances: the same callback replayed on the other instance is refused as a bad state', async () => {
   const browser = new CookieTab(); // one browser: cookies go to both instances, as to one host behind a load balancer
   const callback = await begin(browser, 'replayer');
-  const flow = browser.cookieHeader;
+  const flow = browser.cookies.header;
   const finished = await browser.get(`${first.url}${callback}`);
   assert.equal(finished.status, 302);
   assert.equal(finished.headers.get('location'), '/');

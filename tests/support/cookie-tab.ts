@@ -1,33 +1,29 @@
+import { CookieJar } from './cookie-jar';
+
 /**
  * A browser tab, minus the browser: its cookies, kept across requests (to one app, or to several instances
- * behind one host name, as cookies do not care for ports), with redirects left to the test.
+ * behind one host name, as cookies do not care for ports), with redirects left to the test and the answer
+ * as fetch gives it. Paths are resolved against `baseUrl`; full URLs go where they say.
  */
 export class CookieTab {
-  readonly cookies = new Map<string, string>();
+  readonly cookies = new CookieJar();
   /** The Set-Cookie headers of the last answer. */
   setCookies: string[] = [];
 
-  /** The Cookie header this tab sends. */
-  get cookieHeader(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  constructor(private readonly baseUrl?: string) {}
+
+  get(pathOrUrl: string): Promise<Response> {
+    return this.send(pathOrUrl, { method: 'GET' });
   }
 
-  async get(url: string): Promise<Response> {
-    return this.keep(await fetch(url, { redirect: 'manual', headers: { cookie: this.cookieHeader } }));
+  post(pathOrUrl: string, body = '{}'): Promise<Response> {
+    return this.send(pathOrUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   }
 
-  async post(url: string, body = '{}'): Promise<Response> {
-    return this.keep(await fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie: this.cookieHeader, 'content-type': 'application/json' }, body }));
-  }
-
-  private keep(response: Response): Response {
+  private async send(pathOrUrl: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Response> {
+    const response = await fetch(new URL(pathOrUrl, this.baseUrl), { ...init, redirect: 'manual', headers: { ...init.headers, cookie: this.cookies.header } });
     this.setCookies = response.headers.getSetCookie();
-    for (const header of this.setCookies) {
-      const [pair = ''] = header.split(';');
-      const at = pair.indexOf('=');
-      if (/Max-Age=0/i.test(header)) this.cookies.delete(pair.slice(0, at));
-      else this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
+    this.cookies.keep(this.setCookies);
     return response;
   }
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { LoginRequest } from '../../lib/contract/session';
+import { CookieJar } from './cookie-jar';
 
 /** A request sent back to itself more often than this is answered as it is (a browser gives up at 20). */
 const MAX_REDIRECTS = 5;
@@ -14,19 +15,15 @@ export interface ApiResponse {
 }
 
 export class HttpClient {
-  /** name → value, as a browser's jar for one site (Path=/ cookies only, which is all the app sets). */
-  private readonly jar = new Map<string, string>();
+  /** As a browser's jar for one site. */
+  private readonly jar = new CookieJar();
 
   /** The Cookie header this client sends; assignable to restore an earlier one. */
   get cookie(): string {
-    return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    return this.jar.header;
   }
   set cookie(header: string) {
-    this.jar.clear();
-    for (const part of header.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0) this.jar.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-    }
+    this.jar.header = header;
   }
 
   /**
@@ -53,14 +50,7 @@ export class HttpClient {
       await response.arrayBuffer();
       response = await this.send(method, path, options.headers, sent);
     }
-    for (const setCookie of response.headers.getSetCookie()) {
-      const pair = setCookie.split(';')[0] ?? '';
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const [name, value] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
-      if (value === '' || /;\s*max-age=0/i.test(setCookie)) this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
+    this.jar.keep(response.headers.getSetCookie());
     const body = Buffer.from(await response.arrayBuffer());
     return {
       status: response.status,

@@ -4,6 +4,8 @@
  * refuses) consent, and stops at the redirect that leaves the provider (back
  * to the app's callback). Cookies are kept per provider origin like a browser.
  */
+import { CookieJar } from './cookie-jar';
+
 export interface ProviderVisit {
   /** Where the provider sent the browser in the end (the app's callback with code or error). */
   callbackUrl: URL;
@@ -13,7 +15,7 @@ export interface ProviderVisit {
 
 export async function signInAtProvider(authorizationUrl: string, options: { login: string; consent?: 'allow' | 'deny' }): Promise<ProviderVisit> {
   const start = new URL(authorizationUrl);
-  const jar = new Map<string, string>();
+  const jar = new CookieJar();
   const prompts: string[] = [];
   let next: { url: URL; method: 'GET' | 'POST'; form?: URLSearchParams } = { url: start, method: 'GET' };
   for (let step = 0; step < 20; step++) {
@@ -21,19 +23,12 @@ export async function signInAtProvider(authorizationUrl: string, options: { logi
       method: next.method,
       redirect: 'manual',
       headers: {
-        cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+        cookie: jar.header,
         ...(next.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: next.form?.toString(),
     });
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';');
-      const at = pair.indexOf('=');
-      const name = pair.slice(0, at);
-      const value = pair.slice(at + 1);
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(header) || value === '') jar.delete(name);
-      else jar.set(name, value);
-    }
+    jar.keep(response.headers.getSetCookie());
     if (response.status >= 300 && response.status < 400) {
       const location = new URL(response.headers.get('location') ?? '', next.url);
       if (location.origin !== start.origin) return { callbackUrl: location, prompts };
