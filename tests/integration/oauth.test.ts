@@ -1,123 +1,54 @@
 /**
- * "Sign in with …" end to end over HTTP: the production app, a real OpenID
- * Connect provider (npm oidc-provider, its own process) and a real Dovecot
- * whose oauth2 passdb validates every token by introspection at that provider.
- * The app is `localhost`, the provider `127.0.0.1`: two sites, as in production.
+ * "Sign in with …" end to end over HTTP (tests/support/oauth-stack.ts): the production app, a real
+ * OpenID Connect provider and a real Dovecot that validates every token at that provider, with one
+ * sign-in provider in the app per way of logging in to POP3.
  * Token state changes through the provider's test hooks, never by waiting.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, startApp, type RunningApp } from '../support/app-server';
+import type { RunningApp } from '../support/app-server';
 import { CookieTab } from '../support/cookie-tab';
-import { smallMessages } from '../support/maildrop';
-import { signInAtProvider } from '../support/oidc-sign-in';
-import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
-import { dovecotOAuth2Settings, startOidcProvider, type RunningOidcProvider } from '../support/servers/oidc-provider';
+import { OAUTH_MESSAGES, oauthMailbox, startOAuthStack, type OAuthProviderSettings, type OAuthStack } from '../support/oauth-stack';
+import type { DovecotServer } from '../support/servers/dovecot';
+import type { RunningOidcProvider } from '../support/servers/oidc-provider';
 
 /** Provider name in Postern → how it logs in to POP3. */
 const PROVIDERS = {
-  local: { mechanism: 'xoauth2', twoLine: '0', label: 'Local ID', host: 'localhost' },
+  local: { mechanism: 'xoauth2', label: 'Local ID', host: 'localhost' },
   // Another name for the same Dovecot: the client remembers per server which SASL form worked.
-  twoline: { mechanism: 'xoauth2', twoLine: '1', label: 'Two-line ID', host: '127.0.0.1' },
-  bearer: { mechanism: 'oauthbearer', twoLine: '0', label: 'Bearer ID', host: 'localhost' },
+  twoline: { mechanism: 'xoauth2', twoLine: true, label: 'Two-line ID', host: '127.0.0.1' },
+  bearer: { mechanism: 'oauthbearer', label: 'Bearer ID', host: 'localhost' },
   // Asks for too little: Dovecot refuses tokens without its scope.
-  noscope: { mechanism: 'xoauth2', twoLine: '0', label: 'No-scope ID', host: 'localhost' },
+  noscope: { mechanism: 'xoauth2', pop3Scope: false, label: 'No-scope ID', host: 'localhost' },
   // Its POP3 server is on a port the host policy refuses (POP3_ALLOWED_PORTS=1024-65535).
-  blocked: { mechanism: 'xoauth2', twoLine: '0', label: 'Blocked ID', host: 'localhost' },
-} as const;
+  blocked: { mechanism: 'xoauth2', port: 25, label: 'Blocked ID', host: 'localhost' },
+} satisfies Record<string, OAuthProviderSettings>;
 type ProviderName = keyof typeof PROVIDERS;
 
 /** One provider account (and mailbox) per test, so no test sees another's tokens. */
 const ACCOUNTS = ['xoauth', 'twoline', 'bearer', 'refresher', 'early', 'revoked', 'denied', 'replay', 'scopeless', 'blocked'] as const;
 /** Access tokens of `early` live 30 s: less than the app's one-minute refresh margin. */
 const SHORT_LIVED = { accounts: ['early'], ttlSeconds: 30 };
-const DOMAIN = 'example.test';
-const mailbox = (account: string) => `${account}@${DOMAIN}`;
-const MESSAGES = 3;
 
+let stack: OAuthStack;
 let provider: RunningOidcProvider;
 let dovecot: DovecotServer;
 let app: RunningApp;
-let appOrigin: string;
-let tmp: string;
 
 before(async () => {
-  const port = await freePort();
-  appOrigin = `http://localhost:${port}`;
-  provider = await startOidcProvider({
-    redirectUris: Object.keys(PROVIDERS).map((name) => `${appOrigin}/api/oauth/${name}/callback`),
-    accounts: Object.fromEntries(ACCOUNTS.map((a) => [a, mailbox(a)])),
-    shortLived: SHORT_LIVED,
-  });
-  dovecot = await startDovecot({
-    users: ACCOUNTS.map((account) => ({
-      name: mailbox(account),
-      password: 'never-checked-with-oauth2',
-      messages: smallMessages(MESSAGES).map((m) => m.raw),
-    })),
-    oauth2: dovecotOAuth2Settings(provider),
-  });
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'postern-oauth-'));
-  const caFile = path.join(tmp, 'ca.pem');
-  writeFileSync(caFile, dovecot.certPem!);
-  const env: Record<string, string> = {
-    PORT: String(port),
-    POSTERN_PUBLIC_URL: appOrigin,
-    POP3_ALLOWED_HOSTS: '127.0.0.1,localhost',
-    POP3_ALLOWED_PORTS: '1024-65535',
-    POP3_TLS_CA_FILE: caFile,
-    POSTERN_POP3_TRACE: '1',
-    POSTERN_OAUTH_PROVIDERS: Object.keys(PROVIDERS).join(','),
-  };
-  for (const [name, settings] of Object.entries(PROVIDERS)) {
-    const prefix = `POSTERN_OAUTH_${name.toUpperCase()}_`;
-    Object.assign(env, {
-      [`${prefix}ISSUER`]: provider.issuer,
-      [`${prefix}CLIENT_ID`]: provider.client.id,
-      [`${prefix}CLIENT_SECRET`]: provider.client.secret,
-      [`${prefix}SCOPE`]: `openid email offline_access${name === 'noscope' ? '' : ` ${provider.pop3Scope}`}`,
-      [`${prefix}POP3_SERVER`]: `${settings.host}:${name === 'blocked' ? 25 : dovecot.tlsPort}:tls`,
-      [`${prefix}MECHANISM`]: settings.mechanism,
-      [`${prefix}XOAUTH2_TWO_LINE`]: settings.twoLine,
-      [`${prefix}LABEL`]: settings.label,
-    });
-  }
-  app = await startApp(env);
+  stack = await startOAuthStack({ accounts: ACCOUNTS, providers: PROVIDERS, shortLived: SHORT_LIVED, env: { POSTERN_POP3_TRACE: '1' } });
+  ({ provider, dovecot } = stack);
+  app = stack.apps[0]!;
 });
 
-after(async () => {
-  await app?.stop();
-  await dovecot?.stop();
-  await provider?.stop();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(() => stack?.stop());
 
 /** A tab on the app: paths are the app's. */
-class Tab extends CookieTab {
-  override get(pathOrUrl: string): Promise<Response> {
-    return super.get(pathOrUrl.startsWith('http') ? pathOrUrl : `${app.url}${pathOrUrl}`);
-  }
+const newTab = () => new CookieTab(app.url);
 
-  override post(route: string): Promise<Response> {
-    return super.post(`${app.url}${route}`);
-  }
-}
-
-/** The app's callback URL as the provider sent it, re-aimed at the app's listening address. */
-function onApp(callbackUrl: URL): string {
-  assert.equal(callbackUrl.origin, appOrigin, 'the provider sends the browser back to the registered redirect URI');
-  return `${app.url}${callbackUrl.pathname}${callbackUrl.search}`;
-}
-
-async function signIn(name: ProviderName, account: string, consent: 'allow' | 'deny' = 'allow'): Promise<{ tab: Tab; final: Response }> {
-  const tab = new Tab();
-  const start = await tab.get(`/api/oauth/${name}/start`);
-  assert.equal(start.status, 302);
-  const visit = await signInAtProvider(start.headers.get('location')!, { login: account, consent });
-  const final = await tab.get(onApp(visit.callbackUrl));
+async function signIn(name: ProviderName, account: string, consent: 'allow' | 'deny' = 'allow'): Promise<{ tab: CookieTab; final: Response }> {
+  const tab = newTab();
+  const final = await tab.get(await stack.authorize(tab, app, name, account, consent));
   return { tab, final };
 }
 
@@ -125,7 +56,7 @@ function loginError(response: Response): Record<string, string> {
   assert.equal(response.status, 302);
   const raw = response.headers.get('location') ?? '';
   assert.match(raw, /^\/\?/, 'back to the login page of this app');
-  const location = new URL(raw, appOrigin);
+  const location = new URL(raw, stack.publicOrigin);
   return Object.fromEntries(location.searchParams);
 }
 
@@ -143,15 +74,15 @@ describe('OAuth sign-in', () => {
   });
 
   test('start: 302 to the provider with PKCE S256, state, nonce and consent; the flow cookie is HttpOnly and SameSite=Lax', async () => {
-    const tab = new Tab();
+    const tab = newTab();
     const response = await tab.get('/api/oauth/local/start');
     assert.equal(response.status, 302);
-    const location = new URL(response.headers.get('location')!, appOrigin);
+    const location = new URL(response.headers.get('location')!, stack.publicOrigin);
     assert.equal(location.origin, provider.issuer);
     const query = location.searchParams;
     assert.equal(query.get('response_type'), 'code');
     assert.equal(query.get('client_id'), provider.client.id);
-    assert.equal(query.get('redirect_uri'), `${appOrigin}/api/oauth/local/callback`);
+    assert.equal(query.get('redirect_uri'), `${stack.publicOrigin}/api/oauth/local/callback`);
     assert.equal(query.get('code_challenge_method'), 'S256');
     assert.match(query.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
     assert.match(query.get('state') ?? '', /^[A-Za-z0-9_-]{20,}$/);
@@ -173,12 +104,12 @@ describe('OAuth sign-in', () => {
     assert.ok(tab.cookies.get('postern_session'), 'the session cookie is set');
     assert.ok(!tab.cookies.has('postern_oauth'), 'the flow cookie is cleared');
     const session = (await (await tab.get('/api/session')).json()) as { session: { username: string; count: number } };
-    assert.equal(session.session.username, mailbox('xoauth'));
-    assert.equal(session.session.count, MESSAGES);
+    assert.equal(session.session.username, oauthMailbox('xoauth'));
+    assert.equal(session.session.count, OAUTH_MESSAGES);
     const page = (await (await tab.get('/api/messages?limit=10')).json()) as { messages: { subject: string }[] };
-    assert.equal(page.messages.length, MESSAGES);
+    assert.equal(page.messages.length, OAUTH_MESSAGES);
     assert.match(app.output(), /C: AUTH XOAUTH2 \S+/, 'the response went on the AUTH line');
-    assert.match(await dovecot.logText(), new RegExp(`Login: user=<${mailbox('xoauth')}>, method=XOAUTH2`));
+    assert.match(await dovecot.logText(), new RegExp(`Login: user=<${oauthMailbox('xoauth')}>, method=XOAUTH2`));
   });
 
   test("XOAUTH2 in Microsoft's two-line form", async () => {
@@ -188,14 +119,14 @@ describe('OAuth sign-in', () => {
     assert.equal((await tab.get('/api/session')).status, 200);
     const transcript = app.output().slice(before);
     assert.match(transcript, /C: AUTH XOAUTH2\r?\n/, 'AUTH XOAUTH2 alone on its line');
-    assert.match(await dovecot.logText(), new RegExp(`Login: user=<${mailbox('twoline')}>, method=XOAUTH2`));
+    assert.match(await dovecot.logText(), new RegExp(`Login: user=<${oauthMailbox('twoline')}>, method=XOAUTH2`));
   });
 
   test('OAUTHBEARER (RFC 7628)', async () => {
     const { tab } = await signIn('bearer', 'bearer');
     const session = (await (await tab.get('/api/session')).json()) as { session: { username: string } };
-    assert.equal(session.session.username, mailbox('bearer'));
-    assert.match(await dovecot.logText(), new RegExp(`Login: user=<${mailbox('bearer')}>, method=OAUTHBEARER`));
+    assert.equal(session.session.username, oauthMailbox('bearer'));
+    assert.match(await dovecot.logText(), new RegExp(`Login: user=<${oauthMailbox('bearer')}>, method=OAUTHBEARER`));
   });
 
   test('an access token that expired is refreshed without the person noticing (once, rotating the refresh token)', async () => {
@@ -207,7 +138,7 @@ describe('OAuth sign-in', () => {
     assert.equal(commit.status, 200);
     const result = (await commit.json()) as { count: number; reconnected: boolean };
     assert.equal(result.reconnected, true);
-    assert.equal(result.count, MESSAGES);
+    assert.equal(result.count, OAUTH_MESSAGES);
     const afterFirst = await provider.stats('refresher');
     assert.equal(afterFirst.refreshGranted - before.refreshGranted, 1);
     // The rotated refresh token was kept: a second expiry refreshes again (the old one would revoke the grant).
@@ -253,19 +184,18 @@ describe('OAuth sign-in', () => {
   });
 
   test('a callback without this browser\'s flow cookie (or used twice) is refused as a bad state', async () => {
-    const tab = new Tab();
-    const start = await tab.get('/api/oauth/local/start');
+    const tab = newTab();
+    const callback = await stack.authorize(tab, app, 'local', 'replay');
     const flowId = tab.cookies.get('postern_oauth');
     assert.ok(flowId);
-    const visit = await signInAtProvider(start.headers.get('location')!, { login: 'replay' });
-    const stranger = new Tab();
-    assert.deepEqual(loginError(await stranger.get(onApp(visit.callbackUrl))), { login_error: 'OAUTH_FAILED', provider: 'local', reason: 'state' });
+    const stranger = newTab();
+    assert.deepEqual(loginError(await stranger.get(callback)), { login_error: 'OAUTH_FAILED', provider: 'local', reason: 'state' });
     // The stranger's attempt did not consume this browser's record; a replay after success does fail.
-    const first = await tab.get(onApp(visit.callbackUrl));
+    const first = await tab.get(callback);
     assert.equal(first.headers.get('location'), '/');
-    const replayTab = new Tab();
+    const replayTab = newTab();
     replayTab.cookies.set('postern_oauth', flowId);
-    assert.equal(loginError(await replayTab.get(onApp(visit.callbackUrl))).reason, 'state');
+    assert.equal(loginError(await replayTab.get(callback)).reason, 'state');
   });
 
   test('the POP3 server refuses the token: back to the login page with AUTH_FAILED, after one refresh', async () => {
