@@ -33,7 +33,7 @@ import { describeFailover, FAILOVER_TARGET_MS, measureFailover, type FailoverFig
 import { ensureBuild, startApp, type RunningApp } from '../tests/support/app-server';
 import { bigMessage, smallMessages } from '../tests/support/maildrop';
 import { startDovecot, type DovecotServer } from '../tests/support/servers/dovecot';
-import { sleep } from '../tests/support/servers/common';
+import { sleep } from '../tests/support/sleep';
 import { connectPop3, DEFAULT_LIMITS } from '../lib/pop3';
 import { NEWEST_FIRST } from '../lib/mail/mail-session';
 

@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 
+import { sleep } from './sleep';
+
 const CRLF = '\r\n';
 
 // ---- wire helpers ------------------------------------------------------------
@@ -397,10 +399,6 @@ export async function startFakePop3(script: SessionScript): Promise<FakePop3Serv
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---- a well-behaved POP3 maildrop, verb by verb replaceable --------------------------

@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 
+import { sleep } from '../sleep';
 import type { RunningServer, StartOptions, TestUser } from './types';
 
 // ---------------------------------------------------------------------------
@@ -142,10 +143,6 @@ export function distinctUserNames(server: string, users: readonly TestUser[]): S
 export function stopOnce(cleanup: () => Promise<void>): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () => (stopping ??= cleanup());
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ---------------------------------------------------------------------------

@@ -40,7 +40,6 @@ import {
   prepareHarness,
   refuseSessionLock,
   run,
-  sleep,
   startManagedProcess,
   startOnFreePorts,
   stopOnce,
@@ -48,6 +47,7 @@ import {
   type ManagedProcess,
   type SystemUsers,
 } from './common';
+import { sleep } from '../sleep';
 
 const SERVER = 'courier';
 const PACKAGES = [

@@ -7,7 +7,8 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
-import { ensureDebianPackages, freePort, sleep, startManagedProcess, type ManagedProcess } from './common';
+import { sleep } from '../sleep';
+import { ensureDebianPackages, freePort, startManagedProcess, type ManagedProcess } from './common';
 
 export const DNSMASQ = '/usr/sbin/dnsmasq';
 export const DNSMASQ_INSTALL_HINT = 'dnsmasq is missing: run `node scripts/ensure-test-deps.mjs` (as root) or `apt-get install dnsmasq-base`.';

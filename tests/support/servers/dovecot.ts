@@ -36,7 +36,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crlfLineEnds } from '../maildrop';
-import { spawnWatchdog, sleep } from './common';
+import { sleep } from '../sleep';
+import { spawnWatchdog } from './common';
 import type { RunningServer, StartOptions } from './types';
 
 /** How long Dovecot may take to answer its first greeting. */

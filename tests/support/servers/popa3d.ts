@@ -47,7 +47,6 @@ import {
   readMbox,
   refuseSessionLock,
   run,
-  sleep,
   stopOnce,
   storedMboxMessage,
   unpackDebianPackage,
@@ -55,6 +54,7 @@ import {
   waitForGreeting,
   type SystemUsers,
 } from './common';
+import { sleep } from '../sleep';
 
 const SERVER = 'popa3d';
 /** Compiled into popa3d: where mail is read from, who it runs as, where it chroots. */

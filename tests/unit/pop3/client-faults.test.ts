@@ -13,7 +13,6 @@ import {
 import {
   DEFAULT_CAPABILITIES,
   mailbox,
-  sleep,
   startFakePop3,
   toCrlf,
   type FakePop3Server,
@@ -21,6 +20,7 @@ import {
   type MailboxOptions,
   type SessionScript,
 } from '../../support/fake-pop3-server';
+import { sleep } from '../../support/sleep';
 
 /**
  * Every fault class the issue names, staged by a scriptable fake POP3 server

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { Pop3Client, type BodyProgress, type Pop3ClientOptions } from '../../../lib/pop3';
-import { dotStuff, mailbox, sleep, startFakePop3, type FakePop3Server, type FakeSession } from '../../support/fake-pop3-server';
+import { dotStuff, mailbox, startFakePop3, type FakePop3Server, type FakeSession } from '../../support/fake-pop3-server';
+import { sleep } from '../../support/sleep';
 import { gc } from '../../support/gc';
 
 /**
