@@ -368,7 +368,8 @@ export function processGroupMembers(pgid: number): number[] {
   return members;
 }
 
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
+/** Signals every process in group `pgid`; an empty group is no error. */
+export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -493,8 +494,11 @@ export async function waitForGreeting(
   );
 }
 
-/** Reads the first line; with `tlsCaPem`, over implicit TLS verified against that certificate. */
-function readGreeting(port: number, timeoutMs: number, tlsCaPem?: string): Promise<string> {
+/**
+ * One connection attempt: the first line the server sends, without CRLF; with
+ * `tlsCaPem`, over implicit TLS verified against that certificate.
+ */
+export function readGreeting(port: number, timeoutMs: number, tlsCaPem?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket =
       tlsCaPem === undefined
@@ -541,21 +545,42 @@ export interface PortDaemons {
 }
 
 /**
- * Starts a daemon on two free ports and waits until both greet, the TLS one
- * with `cert`. A port can be taken between freePort() and the daemon's bind:
- * when a failed start's output matches `portTaken`, the daemons are stopped
- * and started again on a new pair, up to START_ATTEMPTS times. Any other
- * failure stops them and is thrown at once.
+ * Runs `start` on a pair of free ports. A port can be taken between freePort()
+ * and the daemon's bind: when `start` fails and `portTaken(error)` says that is
+ * why, it runs again on a new pair, up to START_ATTEMPTS times. Any other
+ * failure, and the last one, is thrown as it is. `start` stops what it started
+ * before it throws.
  */
-export async function startOnFreePorts(
+export async function retryOnFreePorts<T>(
+  start: (port: number, tlsPort: number) => Promise<T>,
+  portTaken: (error: unknown) => boolean,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const tlsPort = await freePort();
+    try {
+      return await start(port, tlsPort);
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS || !portTaken(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Starts a daemon on two free ports and waits until both greet, the TLS one
+ * with `cert`. A failed start stops the daemons; when their output matches
+ * `portTaken`, they are started again on a new pair (retryOnFreePorts).
+ */
+export function startOnFreePorts(
   server: string,
   cert: SelfSignedCert,
   portTaken: RegExp,
   start: (port: number, tlsPort: number) => Promise<PortDaemons>,
 ): Promise<PortDaemons & { endpoints: TlsEndpoints }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
-    const tlsPort = await freePort();
+  // The output of the daemons of the attempt that just failed (none when `start` itself threw).
+  let failedOutput: string | undefined;
+  const attempt = async (port: number, tlsPort: number): Promise<PortDaemons & { endpoints: TlsEndpoints }> => {
+    failedOutput = undefined;
     const { plainDaemon, tlsDaemon } = await start(port, tlsPort);
     try {
       await waitForGreeting(port, server, plainDaemon);
@@ -571,10 +596,11 @@ export async function startOnFreePorts(
     } catch (error) {
       const daemons = [...new Set([plainDaemon, tlsDaemon])];
       for (const daemon of daemons) await daemon.stop();
-      const output = daemons.map((daemon) => daemon.output()).join(' ');
-      if (attempt >= START_ATTEMPTS || !portTaken.test(output)) throw error;
+      failedOutput = daemons.map((daemon) => daemon.output()).join(' ');
+      throw error;
     }
-  }
+  };
+  return retryOnFreePorts(attempt, () => failedOutput !== undefined && portTaken.test(failedOutput));
 }
 
 // ---------------------------------------------------------------------------

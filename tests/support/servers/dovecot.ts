@@ -32,12 +32,11 @@ import {
   existsSync,
 } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crlfLineEnds } from '../maildrop';
 import { sleep } from '../sleep';
-import { spawnWatchdog } from './common';
+import { killGroup, onProcessExit, readGreeting, retryOnFreePorts, spawnWatchdog } from './common';
 import type { RunningServer, StartOptions } from './types';
 
 /** How long Dovecot may take to answer its first greeting. */
@@ -92,35 +91,16 @@ interface MailOwner {
 interface Cleanup {
   pgid: number;
   watchdog?: ChildProcess;
-  dir: string;
+  removeExitHook: () => void;
 }
 
-const live = new Set<Cleanup>();
-let exitHookInstalled = false;
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const entry of live) {
-      killGroup(entry.pgid, 'SIGKILL');
-      // The watchdog sees our pipe close and removes the directory again after
-      // the processes are surely gone; this is the fast path.
-      try {
-        rmSync(entry.dir, { recursive: true, force: true, maxRetries: 3 });
-      } catch {
-        // left to the watchdog
-      }
-    }
-    live.clear();
+/** If this process exits without stop(): kill the group and remove the directory. */
+function killOnProcessExit(pgid: number, dir: string): () => void {
+  return onProcessExit(() => {
+    killGroup(pgid, 'SIGKILL');
+    // The watchdog sees our pipe close and removes the directory again after
+    // the processes are surely gone; this is the fast path.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   });
 }
 
@@ -205,64 +185,11 @@ function mailOwner(): MailOwner {
 // ---------------------------------------------------------------------------
 // Small helpers
 
-async function freePorts(count: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
-      ports.push(address.port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
-}
-
 function run(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stderr}`);
   return result.stdout;
-}
-
-/** One connection attempt: resolves with the first line the server sends. */
-function readGreeting(port: number, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let buffered = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('no greeting in time'));
-    }, timeoutMs);
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      buffered += chunk;
-      const end = buffered.indexOf('\r\n');
-      if (end !== -1) {
-        clearTimeout(timer);
-        socket.end('QUIT\r\n');
-        socket.destroySoon();
-        resolve(buffered.slice(0, end));
-      }
-    });
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      reject(new Error('closed before greeting'));
-    });
-  });
 }
 
 function validateUsers(options: StartOptions): void {
@@ -504,10 +431,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
       chownSync(rawlog, owner.uid, owner.gid);
     }
 
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const [plainPort, tlsPort] = await freePorts(2);
-      if (plainPort === undefined || tlsPort === undefined) throw new Error('could not pick free ports');
+    const server = await retryOnFreePorts(async (plainPort, tlsPort) => {
       const config = dovecotConfig({
         dir,
         plainPort,
@@ -525,17 +449,12 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
         const check = spawnSync(doveconf, ['-c', configFile, '-n'], { encoding: 'utf8' });
         if (check.status !== 0) throw new Error(`doveconf rejected the generated config:\n${check.stderr}\n--- ${configFile} ---\n${config}`);
       }
-      try {
-        const running = await launch({ binary, configFile, config, dir, plainPort, tlsPort });
-        cleanupNeeded = false;
-        return finish({ running, version, dir, plainPort, tlsPort, certPem, certFingerprint256, maildir, config });
-      } catch (error) {
-        lastError = error instanceof Error ? error : new Error(String(error));
-        // Another process took a port between our probe and Dovecot's bind: try new ports.
-        if (!/Address already in use/.test(lastError.message)) throw lastError;
-      }
-    }
-    throw lastError ?? new Error('Dovecot did not start');
+      // launch() stops a Dovecot that did not come up; another process may have taken a port first.
+      const running = await launch({ binary, configFile, config, dir, plainPort, tlsPort });
+      return finish({ running, version, dir, plainPort, tlsPort, certPem, certFingerprint256, maildir, config });
+    }, (error) => error instanceof Error && /Address already in use/.test(error.message));
+    cleanupNeeded = false;
+    return server;
   } finally {
     if (cleanupNeeded) rmSync(dir, { recursive: true, force: true });
   }
@@ -562,9 +481,7 @@ async function launch(input: { binary: string; configFile: string; config: strin
     throw new Error(`could not run ${input.binary}: ${error.message}`);
   }
   child.unref();
-  installExitHook();
-  const cleanup: Cleanup = { pgid: pid, dir: input.dir, watchdog: startWatchdog(pid, input.dir) };
-  live.add(cleanup);
+  const cleanup: Cleanup = { pgid: pid, watchdog: startWatchdog(pid, input.dir), removeExitHook: killOnProcessExit(pid, input.dir) };
 
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
@@ -625,7 +542,7 @@ async function stopLaunched({ child, cleanup }: Launched): Promise<void> {
   }
   // Anything left in the group (a login process mid-handshake) goes too.
   killGroup(cleanup.pgid, 'SIGKILL');
-  live.delete(cleanup);
+  cleanup.removeExitHook();
 }
 
 function finish(input: {
