@@ -4,9 +4,10 @@
  * loopback port, for API and browser tests. Started and stopped by the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { ensureBuild as buildIfStale } from '../../scripts/build-stamp.mjs';
+import { freePort, onProcessExit } from './servers/common';
+import { sleep } from './sleep';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVE = path.join(ROOT, 'scripts', 'serve.mjs');
@@ -28,18 +29,6 @@ export function ensureBuild(): void {
   buildIfStale(ROOT, { force: process.env.POSTERN_FORCE_BUILD === '1' });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface WatchedChild {
   /** Everything the child printed on stdout and stderr so far. */
   output(): string;
@@ -52,12 +41,11 @@ export function watchChild(child: ChildProcess): WatchedChild {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const removeExitHook = onProcessExit(() => child.kill('SIGKILL'));
   return {
     output: () => output,
     stop: async () => {
-      process.off('exit', killOnExit);
+      removeExitHook();
       // Already gone (exited, or killed by a test with SIGKILL): 'exit' has fired and will not again.
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -94,7 +82,7 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
       child.kill('SIGKILL');
       throw new Error(`the app server did not answer within ${READY_TIMEOUT_MS} ms:\n${output()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   return {
     url,

@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { freePort, watchChild } from '../app-server';
+import { watchChild } from '../app-server';
+import { freePort } from './common';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const START_TIMEOUT_MS = 30_000;
