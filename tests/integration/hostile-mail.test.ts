@@ -15,7 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import { startApp, type RunningApp } from '../support/app-server';
 import { hostileFixture, nestedMessage, openInlineMessage, wideMessage } from '../support/hostile-mail';
 import { HttpClient, type ApiResponse } from '../support/http-client';
-import { fuzzSeed, randomMessage, seededRandom } from '../support/mime-fuzz';
+import { fuzzSeed, randomMessage } from '../support/mime-fuzz';
+import { seededRandom } from '../support/seeded-random';
 import { startDovecot, type DovecotServer } from '../support/servers/dovecot';
 import { settledWithin } from '../support/within';
 

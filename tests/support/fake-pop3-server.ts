@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 
+import { seededRandom } from './seeded-random';
 import { sleep } from './sleep';
 
 const CRLF = '\r\n';
@@ -49,18 +50,6 @@ export function dotStuff(body: Buffer): Buffer {
 
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** A small deterministic PRNG so random chunkings can be reproduced from their seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---- replayed transcripts -----------------------------------------------------

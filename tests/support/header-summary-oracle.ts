@@ -11,7 +11,7 @@ import { flattenAddresses } from '../../lib/mail/addresses';
 import { headerEnd } from '../../lib/mail/header-fetch';
 import { summarizeHeaders, type HeaderSummary } from '../../lib/mail/header-summary';
 import { crlfLineEnds, demoMaildrop, sampleMaildrop, smallMessages } from './maildrop';
-import { seededRandom } from './mime-fuzz';
+import { seededRandom } from './seeded-random';
 
 const PARSE_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true } as const;
 

@@ -9,6 +9,8 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 
+import { seededRandom } from './seeded-random';
+
 export interface MaildropMessage {
   /** Stable short name, e.g. 'plain', 'html', 'attachments'. */
   name: string;
@@ -45,18 +47,6 @@ export function deterministicBytes(label: string, length: number): Buffer {
   const key = createHash('sha256').update(label).digest().subarray(0, 16);
   const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
   return cipher.update(Buffer.alloc(length));
-}
-
-/** mulberry32: small seeded PRNG for choosing words, names and sizes. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {

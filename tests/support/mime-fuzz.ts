@@ -5,19 +5,7 @@
  * seed (mulberry32), so a failure names the seed and the index that reproduce it.
  */
 
-export type Random = () => number;
-
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Random } from './seeded-random';
 
 /** A seed from FUZZ_SEED, or a fresh one; the caller prints it. */
 export function fuzzSeed(): number {

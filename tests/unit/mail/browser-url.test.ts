@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { browserUrl, srcsetUrls, urlScheme } from '../../../lib/mail/browser-url';
-import { seededRandom } from '../../support/mime-fuzz';
+import { seededRandom } from '../../support/seeded-random';
 
 const BASE = 'https://base.example/dir/page';
 

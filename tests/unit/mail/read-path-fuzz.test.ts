@@ -17,7 +17,8 @@ import { listMessages, previewMessage, readMessage } from '../../../lib/mail/mes
 import { sanitizeEmailHtml } from '../../../lib/mail/sanitize-email-html';
 import { visibleText } from '../../../lib/text/visible-text';
 import { FakeMaildrops } from '../../support/fake-mail-session';
-import { fuzzSeed, randomMessage, seededRandom, type FuzzMessage } from '../../support/mime-fuzz';
+import { fuzzSeed, randomMessage, type FuzzMessage } from '../../support/mime-fuzz';
+import { seededRandom } from '../../support/seeded-random';
 import { settledWithin } from '../../support/within';
 
 const SEED = fuzzSeed();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isoDate } from '../../../lib/mail/rfc5322-date';
-import { seededRandom } from '../../support/mime-fuzz';
+import { seededRandom } from '../../support/seeded-random';
 
 function viaDate(value: string): string | null {
   const date = new Date(value);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DotDecoder, splitListing } from '../../../lib/pop3/dot-decoder';
 import { isPop3Error } from '../../../lib/pop3/errors';
-import { seededRandom } from '../../support/fake-pop3-server';
+import { seededRandom } from '../../support/seeded-random';
 
 /**
  * The data mode of the POP3 stream. Every fixture is fed split at every byte
