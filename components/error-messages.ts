@@ -29,7 +29,8 @@ export function errorSentence(error: ApiError): string {
     case 'INSECURE_AUTH':
       return 'A plain connection sends your password unencrypted. Tick the box to accept that, or choose TLS.';
     case 'MESSAGE_NOT_FOUND':
-      return 'That message is no longer in the mailbox (it may have been deleted elsewhere). Refresh the inbox.';
+      // The server's sentence says which: gone from the mailbox, or marked for deletion here.
+      return error.message || 'That message is no longer in the mailbox (it may have been deleted elsewhere). Refresh the inbox.';
     case 'ATTACHMENT_NOT_FOUND':
       return 'That attachment could not be found in the message.';
     case 'REAUTH_REQUIRED':

@@ -275,7 +275,10 @@ export class MailSession {
   withMessage<T>(id: string, work: (client: Pop3Client, entry: MaildropEntry) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.runNewest(async (client) => {
-        const result = await work(client, await this.maildrop.resolve(id));
+        const entry = await this.maildrop.resolve(id);
+        // The server refuses RETR and TOP of a message marked for deletion (-ERR): say why in words.
+        if (this.pending.has(entry.id)) throw new AppError('MESSAGE_NOT_FOUND', 'That message is marked for deletion: keep it (undo the mark) to read it.');
+        const result = await work(client, entry);
         resolve(result);
         if (result instanceof Readable) await streamDone(result, client);
       }).catch(reject);
@@ -295,13 +298,17 @@ export class MailSession {
     });
   }
 
-  /** DELE for each id (all must exist: nothing is sent when one does not). */
+  /** DELE for each id, once (all must exist: nothing is sent when one does not). */
   async mark(ids: readonly string[]): Promise<string[]> {
     return this.run(async (client) => {
-      const entries = ids.map((id) => this.lookup(id));
+      const entries = [...new Map(ids.map((id) => this.lookup(id)).map((entry) => [entry.id, entry])).values()];
       const fresh = entries.filter((entry) => !this.pending.has(entry.id));
-      await Promise.all(fresh.map((entry) => client.dele(entry.number)));
-      await this.pending.add(fresh.map((entry) => entry.id));
+      const sent = await Promise.allSettled(fresh.map((entry) => client.dele(entry.number)));
+      // What the server marked is kept even when another DELE of the batch failed: the marks here are
+      // the server's, so what QUIT deletes is what the person sees marked.
+      await this.pending.add(fresh.filter((_, i) => sent[i]!.status === 'fulfilled').map((entry) => entry.id));
+      const failed = sent.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
       return entries.map((entry) => entry.id);
     });
   }
@@ -574,7 +581,17 @@ export class MailSession {
     // Gone from the server meanwhile (applied by a QUIT whose answer was lost): nothing left to delete.
     await this.pending.retain((id) => this.maildrop.has(id));
     const targets = [...this.pending].map((id) => this.maildrop.lookup(id));
-    await Promise.all(targets.map((entry) => client.dele(entry.number)));
+    const sent = await Promise.allSettled(targets.map((entry) => client.dele(entry.number)));
+    const failed = sent.find((outcome) => outcome.status === 'rejected');
+    if (!failed) return;
+    // A mark the server refused (-ERR) is not kept: QUIT would not apply it. One lost with the
+    // connection is kept, and sent again on the next.
+    const refused = targets.filter((_, i) => {
+      const outcome = sent[i]!;
+      return outcome.status === 'rejected' && isPop3Error(outcome.reason) && !outcome.reason.fatal;
+    });
+    await this.pending.remove(refused.map((entry) => entry.id));
+    throw failed.reason;
   }
 }
 
