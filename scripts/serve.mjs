@@ -145,6 +145,33 @@ export function refusedBeforeNext(req) {
 }
 
 /**
+ * An unread request body up to this size (a route that takes none, an answer before reading) is read to
+ * its end and dropped by Node, and the connection serves the next request.
+ */
+const DRAIN_UNREAD_BODY_BYTES = 64 * 1024;
+
+function tooLargeToDrain(req) {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > DRAIN_UNREAD_BODY_BYTES;
+}
+
+/**
+ * A larger (or unknown) body answered before it was all read (413): that connection stops being read, so a
+ * client that keeps sending fills its own buffers, not ours. The answer says so (`Connection: close`): a
+ * client must not send its next request into a connection that is about to end.
+ */
+function endIfBodyUnread(req, res) {
+  const writeHead = res.writeHead;
+  // Node's implicit head (a first write, or end) goes through writeHead too.
+  res.writeHead = function (...args) {
+    if (!req.complete) this.shouldKeepAlive = false;
+    return writeHead.apply(this, args);
+  };
+  res.on('finish', () => {
+    if (!req.complete) req.socket?.end();
+  });
+}
+
+/**
  * Takes a request's body as ours without reading it, so Node does not read it to its end to discard it:
  * the connection stops being read, and a client that keeps sending fills only its own buffers.
  */
@@ -163,6 +190,9 @@ function refuse(req, res) {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   });
+  // The body stays unread: this connection ends with the answer (ended, not destroyed, so a client still
+  // sending reads the answer instead of a reset).
+  res.on('finish', () => req.socket?.end());
   res.end(body);
 }
 
@@ -179,15 +209,11 @@ async function createAppServer({ port, hostname, dir, worker }) {
   const server = http.createServer((req, res) => {
     if (worker !== undefined && stampWorker(req, res, worker) === 'redirected') return;
     stampConnection(req);
-    // An answer given before the body was read (413): stop reading that connection, so a client that
-    // keeps sending fills its own buffers, not ours. Node would otherwise read the rest to discard it.
-    res.on('finish', () => {
-      if (!req.complete) req.socket?.end();
-    });
     if (refusedBeforeNext(req)) {
       refuse(req, res);
       return;
     }
+    if (tooLargeToDrain(req)) endIfBodyUnread(req, res);
     // The busiest reads skip Next once their route module has opened a lane (lib/http/fast-lane.ts).
     if (lanes && globalThis[FAST_LANE]?.(req, res)) return;
     handle(req, res).catch((error) => {

@@ -9,10 +9,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type RunningApp } from '../support/app-server';
 import { startFakePop3, mailbox, type FakePop3Server, type FakeSession, type MailboxOptions } from '../support/fake-pop3-server';
 import { HttpClient, type ApiResponse } from '../support/http-client';
+import { settledWithin } from '../support/within';
 
 const PASSWORD = 'correct horse';
 const MESSAGE = Buffer.from('From: a@example.test\nTo: b@example.test\nSubject: hello\n\nbody\n');
@@ -121,6 +123,44 @@ describe('request bodies', () => {
       assert.equal((await fetch(`${app.url}/api/config`)).status, 200);
     });
   }
+
+  test('an answer given before its body was read says Connection: close, and ends the connection; one after the whole body keeps it', async () => {
+    const { port, host } = new URL(app.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    let onData = () => {};
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => {
+      received += text;
+      onData();
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    const answers = () => [...received.matchAll(/^HTTP\/1\.1 (\d{3})[^\r]*\r\n((?:[^\r]+\r\n)*)\r\n/gm)];
+    const answered = (count: number) =>
+      new Promise<void>((resolve) => {
+        onData = () => answers().length >= count && resolve();
+        onData();
+      });
+    // A small whole body, then a second request on the same connection: both answered.
+    const small = '{}';
+    socket.write(
+      `POST /api/session/reset HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${app.url}\r\nContent-Type: application/json\r\nContent-Length: ${small.length}\r\n\r\n${small}` +
+        `GET /api/config HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+    );
+    await settledWithin(answered(2), 30_000, 'two answers on one connection');
+    const [first, second] = answers();
+    assert.equal(first![1], '401', 'no session');
+    assert.doesNotMatch(first![2]!, /^connection: close/im);
+    assert.equal(second![1], '200');
+    // Now a body announced but sent only in part: the answer comes first, and says the connection ends.
+    const partial = 'x'.repeat(1024);
+    socket.write(`POST /api/session/reset HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${app.url}\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n${partial}`);
+    await settledWithin(closed, 30_000, 'the connection ended after the answer');
+    const third = answers()[2];
+    assert.ok(third, `an answer before the close: ${received.slice(-300)}`);
+    assert.match(third[2]!, /^connection: close\r$/im);
+  });
 
   test('a declared Content-Length over the bound is refused before reading', async () => {
     const response = await fetch(`${app.url}/api/session`, {
