@@ -97,7 +97,7 @@ export function ServerPanel({ open, onClose }: { open: boolean; onClose: () => v
               <ol
                 aria-label="Protocol transcript"
                 tabIndex={0}
-                className="max-h-[50vh] overflow-auto rounded-lg border border-slate-200 bg-white p-2 font-mono text-xs leading-relaxed dark:border-slate-800 dark:bg-slate-900"
+                className="relative max-h-[50vh] overflow-auto rounded-lg border border-slate-200 bg-white p-2 font-mono text-xs leading-relaxed dark:border-slate-800 dark:bg-slate-900"
                 data-testid="server-transcript"
               >
                 {info.transcript.map((line, index) => (
