@@ -19,12 +19,14 @@ interface FormFieldProps {
   hint?: ReactNode;
   /** Shown after the error, e.g. an offer that belongs to this field. */
   after?: ReactNode;
+  /** The error sentence is placed by the form (a narrow field): the control is still marked and described by it. */
+  errorPlacedByForm?: boolean;
   /** The input or select itself, given the props that tie it to the label, hint and error. */
   children: (control: FieldControlProps) => ReactNode;
 }
 
 /** One labelled control with its hint and error sentence, wired for screen readers the same way every time. */
-export function FormField({ name, label, error, hint, after, children }: FormFieldProps) {
+export function FormField({ name, label, error, hint, after, errorPlacedByForm, children }: FormFieldProps) {
   const describedBy = [error ? `${name}-error` : '', hint ? `${name}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div>
@@ -37,7 +39,7 @@ export function FormField({ name, label, error, hint, after, children }: FormFie
           {hint}
         </p>
       ) : null}
-      <FieldError id={`${name}-error`} message={error} />
+      {errorPlacedByForm ? null : <FieldError id={`${name}-error`} message={error} />}
       {after}
     </div>
   );

@@ -13,6 +13,7 @@ import {
 import { asApiError } from './inbox-helpers';
 import { autoLogin, type LoginAttempt } from './auto-login';
 import { errorSentence, loginFieldFor, type LoginField } from './error-messages';
+import { FieldError } from './field-error';
 import { FormField } from './form-field';
 import { Icon } from './icon';
 import { InsecureWarning } from './insecure-warning';
@@ -203,7 +204,14 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       let field = loginFieldFor(apiError);
       if (pinned && field !== 'password') field = 'form';
       if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';
-      setError({ field, message: errorSentence(apiError) });
+      // Auto has no port to change: say which ports it tried, and what to do instead.
+      const autoPortRefused = security === 'auto' && apiError.code === 'HOST_NOT_ALLOWED' && /^Port /.test(apiError.message);
+      setError({
+        field,
+        message: autoPortRefused
+          ? 'Auto tries ports 995 and 110, which are not allowed here. Choose a security setting and enter the port.'
+          : errorSentence(apiError),
+      });
       setSuggestedProvider(providerFor(config?.providers ?? [], pinned?.host ?? host, apiError.hint)?.name);
     } finally {
       if (inFlight.current === controller) inFlight.current = null;
@@ -326,7 +334,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                 )}
               </FormField>
               {security !== 'auto' ? (
-                <FormField name="port" label="Port" error={errorFor('port')}>
+                <FormField name="port" label="Port" error={errorFor('port')} errorPlacedByForm>
                   {(control) => (
                     <input
                       {...control}
@@ -341,6 +349,12 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                     />
                   )}
                 </FormField>
+              ) : null}
+              {/* The port's sentence under both fields: its own column is too narrow to read it in. */}
+              {security !== 'auto' ? (
+                <div className="sm:col-span-2 -mt-3 empty:hidden">
+                  <FieldError id="port-error" message={errorFor('port')} />
+                </div>
               ) : null}
             </div>
 

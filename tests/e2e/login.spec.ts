@@ -48,10 +48,12 @@ test.describe('logging in', () => {
     await snap('login-error-host');
   });
 
-  test('a refused port is named with the ports allowed, not blamed on the server', async ({ state, loginPage }) => {
+  test('a refused port is named with the ports allowed, next to the port field, not blamed on the server', async ({ state, loginPage }) => {
     await loginPage.goto(state.appUrl);
     await loginPage.logIn({ host: 'localhost', security: 'tls', port: 995, username: 'someone', password: 'whatever' });
-    await expect(loginPage.fieldError('host')).toHaveText(/^⚠?Port 995 is not allowed here; allowed: 1024–65535\.$/);
+    await expect(loginPage.fieldError('port')).toHaveText(/^⚠?Port 995 is not allowed here; allowed: 1024–65535\.$/);
+    await expect(loginPage.port).toHaveAttribute('aria-invalid', 'true');
+    await expect(loginPage.host).not.toHaveAttribute('aria-invalid', 'true');
   });
 
   test('auto mode tries TLS on 995, then STARTTLS on 110, and reports what stopped it', async ({ state, loginPage }) => {
@@ -67,7 +69,8 @@ test.describe('logging in', () => {
     await expect(loginPage.port).toHaveCount(0);
     // Ports 995 and 110 are outside POP3_ALLOWED_PORTS here, so each attempt is refused at once.
     await loginPage.logIn({ host: '127.0.0.1', username: USERS.login, password: state.password });
-    await expect(loginPage.fieldError('host')).toBeVisible();
+    // Auto has no port field: the sentence says which ports it tried and what to do.
+    await expect(loginPage.fieldError('host')).toHaveText(/^⚠?Auto tries ports 995 and 110, which are not allowed here\. Choose a security setting and enter the port\.$/);
     expect(attempts).toEqual([
       { security: 'tls', port: 995 },
       { security: 'starttls', port: 110 },
