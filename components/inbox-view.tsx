@@ -1,6 +1,6 @@
 'use client';
 
-import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { logout, resetDeletions, warmHeaders, type MessagePage, type MessageSummary, type SessionInfo } from './api-client';
 import { AppHeader } from './app-header';
 import { DownloadConsent } from './download-consent';
@@ -43,6 +43,8 @@ export const ONE_CLICK_READ_BYTES = 256 * 1024;
 
 export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const [state, dispatch] = useReducer(inboxReducer, session, initialInboxState);
+  // The message whose remote images the person chose to show: the choice holds across its source view.
+  const [remoteImagesFor, setRemoteImagesFor] = useState<string | null>(null);
   // Handlers read the state as it is when they run, not as it was when they were made.
   const latest = useRef(state);
   latest.current = state;
@@ -326,6 +328,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onLoaded={readInFull}
             seen={isSeen(open.summary)}
             onMarkSeen={(seen) => void markSeen([open.summary.id], seen)}
+            remoteImagesShown={remoteImagesFor === open.summary.id}
+            onShowRemoteImages={() => setRemoteImagesFor(open.summary.id)}
           />
         );
       case 'source':
@@ -337,7 +341,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
           />
         );
     }
-  }, [open, openPending, deleteOpen, undoOne, closePane, expire, downloadAllowed, readInFull, isSeen, markSeen, seenVersion]);
+  }, [open, openPending, deleteOpen, undoOne, closePane, expire, downloadAllowed, readInFull, isSeen, markSeen, seenVersion, remoteImagesFor]);
 
   return (
     <div className="flex h-dvh flex-col">

@@ -82,5 +82,13 @@ test.describe('an HTML message', () => {
     // Only the image: no script target, frame or link was fetched.
     expect(remoteStub.hits().slice(before)).toEqual(['tracker.example/pixel.gif']);
     await snap('read-html-remote-images');
+
+    // The choice holds while the message stays open: to its source and back, the images are still shown.
+    await pane.viewSource.click();
+    await expect(pane.source).toBeVisible();
+    await page.getByRole('button', { name: 'Back to the message' }).click();
+    await pane.waitForRead();
+    await expect(pane.htmlFrame.locator('img[src*="tracker.example"]')).toHaveCount(1);
+    await expect(pane.showRemoteImages).toHaveCount(0);
   });
 });
