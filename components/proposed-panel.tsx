@@ -63,7 +63,7 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
     try {
       const marked = await deleteMessages(unmarked.map((message) => message.id));
       onMarked(marked);
-      setStatus(`${plural(marked.length, 'message')} marked for deletion. “Apply now” deletes them from the server; “Undo” keeps them.`);
+      setStatus(`${plural(marked.length, 'message')} marked for deletion. Close this panel, then “Apply now” below the inbox deletes them from the server; “Undo” keeps them.`);
     } catch (cause) {
       setError({ error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0), context: 'Marking the proposed messages failed.' });
     } finally {
