@@ -53,7 +53,7 @@ export type ApiErrorCode =
 /** Every code, as a record so that the compiler notices a code added to lib/errors.ts and missing here (it would read as a 500). */
 const CODES: Record<ApiErrorCode, true> = {
   INVALID_INPUT: true, NO_SESSION: true, AUTH_FAILED: true, REAUTH_REQUIRED: true, OAUTH_FAILED: true, HOST_NOT_ALLOWED: true,
-  CSRF_REJECTED: true, INSECURE_AUTH: true, MESSAGE_NOT_FOUND: true, ATTACHMENT_NOT_FOUND: true, MESSAGE_TOO_LARGE: true,
+  CSRF_REJECTED: true, INSECURE_AUTH: true, MESSAGE_NOT_FOUND: true, ATTACHMENT_NOT_FOUND: true, NOT_FOUND: true, MESSAGE_TOO_LARGE: true,
   MESSAGE_TOO_COMPLEX: true, PAYLOAD_TOO_LARGE: true, MAILBOX_IN_USE: true, LOGIN_DELAY: true, RATE_LIMITED: true,
   UNSUPPORTED: true, CONNECT_FAILED: true, TLS_FAILED: true, PROTOCOL_ERROR: true, SERVER_ERROR: true, TIMEOUT: true,
   SERVICE_BUSY: true, INTERNAL_ERROR: true, NETWORK_ERROR: true, BAD_RESPONSE: true,

@@ -33,6 +33,8 @@ export function errorSentence(error: ApiError): string {
       return error.message || 'That message is no longer in the mailbox (it may have been deleted elsewhere). Refresh the inbox.';
     case 'ATTACHMENT_NOT_FOUND':
       return 'That attachment could not be found in the message.';
+    case 'NOT_FOUND':
+      return 'This page asked Postern for something it does not offer. Reload the page and try again.';
     case 'REAUTH_REQUIRED':
       return 'Your sign-in with the mail provider has expired or was withdrawn. Please sign in again.';
     case 'OAUTH_FAILED':

@@ -21,6 +21,8 @@ export type AppErrorCode =
   | 'INSECURE_AUTH'
   | 'MESSAGE_NOT_FOUND'
   | 'ATTACHMENT_NOT_FOUND'
+  /** No API route at that address. */
+  | 'NOT_FOUND'
   | 'MESSAGE_TOO_LARGE'
   /** A message whose MIME structure is beyond the parser's bounds (depth, width): the source view still works. */
   | 'MESSAGE_TOO_COMPLEX'

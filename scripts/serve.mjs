@@ -172,6 +172,23 @@ function endIfBodyUnread(req, res) {
 }
 
 /**
+ * Next answers a method a route does not have with an empty 405; the API answers every error in JSON
+ * (docs/API.md), so that one is given its body here.
+ */
+function answerMethodNotAllowedInJson(req, res) {
+  const end = res.end;
+  res.end = function (chunk, ...rest) {
+    if (this.statusCode === 405 && !this.headersSent && (chunk === undefined || chunk === null || chunk.length === 0)) {
+      const body = JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `This address does not take ${req.method} requests.` } });
+      this.setHeader('Content-Type', 'application/json');
+      this.setHeader('Content-Length', Buffer.byteLength(body));
+      return end.call(this, body);
+    }
+    return end.call(this, chunk, ...rest);
+  };
+}
+
+/**
  * Takes a request's body as ours without reading it, so Node does not read it to its end to discard it:
  * the connection stops being read, and a client that keeps sending fills only its own buffers.
  */
@@ -216,6 +233,7 @@ async function createAppServer({ port, hostname, dir, worker }) {
     if (tooLargeToDrain(req)) endIfBodyUnread(req, res);
     // The busiest reads skip Next once their route module has opened a lane (lib/http/fast-lane.ts).
     if (lanes && globalThis[FAST_LANE]?.(req, res)) return;
+    if (req.url?.startsWith('/api/')) answerMethodNotAllowedInJson(req, res);
     handle(req, res).catch((error) => {
       console.error('[postern] request failed', error);
       if (!res.headersSent) {

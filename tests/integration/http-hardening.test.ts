@@ -172,6 +172,27 @@ describe('request bodies', () => {
   });
 });
 
+describe('every API error in JSON', () => {
+  test('an address no route has is 404 NOT_FOUND, a method a route lacks 405 METHOD_NOT_ALLOWED, for any method', async () => {
+    for (const [method, path, status, code] of [
+      ['GET', '/api/nonexistent', 404, 'NOT_FOUND'],
+      ['POST', '/api/messages/a/b/c/d', 404, 'NOT_FOUND'],
+      ['PATCH', '/api/session', 405, 'METHOD_NOT_ALLOWED'],
+      ['GET', '/api/messages/delete', 405, 'METHOD_NOT_ALLOWED'],
+      ['DELETE', '/api/rules', 405, 'METHOD_NOT_ALLOWED'],
+    ] as const) {
+      const response = await fetch(`${app.url}${path}`, { method, headers: { origin: app.url } });
+      assert.equal(response.status, status, `${method} ${path}`);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/, `${method} ${path}`);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, code, `${method} ${path}`);
+      assert.ok(body.error.message.length > 0);
+    }
+    // The routes themselves still answer.
+    assert.equal((await fetch(`${app.url}/api/config`)).status, 200);
+  });
+});
+
 describe('login throttles', () => {
   test('20 parallel wrong passwords reach the server at most 8 times, the rest RATE_LIMITED', async () => {
     const server = await fakeServer();
