@@ -52,9 +52,11 @@ export function errorSentence(error: ApiError): string {
     case 'UNSUPPORTED':
       return 'The server does not support what this needs (for example, it offers no STARTTLS). Try another security mode.';
     case 'CONNECT_FAILED':
-      return 'The mail server could not be reached. Check the host name and port.';
+      // The server's sentence says which: a name not found, nobody answering, a connection lost.
+      return error.message || 'The mail server could not be reached. Check the host name and port.';
     case 'TLS_FAILED':
-      return 'A secure connection could not be set up: the certificate was not trusted or the server refused TLS.';
+      // Likewise: a certificate not trusted, a port that does not speak TLS, STLS refused.
+      return error.message || 'A secure connection could not be set up: the certificate was not trusted or the server refused TLS.';
     case 'PROTOCOL_ERROR':
       // The server's sentence tells what it did (sent garbage, hung up at login); the hint is the same.
       return error.message ? `${error.message} Check the port and the security mode.` : 'That does not look like a POP3 server. Check the port.';

@@ -151,6 +151,8 @@ function tlsMessage(cause: Error): string {
     return "The server's certificate could not be verified.";
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'The server closed the connection during the TLS handshake.';
+  // What a plain POP3 greeting looks like to a TLS client.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'The server did not answer in TLS on this port: it may be a port for STARTTLS or plain connections.';
   return 'The TLS handshake with the server failed.';
 }
 

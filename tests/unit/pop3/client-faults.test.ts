@@ -464,6 +464,16 @@ describe('fail closed on security', () => {
     });
   });
 
+  test('implicit TLS to a plain POP3 port: TLS_FAILED that says the port does not speak TLS', async () => {
+    await withServer(mailbox(), async (server) => {
+      await assert.rejects(connectPop3({ host: '127.0.0.1', port: server.port, security: 'tls', limits: FAST }), (error: unknown) => {
+        hasCode('TLS_FAILED', true)(error);
+        assert.match((error as Error).message, /did not answer in TLS on this port/);
+        return true;
+      });
+    });
+  });
+
   test('STLS refused: TLS_FAILED, and no USER, PASS or AUTH ever sent', async () => {
     const script = mailbox({
       capabilities: [...DEFAULT_CAPABILITIES, 'STLS'],
