@@ -57,7 +57,9 @@ export function ruleOf(draft: RuleDraft): { rule: Rule } | { field: DraftField; 
   const match: RuleMatch = {};
   const from = draft.from.trim();
   if (from) {
-    if (/[\s<>(),;:"]/.test(from) || from.endsWith('@') || from.endsWith('.') || (from.match(/@/g) ?? []).length > 1) {
+    // A domain alone has a dot: a bare word ("hansen") is a name, and From addresses are not names.
+    const bareWord = !from.includes('@') && !from.includes('.');
+    if (bareWord || /[\s<>(),;:"]/.test(from) || from.endsWith('@') || from.endsWith('.') || (from.match(/@/g) ?? []).length > 1) {
       return { field: 'from', message: 'Enter one address (news@shop.example) or one domain (shop.example).' };
     }
     match.from = from;

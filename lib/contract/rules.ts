@@ -12,8 +12,12 @@ const plainText = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), 'must not contain control characters');
 
-/** `name@example.com` (an address) or `example.com` / `@example.com` (a domain and its subdomains). */
-const fromPattern = /^(?:[^\s@<>()",;:]+@|@)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+/**
+ * `name@example.com` (an address) or `example.com` / `@example.com` (a domain and its subdomains). A domain
+ * alone has a dot: a bare word ("hansen") is a name, which From addresses are not matched against.
+ */
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const fromPattern = new RegExp(`^(?:[^\\s@<>()",;:]+@${LABEL}(?:\\.${LABEL})*|@?${LABEL}(?:\\.${LABEL})+)$`);
 
 export const ruleMatchSchema = z
   .strictObject({

@@ -35,6 +35,9 @@ describe('rule editor fields', () => {
     assert.equal(problem({}), 'form');
     assert.equal(problem({ from: 'two words' }), 'from');
     assert.equal(problem({ from: 'a@b@c.example' }), 'from');
+    // A bare word is a name, not a domain: it would be saved and never match any From address.
+    assert.equal(problem({ from: 'hansen' }), 'from');
+    assert.equal(problem({ from: 'hansen.example' }), 'ok');
     assert.equal(problem({ minSize: '-1' }), 'minSize');
     assert.equal(problem({ minSize: 'lots' }), 'minSize');
     assert.equal(problem({ olderThanDays: '1.5' }), 'olderThanDays');

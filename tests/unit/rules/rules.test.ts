@@ -42,6 +42,7 @@ test('anything else is refused', () => {
     { rules: [{ name: 'x', match: { from: 'a.com', body: 'x' }, action: 'delete' }] }, // unknown condition
     { rules: [{ name: 'x', match: { from: 'not an address!' }, action: 'delete' }] },
     { rules: [{ name: 'x', match: { from: 'a@b@c.com' }, action: 'delete' }] },
+    { rules: [{ name: 'x', match: { from: 'hansen' }, action: 'delete' }] }, // a name, not a domain
     { rules: [{ name: 'x', match: { minSize: -1 }, action: 'delete' }] },
     { rules: [{ name: 'x', match: { minSize: 1.5 }, action: 'delete' }] },
     { rules: [{ name: 'x', match: { olderThanDays: '3' }, action: 'delete' }] },
