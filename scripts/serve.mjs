@@ -154,21 +154,37 @@ function tooLargeToDrain(req) {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > DRAIN_UNREAD_BODY_BYTES;
 }
 
+/** How long a connection ended with its request body unread may stay half-open for the client to read the answer. */
+const LINGER_MS = 10_000;
+
 /**
- * A larger (or unknown) body answered before it was all read (413): that connection stops being read, so a
- * client that keeps sending fills its own buffers, not ours. The answer says so (`Connection: close`): a
- * client must not send its next request into a connection that is about to end.
+ * This answer ends its connection, and says so (`Connection: close`): a client must not send its next
+ * request into it. The rest of the body is never read, so a client that keeps sending fills its own
+ * buffers, not ours. Only our side is ended: Node would destroy the socket, and a reset can reach a client
+ * still sending before the answer does. The socket goes when the client closes, or after LINGER_MS.
  */
+function endConnectionAfterAnswer(req, res) {
+  res.shouldKeepAlive = false;
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.setTimeout(LINGER_MS, () => socket.destroy());
+  };
+}
+
+/** A larger (or unknown) body answered before it was all read (a 413): the connection ends with the answer. */
 function endIfBodyUnread(req, res) {
   const writeHead = res.writeHead;
   // Node's implicit head (a first write, or end) goes through writeHead too.
   res.writeHead = function (...args) {
-    if (!req.complete) this.shouldKeepAlive = false;
+    if (!req.complete) endConnectionAfterAnswer(req, this);
     return writeHead.apply(this, args);
   };
-  res.on('finish', () => {
-    if (!req.complete) req.socket?.end();
-  });
+}
+
+/** The API's error body (docs/API.md), for the answers given here rather than by a route. */
+function errorBody(code, message) {
+  return JSON.stringify({ error: { code, message } });
 }
 
 /**
@@ -179,7 +195,7 @@ function answerMethodNotAllowedInJson(req, res) {
   const end = res.end;
   res.end = function (chunk, ...rest) {
     if (this.statusCode === 405 && !this.headersSent && (chunk === undefined || chunk === null || chunk.length === 0)) {
-      const body = JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: `This address does not take ${req.method} requests.` } });
+      const body = errorBody('METHOD_NOT_ALLOWED', `This address does not take ${req.method} requests.`);
       this.setHeader('Content-Type', 'application/json');
       this.setHeader('Content-Length', Buffer.byteLength(body));
       return end.call(this, body);
@@ -199,7 +215,9 @@ function leaveBodyUnread(req) {
 
 function refuse(req, res) {
   leaveBodyUnread(req);
-  const body = JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'Pages can only be read.' } });
+  const body = errorBody('METHOD_NOT_ALLOWED', 'Pages can only be read.');
+  // The body stays unread.
+  endConnectionAfterAnswer(req, res);
   res.writeHead(405, {
     Allow: 'GET, HEAD',
     'Content-Type': 'application/json',
@@ -207,9 +225,6 @@ function refuse(req, res) {
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   });
-  // The body stays unread: this connection ends with the answer (ended, not destroyed, so a client still
-  // sending reads the answer instead of a reset).
-  res.on('finish', () => req.socket?.end());
   res.end(body);
 }
 
@@ -322,6 +337,7 @@ export function stampWorker(req, res, worker, live = liveWorkers) {
   if (!first && named !== undefined && live.has(Number(named))) {
     // Served here it would miss the session's POP3 connection (or find none, with the in-process store).
     leaveBodyUnread(req);
+    endConnectionAfterAnswer(req, res);
     res.writeHead(307, { Location: req.url ?? '/', 'Content-Length': '0', 'Cache-Control': 'no-store', Connection: 'close' });
     res.end();
     return 'redirected';
