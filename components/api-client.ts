@@ -61,8 +61,8 @@ const CODES: Record<ApiErrorCode, true> = {
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 
 /** `error.hint` of a refused login (docs/API.md). */
-export type LoginHint = 'app-password' | 'web-login' | 'oauth-required';
-const LOGIN_HINTS: ReadonlySet<string> = new Set<LoginHint>(['app-password', 'web-login', 'oauth-required']);
+export type LoginHint = 'app-password' | 'web-login' | 'oauth-required' | 'change-port';
+const LOGIN_HINTS: ReadonlySet<string> = new Set<LoginHint>(['app-password', 'web-login', 'oauth-required', 'change-port']);
 
 export class ApiError extends Error {
   readonly code: ApiErrorCode;

@@ -83,8 +83,7 @@ export function loginFieldFor(error: ApiError): LoginField {
     case 'AUTH_FAILED':
       return 'password';
     case 'HOST_NOT_ALLOWED':
-      // "Port 25 is not allowed here; …" is about the port, "This server is not allowed here." the host.
-      return /^Port /.test(error.message) ? 'port' : 'host';
+      return error.hint === 'change-port' ? 'port' : 'host';
     case 'CONNECT_FAILED':
     case 'TIMEOUT':
       return 'host';

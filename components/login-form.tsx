@@ -205,7 +205,7 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       if (pinned && field !== 'password') field = 'form';
       if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';
       // Auto has no port to change: say which ports it tried, and what to do instead.
-      const autoPortRefused = security === 'auto' && apiError.code === 'HOST_NOT_ALLOWED' && /^Port /.test(apiError.message);
+      const autoPortRefused = security === 'auto' && apiError.hint === 'change-port';
       setError({
         field,
         message: autoPortRefused

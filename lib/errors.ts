@@ -7,6 +7,8 @@ import { isPop3Error, type Pop3Error, type Pop3ErrorCode } from './pop3';
 import { explainAuthRefusal, type AuthHint } from './pop3/provider-answers';
 
 export type { AuthHint };
+/** What the person should do next, machine-readable: a provider's answer to a login, or another port. */
+export type ErrorHint = AuthHint | 'change-port';
 
 export type AppErrorCode =
   | 'INVALID_INPUT'
@@ -44,9 +46,9 @@ export class AppError extends Error {
   /** Seconds, for 429s. */
   readonly retryAfter?: number;
   /** What the person should do next, machine-readable (e.g. show "Sign in with Microsoft"). */
-  readonly hint?: AuthHint;
+  readonly hint?: ErrorHint;
 
-  constructor(code: AppErrorCode, message: string, options: { retryAfter?: number; hint?: AuthHint; cause?: unknown } = {}) {
+  constructor(code: AppErrorCode, message: string, options: { retryAfter?: number; hint?: ErrorHint; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -152,7 +152,8 @@ export function describePorts(policy: HostPolicy): string {
  */
 function portRefused(policy: HostPolicy, port: number): AppError {
   const allowed = describePorts(policy);
-  return new AppError('HOST_NOT_ALLOWED', allowed ? `Port ${port} is not allowed here; allowed: ${allowed}.` : `Port ${port} is not allowed here.`);
+  const message = allowed ? `Port ${port} is not allowed here; allowed: ${allowed}.` : `Port ${port} is not allowed here.`;
+  return new AppError('HOST_NOT_ALLOWED', message, { hint: 'change-port' });
 }
 
 export function portAllowed(policy: HostPolicy, port: number): boolean {

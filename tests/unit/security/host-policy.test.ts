@@ -59,12 +59,13 @@ describe('host policy', () => {
         await promise;
       } catch (error) {
         assert.ok(error instanceof AppError);
-        return error.message;
+        // The port's refusal says so for the login form (the port field, not the host's).
+        return `${error.message}${error.hint ? ` [${error.hint}]` : ''}`;
       }
       return 'allowed';
     };
     const ranges = parseHostPolicy('', '110,995,1024-65535');
-    assert.equal(await messageOf(checkServer(ranges, '93.184.216.34', 25)), 'Port 25 is not allowed here; allowed: 110, 995, 1024–65535.');
+    assert.equal(await messageOf(checkServer(ranges, '93.184.216.34', 25)), 'Port 25 is not allowed here; allowed: 110, 995, 1024–65535. [change-port]');
     for (const host of ['127.0.0.1', '10.0.0.1', '[::1]']) {
       assert.equal(await messageOf(checkServer(deny, host, 995)), 'This server is not allowed here.', host);
     }
