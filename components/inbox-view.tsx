@@ -328,7 +328,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onLoaded={readInFull}
             seen={isSeen(open.summary)}
             onMarkSeen={(seen) => void markSeen([open.summary.id], seen)}
-            remoteImagesShown={remoteImagesFor === open.summary.id}
+            remoteImages={remoteImagesFor === open.summary.id}
             onShowRemoteImages={() => setRemoteImagesFor(open.summary.id)}
           />
         );

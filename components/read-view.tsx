@@ -27,16 +27,15 @@ interface ReadViewProps {
   onLoaded?: (id: string) => void;
   seen?: boolean;
   onMarkSeen?: (seen: boolean) => void;
-  /** The person chose to show this message's remote images (kept by the inbox across its source view). */
-  remoteImagesShown?: boolean;
-  onShowRemoteImages?: () => void;
+  /** The person chose to show this message's remote images (kept by the inbox, so it holds across its source view). */
+  remoteImages: boolean;
+  onShowRemoteImages: () => void;
 }
 
 type BodyTab = 'html' | 'text';
 
 /** The whole message (`RETR`), with progress while it streams in. */
-export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKeep, onLoaded, seen, onMarkSeen, remoteImagesShown = false, onShowRemoteImages }: ReadViewProps) {
-  const [remoteImages, setRemoteImages] = useState(remoteImagesShown);
+export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKeep, onLoaded, seen, onMarkSeen, remoteImages, onShowRemoteImages }: ReadViewProps) {
   const [loaded, setLoaded] = useState<{ key: string; message: FullMessage } | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -44,10 +43,9 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
   const [tab, setTab] = useState<BodyTab>('html');
 
   useEffect(() => {
-    setRemoteImages(remoteImagesShown);
     setTab('html');
     setLoaded(null);
-  }, [summary.id, remoteImagesShown]);
+  }, [summary.id]);
 
   const onLoadedRef = useRef(onLoaded);
   onLoadedRef.current = onLoaded;
@@ -153,11 +151,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
             <div className="flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">
               <Icon name="image" />
               <p className="flex-1">Remote images are blocked, so the sender cannot see that you opened this message.</p>
-              <button type="button" className="btn btn-secondary" onClick={() => {
-                  setRemoteImages(true);
-                  onShowRemoteImages?.();
-                }}
-              >
+              <button type="button" className="btn btn-secondary" onClick={onShowRemoteImages}>
                 <Icon name="eye" />
                 Show remote images
               </button>
