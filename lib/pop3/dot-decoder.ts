@@ -79,26 +79,9 @@ export class DotDecoder {
           break;
         }
         case 'inLine': {
-          // Nothing happens before the next LF that a dot follows: jump there at once when no line in
-          // between can break the limit (none is longer than the stretch itself). A 100 MB body is a
+          // Nothing happens before the next LF that a dot follows: jump there at once. A 100 MB body is a
           // million lines; this is one native search per stuffed line, not a step per line.
-          const stretch = this.skipToDotLine(chunk, i);
-          if (stretch !== undefined) {
-            i = stretch;
-            break;
-          }
-          const lf = chunk.indexOf(LF, i);
-          const end = lf < 0 ? chunk.length : lf;
-          this.lineBytes += end - i;
-          if (this.lineBytes > this.maxLineBytes) {
-            throw new Pop3Error('LIMIT_EXCEEDED', `The server sent a line longer than ${this.maxLineBytes} bytes.`);
-          }
-          if (lf < 0) {
-            i = chunk.length;
-          } else {
-            i = lf + 1;
-            this.state = 'lineStart';
-          }
+          i = this.skipToDotLine(chunk, i);
           break;
         }
         default: {
@@ -113,13 +96,13 @@ export class DotDecoder {
 
   /**
    * From inside a line at `from`: the index just past the next LF that a dot follows (state 'lineStart'),
-   * or the chunk's end with the state of its last line; undefined when the stretch is longer than what is
-   * left of the line limit, so the caller checks line by line.
+   * or the chunk's end with the state of its last line. Throws when a line in between breaks the limit.
    */
-  private skipToDotLine(chunk: Buffer, from: number): number | undefined {
+  private skipToDotLine(chunk: Buffer, from: number): number {
     const lfDot = chunk.indexOf(LF_DOT, from);
     const stop = lfDot < 0 ? chunk.length : lfDot + 1;
-    if (stop - from > this.maxLineBytes - this.lineBytes) return undefined;
+    // No line in the stretch can break the limit when the whole stretch is within what is left of it.
+    if (stop - from > this.maxLineBytes - this.lineBytes) this.checkLineLengths(chunk, from, stop);
     if (lfDot >= 0) {
       this.state = 'lineStart';
       return stop;
@@ -129,6 +112,25 @@ export class DotDecoder {
     else if (lastLf === chunk.length - 1) this.state = 'lineStart';
     else this.lineBytes = chunk.length - lastLf - 1;
     return chunk.length;
+  }
+
+  /**
+   * Each line of `chunk[from, stop)` measured once against the limit (the first one counts what came of
+   * it before `from`). Searching for the next dot line again from every line instead made a long listing
+   * (UIDL of 10,000 messages, where every line is short but the stretch is long) cost its length squared.
+   */
+  private checkLineLengths(chunk: Buffer, from: number, stop: number): void {
+    let start = from;
+    let before = this.lineBytes;
+    while (start < stop) {
+      const lf = chunk.indexOf(LF, start);
+      const end = lf < 0 || lf >= stop ? stop : lf;
+      if (before + end - start > this.maxLineBytes) {
+        throw new Pop3Error('LIMIT_EXCEEDED', `The server sent a line longer than ${this.maxLineBytes} bytes.`);
+      }
+      before = 0;
+      start = end + 1;
+    }
   }
 }
 

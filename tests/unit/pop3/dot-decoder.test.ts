@@ -202,6 +202,30 @@ describe('DotDecoder', () => {
   });
 });
 
+describe('DotDecoder work on a long listing', () => {
+  test('a 10,000-line UIDL under the 8 KiB line bound is searched about once, not once per line', () => {
+    // Every line is short, but the stretch to the terminator is far longer than the bound, so the lines are
+    // measured one by one. Counted: the bytes each native search passes over (where it stopped, or the end).
+    const wire = b(`${Array.from({ length: 10_000 }, (_, i) => `${i + 1} ${'u'.repeat(24)}\r\n`).join('')}.\r\n`);
+    let scanned = 0;
+    const counted = (chunk: Buffer): Buffer => {
+      const search = chunk.indexOf.bind(chunk);
+      chunk.indexOf = ((value: Parameters<Buffer['indexOf']>[0], from?: number) => {
+        const start = from ?? 0;
+        const found = search(value, start);
+        scanned += (found < 0 ? chunk.length : found) - start;
+        return found;
+      }) as Buffer['indexOf'];
+      return chunk;
+    };
+    const decoder = new DotDecoder(8 * 1024);
+    let done = false;
+    for (let at = 0; at < wire.length && !done; at += 64 * 1024) done = decoder.push(counted(Buffer.from(wire.subarray(at, at + 64 * 1024)))).done;
+    assert.equal(done, true);
+    assert.ok(scanned <= 3 * wire.length, `searched ${scanned} bytes for a ${wire.length}-byte listing`);
+  });
+});
+
 describe('DotDecoder against a line-by-line reference (seeded random bodies and splits)', () => {
   /** The reference: whole input, one line at a time: unstuffed body, or the first line over the limit. */
   function reference(wire: Buffer, limit: number): { body: Buffer } | { tooLong: true } | { unterminated: true } {
