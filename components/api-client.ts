@@ -56,7 +56,7 @@ const CODES: Record<ApiErrorCode, true> = {
   CSRF_REJECTED: true, INSECURE_AUTH: true, MESSAGE_NOT_FOUND: true, ATTACHMENT_NOT_FOUND: true, NOT_FOUND: true, MESSAGE_TOO_LARGE: true,
   MESSAGE_TOO_COMPLEX: true, PAYLOAD_TOO_LARGE: true, MAILBOX_IN_USE: true, LOGIN_DELAY: true, RATE_LIMITED: true,
   UNSUPPORTED: true, CONNECT_FAILED: true, TLS_FAILED: true, PROTOCOL_ERROR: true, SERVER_ERROR: true, TIMEOUT: true,
-  SERVICE_BUSY: true, INTERNAL_ERROR: true, NETWORK_ERROR: true, BAD_RESPONSE: true,
+  SERVICE_BUSY: true, STORE_UNAVAILABLE: true, INTERNAL_ERROR: true, NETWORK_ERROR: true, BAD_RESPONSE: true,
 };
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.keys(CODES));
 

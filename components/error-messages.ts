@@ -70,6 +70,8 @@ export function errorSentence(error: ApiError): string {
       return 'That request was too large for Postern. Select fewer messages and try again.';
     case 'SERVICE_BUSY':
       return 'Postern is busy with too many sessions right now. Try again in a minute.';
+    case 'STORE_UNAVAILABLE':
+      return 'Postern cannot reach its session storage right now. Nothing was changed: try again in a few seconds.';
     case 'NETWORK_ERROR':
       return 'Postern could not be reached. Check your connection and try again.';
     case 'BAD_RESPONSE':

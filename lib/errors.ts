@@ -39,6 +39,8 @@ export type AppErrorCode =
   | 'SERVER_ERROR'
   | 'TIMEOUT'
   | 'SERVICE_BUSY'
+  /** The shared session store (Redis) cannot be reached: nothing was changed; try again shortly. */
+  | 'STORE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export class AppError extends Error {
@@ -81,7 +83,21 @@ const FROM_POP3: Record<Pop3ErrorCode, { code: AppErrorCode; message: string }> 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isPop3Error(error)) return fromPop3(error);
+  if (isStoreOutage(error)) {
+    return new AppError('STORE_UNAVAILABLE', 'Postern cannot reach its session storage right now. Nothing was changed: try again in a few seconds.', { retryAfter: 5, cause: error });
+  }
   return new AppError('INTERNAL_ERROR', 'Something went wrong on our side.', { cause: error });
+}
+
+/**
+ * The shared store's client (ioredis) saying Redis could not be reached, as opposed to an answer from it
+ * (a ReplyError): a command that gave up after its reconnects, or one sent on a connection that has
+ * ended. Known by ioredis's own sentences for those two failures: its error classes are not exported, and
+ * their names do not survive the production build's minifier; this module imports nothing of it.
+ */
+function isStoreOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.message.startsWith('Reached the max retries per request limit') || error.message === 'Connection is closed.';
 }
 
 function fromPop3(error: Pop3Error): AppError {

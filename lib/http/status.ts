@@ -26,5 +26,6 @@ export const STATUS_OF: Record<AppErrorCode, number> = {
   SERVER_ERROR: 502,
   OAUTH_FAILED: 502,
   SERVICE_BUSY: 503,
+  STORE_UNAVAILABLE: 503,
   TIMEOUT: 504,
 };

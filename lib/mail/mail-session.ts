@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../errors';
+import { logBackgroundFailure } from '../log/background-failure';
 import {
   isPop3Error,
   type Pop3Error,
@@ -306,7 +307,7 @@ export class MailSession {
       const sent = await Promise.allSettled(fresh.map((entry) => client.dele(entry.number)));
       // What the server marked is kept even when another DELE of the batch failed: the marks here are
       // the server's, so what QUIT deletes is what the person sees marked.
-      await this.pending.add(fresh.filter((_, i) => sent[i]!.status === 'fulfilled').map((entry) => entry.id));
+      await this.marksInStep(() => this.pending.add(fresh.filter((_, i) => sent[i]!.status === 'fulfilled').map((entry) => entry.id)));
       const failed = sent.find((outcome) => outcome.status === 'rejected');
       if (failed) throw failed.reason;
       return entries.map((entry) => entry.id);
@@ -318,7 +319,7 @@ export class MailSession {
     return this.run(async (client) => {
       await client.rset();
       const restored = this.pending.size;
-      await this.pending.clear();
+      await this.marksInStep(() => this.pending.clear());
       return restored;
     });
   }
@@ -332,7 +333,7 @@ export class MailSession {
       const restored = [...new Set(ids)].filter((id) => this.pending.has(id));
       if (restored.length === 0) return [];
       await client.rset();
-      await this.pending.remove(restored);
+      await this.marksInStep(() => this.pending.remove(restored));
       await this.reapplyMarks(client);
       return restored;
     });
@@ -428,11 +429,29 @@ export class MailSession {
   private async quitApplyingMarks(): Promise<number> {
     if (this.pending.size > 0 && !this.connected) await this.connect();
     const deleted = this.pending.size;
+    // QUIT cannot be taken back: the marks are saved once more first, so a store that cannot be reached
+    // stops it here, with nothing changed.
+    if (deleted > 0) await this.pending.save();
     if (this.client && !this.client.closed) await this.client.quit();
     this.client = undefined;
     for (const id of this.pending) this.summaries.delete(id);
-    await this.pending.clear();
+    this.pending.clearApplied().catch((error: unknown) => logBackgroundFailure('marks cleared after QUIT', error));
     return deleted;
+  }
+
+  /**
+   * A change of the marks that the store could not save: the server was told (DELE, RSET), but the
+   * session's marks are still the ones before. The connection is closed without QUIT, so the server
+   * forgets what it was told on it; the next request logs in again and sends the session's marks.
+   */
+  private async marksInStep(change: () => Promise<void>): Promise<void> {
+    try {
+      await change();
+    } catch (error) {
+      this.client?.close();
+      this.client = undefined;
+      throw error;
+    }
   }
 
   /** Logs in (pop3-link.ts), loads the snapshot and re-applies the marks. Callers hold the lock. */

@@ -26,34 +26,44 @@ export class Marks implements Iterable<string> {
     return this.ids[Symbol.iterator]();
   }
 
+  /** Each change is saved first and counts here only once saved: a store that cannot be reached changes nothing. */
   async add(ids: Iterable<string>): Promise<void> {
-    for (const id of ids) this.ids.add(id);
-    await this.save();
+    await this.change(new Set([...this.ids, ...ids]));
   }
 
   async remove(ids: Iterable<string>): Promise<void> {
-    for (const id of ids) this.ids.delete(id);
-    await this.save();
+    const gone = new Set(ids);
+    await this.change(new Set([...this.ids].filter((id) => !gone.has(id))));
   }
 
   async clear(): Promise<void> {
+    await this.change(new Set());
+  }
+
+  /**
+   * After a QUIT applied them: cleared here at once, whatever the store says (the messages are gone, and a
+   * copy the store still holds names only messages the next login will not find, so it is dropped then).
+   * The returned promise is the store's save.
+   */
+  clearApplied(): Promise<void> {
     this.ids.clear();
-    await this.save();
+    return this.save();
   }
 
   /** Drops the marks `keep` rejects (messages gone from the server); saved only when something went. */
   async retain(keep: (id: string) => boolean): Promise<void> {
-    let changed = false;
-    for (const id of [...this.ids]) {
-      if (!keep(id)) {
-        this.ids.delete(id);
-        changed = true;
-      }
-    }
-    if (changed) await this.save();
+    const kept = new Set([...this.ids].filter(keep));
+    if (kept.size !== this.ids.size) await this.change(kept);
   }
 
-  private save(): Promise<void> {
+  /** Saves the marks as they are: before a QUIT, so that a store that cannot be reached stops it. */
+  save(): Promise<void> {
     return this.persist([...this.ids]);
+  }
+
+  private async change(next: Set<string>): Promise<void> {
+    await this.persist([...next]);
+    this.ids.clear();
+    for (const id of next) this.ids.add(id);
   }
 }

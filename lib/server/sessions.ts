@@ -110,8 +110,18 @@ export class Sessions {
 
   /** Logged out or replaced: gone from this process and from the store. */
   async end(token: string): Promise<void> {
+    this.drop(token);
+    await this.forget(token);
+  }
+
+  /** Gone from the store: no request can resume the session any more (this process's copy stays until `drop`). */
+  forget(token: string): Promise<void> {
+    return this.store.remove(token);
+  }
+
+  /** Gone from this process (its connection closed without QUIT, if it still has one). */
+  drop(token: string): void {
     this.pool.remove(token);
-    await this.store.remove(token);
   }
 
   private touch(session: MailSession): void {

@@ -33,12 +33,17 @@ export const POST = route(async (request) => {
 export const GET = route(async (request) => json({ session: sessionView(await requireSession(request)) }));
 
 /**
- * Log out. The session ends whatever the server does: it leaves the pool, its
- * connection is closed and its credentials go with it, and the cookie is
+ * Log out. The store forgets the session first: from then on no request can
+ * resume it, so the answer (logged out) is true whatever the mail server does,
+ * and a store that cannot be reached stops the logout before anything changed
+ * (503 STORE_UNAVAILABLE, the cookie kept). Then QUIT applies the marks, the
+ * connection and the credentials leave this process, and the cookie is
  * cleared. Whether QUIT applied the marks is said in the answer.
  */
 export const DELETE = route(async (request) => {
   const session = await requireSession(request);
+  const sessions = serverContext().sessions;
+  await sessions.forget(session.token);
   let deleted = 0;
   let applied = true;
   try {
@@ -47,7 +52,7 @@ export const DELETE = route(async (request) => {
     applied = false;
     console.warn(`[postern] logout: QUIT failed, the session ends without applying its marks (${describeError(error)})`);
   } finally {
-    await serverContext().sessions.end(session.token);
+    sessions.drop(session.token);
   }
   const body: LogoutAnswer = { deleted, applied };
   if (!applied) {

@@ -30,6 +30,10 @@ export interface RedisServer {
   dir: string;
   /** Stops and starts the same server (same port, same data). */
   restart(): Promise<void>;
+  /** Stops the server and keeps its data: an outage, until resume(). */
+  pause(): Promise<void>;
+  /** Starts the paused server again (same port, same data). */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +75,12 @@ export async function startRedis(): Promise<RedisServer> {
     dir,
     async restart() {
       await daemon.stop();
+      daemon = await launch(binary, config, port);
+    },
+    async pause() {
+      await daemon.stop();
+    },
+    async resume() {
       daemon = await launch(binary, config, port);
     },
     async stop() {
