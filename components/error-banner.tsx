@@ -1,12 +1,13 @@
 'use client';
 
 import type { ApiError } from './api-client';
-import { errorSentence } from './error-messages';
+import { errorSentence, retryCanHelp } from './error-messages';
 
 interface ErrorBannerProps {
   error: ApiError;
   /** What failed, e.g. "Loading the inbox failed." */
   context?: string;
+  /** Offered only when asking again can succeed (retryCanHelp): never for a message gone or marked for deletion. */
   onRetry?: () => void;
   onDismiss?: () => void;
 }
@@ -23,7 +24,7 @@ export function ErrorBanner({ error, context, onRetry, onDismiss }: ErrorBannerP
         {errorSentence(error)}
       </p>
       <div className="flex gap-2">
-        {onRetry ? (
+        {onRetry && retryCanHelp(error.code) ? (
           <button type="button" onClick={onRetry} className="btn btn-secondary">
             Retry
           </button>

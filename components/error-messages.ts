@@ -79,6 +79,45 @@ export function errorSentence(error: ApiError): string {
   }
 }
 
+/**
+ * Whether asking again the same way can succeed: a server that was busy, slow or briefly gone may
+ * answer next time; a message that is gone, marked for deletion, too large or too complex will not,
+ * and neither will a request refused for what it is (a Retry button there only fails again).
+ */
+export function retryCanHelp(code: ApiErrorCode): boolean {
+  switch (code) {
+    case 'MAILBOX_IN_USE':
+    case 'LOGIN_DELAY':
+    case 'RATE_LIMITED':
+    case 'CONNECT_FAILED':
+    case 'TLS_FAILED':
+    case 'PROTOCOL_ERROR':
+    case 'SERVER_ERROR':
+    case 'TIMEOUT':
+    case 'SERVICE_BUSY':
+    case 'INTERNAL_ERROR':
+    case 'NETWORK_ERROR':
+      return true;
+    case 'INVALID_INPUT':
+    case 'NO_SESSION':
+    case 'AUTH_FAILED':
+    case 'REAUTH_REQUIRED':
+    case 'OAUTH_FAILED':
+    case 'HOST_NOT_ALLOWED':
+    case 'CSRF_REJECTED':
+    case 'INSECURE_AUTH':
+    case 'MESSAGE_NOT_FOUND':
+    case 'ATTACHMENT_NOT_FOUND':
+    case 'NOT_FOUND':
+    case 'MESSAGE_TOO_LARGE':
+    case 'MESSAGE_TOO_COMPLEX':
+    case 'PAYLOAD_TOO_LARGE':
+    case 'UNSUPPORTED':
+    case 'BAD_RESPONSE':
+      return false;
+  }
+}
+
 /** Where on the login form an error belongs. */
 export function loginFieldFor(error: ApiError): LoginField {
   switch (error.code) {
