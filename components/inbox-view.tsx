@@ -313,6 +313,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onDelete={() => void deleteOpen(open)}
             onSource={toSource}
             onClose={closePane}
+            onKeep={() => void undoOne(open.summary)}
           />
         );
       case 'read':

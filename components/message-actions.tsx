@@ -6,9 +6,8 @@ interface MessageActionsProps {
   onClose: () => void;
   onDelete: () => void;
   onSource?: () => void;
+  /** Marked for deletion: nothing here can be done to it (the server sends neither it nor its source); the view's MarkedNotice offers Keep. */
   isPending: boolean;
-  /** Takes this message's deletion mark off (the other marks stay). Without it, a marked message just says so. */
-  onKeep?: () => void;
   /** Read state, when the view offers to change it. */
   seen?: boolean;
   onMarkSeen?: (seen: boolean) => void;
@@ -16,7 +15,7 @@ interface MessageActionsProps {
 }
 
 /** The bar above a peeked or opened message: back to the list, delete, view source. */
-export function MessageActions({ title, onClose, onDelete, onSource, isPending, onKeep, seen, onMarkSeen, children }: MessageActionsProps) {
+export function MessageActions({ title, onClose, onDelete, onSource, isPending, seen, onMarkSeen, children }: MessageActionsProps) {
   return (
     <div role="toolbar" aria-label={`${title} actions`} className="flex flex-wrap items-center gap-2">
       <button type="button" className="btn btn-ghost -ml-2" onClick={onClose}>
@@ -26,7 +25,7 @@ export function MessageActions({ title, onClose, onDelete, onSource, isPending, 
       </button>
       <span className="ml-auto" />
       {children}
-      {onSource ? (
+      {onSource && !isPending ? (
         <button type="button" className="btn btn-secondary" onClick={onSource}>
           <Icon name="code" />
           <span className="sr-only sm:not-sr-only">View source</span>
@@ -38,18 +37,10 @@ export function MessageActions({ title, onClose, onDelete, onSource, isPending, 
           <span className="sr-only sm:not-sr-only">{seen ? 'Mark unread' : 'Mark read'}</span>
         </button>
       ) : null}
-      {isPending && onKeep ? (
-        <>
-          <span className="text-sm font-medium text-red-800 dark:text-red-300">Marked for deletion</span>
-          <button type="button" className="btn btn-secondary" onClick={onKeep}>
-            <Icon name="undo" />
-            Keep
-          </button>
-        </>
-      ) : (
-        <button type="button" className="btn btn-secondary" onClick={onDelete} disabled={isPending} aria-keyshortcuts="#">
+      {isPending ? null : (
+        <button type="button" className="btn btn-secondary" onClick={onDelete} aria-keyshortcuts="#">
           <Icon name="trash" />
-          {isPending ? 'Marked for deletion' : 'Delete'}
+          Delete
         </button>
       )}
     </div>

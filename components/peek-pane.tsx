@@ -9,6 +9,7 @@ import { ErrorBanner } from './error-banner';
 import { formatSize, sizeClass } from './format-size';
 import { Icon } from './icon';
 import { LinkifiedText } from './linkified-text';
+import { MarkedNotice } from './marked-notice';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
 import { PeekParts } from './peek-parts';
@@ -22,20 +23,24 @@ interface PeekPaneProps {
   onDelete: () => void;
   onSource: () => void;
   onClose: () => void;
+  /** Takes the deletion mark off this message (whose first lines then load). */
+  onKeep: () => void;
   /** A rule was added from this message ("always delete mail like this"). */
   onRuleAdded?: () => void;
 }
 
 /** Headers and the first lines from `TOP`: enough to decide whether the whole thing is worth fetching. */
-export function PeekPane({ message, isPending, onDownload, onDelete, onSource, onClose, onRuleAdded }: PeekPaneProps) {
+export function PeekPane({ message, isPending, onDownload, onDelete, onSource, onClose, onKeep, onRuleAdded }: PeekPaneProps) {
   const [lines, setLines] = useState<number>(20);
   const [preview, setPreview] = useState<MessagePreview | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
-    const controller = new AbortController();
     setError(null);
+    // The server does not send (TOP) a marked message: the notice says so, and Keep brings the lines.
+    if (isPending) return;
+    const controller = new AbortController();
     getPreview(message.id, lines, controller.signal)
       .then((result) => setPreview(result))
       .catch((cause: unknown) => {
@@ -43,7 +48,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
         setError(asApiError(cause));
       });
     return () => controller.abort();
-  }, [message.id, lines, attempt]);
+  }, [message.id, lines, attempt, isPending]);
 
   // A different message: forget the old preview at once rather than showing it under new headers.
   useEffect(() => {
@@ -51,8 +56,6 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
   }, [message.id]);
 
   const current = preview && preview.id === message.id ? preview : null;
-  const nextChoice = LINE_CHOICES.find((choice) => choice > lines);
-  const large = sizeClass(message.size) !== 'small';
 
   return (
     <section aria-labelledby="peek-heading" className="flex flex-col gap-4" data-testid="peek-pane">
@@ -73,6 +76,41 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
         headerList={current?.headerList ?? []}
       />
 
+      {isPending ? (
+        <MarkedNotice shown={false} onKeep={onKeep} />
+      ) : (
+        <PeekBody
+          message={message}
+          current={current}
+          error={error}
+          lines={lines}
+          onLines={setLines}
+          onDownload={onDownload}
+          onRetry={() => setAttempt((n) => n + 1)}
+        />
+      )}
+
+      <AlwaysDelete from={message.from} onRuleAdded={onRuleAdded} />
+    </section>
+  );
+}
+
+interface PeekBodyProps {
+  message: MessageSummary;
+  current: MessagePreview | null;
+  error: ApiError | null;
+  lines: number;
+  onLines: (lines: number) => void;
+  onDownload: () => void;
+  onRetry: () => void;
+}
+
+/** The download button and the first lines, or their skeleton while they come. */
+function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry }: PeekBodyProps) {
+  const nextChoice = LINE_CHOICES.find((choice) => choice > lines);
+  const large = sizeClass(message.size) !== 'small';
+  return (
+    <>
       <div className="flex flex-wrap items-center gap-3">
         <button type="button" className="btn btn-primary" onClick={onDownload}>
           <Icon name="download" />
@@ -94,7 +132,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
           <select
             id="peek-lines"
             value={lines}
-            onChange={(event) => setLines(Number(event.target.value))}
+            onChange={(event) => onLines(Number(event.target.value))}
             className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800"
           >
             {LINE_CHOICES.map((choice) => (
@@ -106,7 +144,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
         </div>
         <div className="p-3" aria-live="polite" aria-busy={!current && !error}>
           {error ? (
-            <ErrorBanner error={error} context="The preview could not be loaded." onRetry={() => setAttempt((n) => n + 1)} />
+            <ErrorBanner error={error} context="The preview could not be loaded." onRetry={onRetry} />
           ) : current ? (
             <>
               <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="peek-text">
@@ -116,7 +154,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
                 <p className="mt-3 flex flex-wrap items-center gap-2 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
                   Showing the first {lines} lines.
                   {nextChoice ? (
-                    <button type="button" className="btn btn-ghost" onClick={() => setLines(nextChoice)}>
+                    <button type="button" className="btn btn-ghost" onClick={() => onLines(nextChoice)}>
                       Show {nextChoice} lines
                     </button>
                   ) : null}
@@ -134,8 +172,6 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
           )}
         </div>
       </div>
-
-      <AlwaysDelete from={message.from} onRuleAdded={onRuleAdded} />
-    </section>
+    </>
   );
 }

@@ -10,6 +10,7 @@ import { ErrorBanner } from './error-banner';
 import { HtmlBodyFrame } from './html-body-frame';
 import { Icon } from './icon';
 import { LinkifiedText } from './linkified-text';
+import { MarkedNotice } from './marked-notice';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
 import { ReadableText } from './readable-text';
@@ -21,8 +22,8 @@ interface ReadViewProps {
   onDelete: () => void;
   onSource: () => void;
   onClose: () => void;
-  /** Takes the deletion mark off this message. */
-  onKeep?: () => void;
+  /** Takes the deletion mark off this message (which then loads, if it had not yet). */
+  onKeep: () => void;
   /** The whole message arrived: the server now counts it as read. */
   onLoaded?: (id: string) => void;
   seen?: boolean;
@@ -49,10 +50,14 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
 
   const onLoadedRef = useRef(onLoaded);
   onLoadedRef.current = onLoaded;
+  const wanted = `${summary.id}:${remoteImages}`;
+  // The server does not send a marked message: ask only once the mark is off (and not again for one read before it was marked).
+  const held = isPending && loaded?.key !== wanted;
   useEffect(() => {
-    const controller = new AbortController();
     setError(null);
     setProgress(null);
+    if (held) return;
+    const controller = new AbortController();
     getMessage(summary.id, { remoteImages, signal: controller.signal, onProgress: setProgress })
       .then((result) => {
         setLoaded({ key: `${summary.id}:${remoteImages}`, message: result });
@@ -63,15 +68,14 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
         setError(asApiError(cause));
       });
     return () => controller.abort();
-  }, [summary.id, remoteImages, attempt]);
+  }, [summary.id, remoteImages, attempt, held]);
 
   // While remote images are being fetched, the blocked version stays out of sight.
   const current = loaded && loaded.key.startsWith(`${summary.id}:`) ? loaded.message : null;
-  const loading = !error && loaded?.key !== `${summary.id}:${remoteImages}`;
+  const loading = !error && !held && loaded?.key !== wanted;
   const showHtml = current?.html && tab === 'html';
-  // Not retried: the same message is as complex the next time. The source view and the download always work.
+  // The source view and the download always work for a message too complex to show (the banner offers no Retry: it would be as complex again).
   const tooComplex = error?.code === 'MESSAGE_TOO_COMPLEX';
-  const canRetry = error && error.code !== 'MESSAGE_TOO_LARGE' && !tooComplex;
 
   return (
     <article aria-labelledby="read-heading" className="flex flex-col gap-4" data-testid="read-view">
@@ -81,7 +85,6 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
         onDelete={onDelete}
         onSource={onSource}
         isPending={isPending}
-        onKeep={onKeep}
         seen={current ? seen : undefined}
         onMarkSeen={onMarkSeen}
       >
@@ -104,11 +107,12 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
         headerList={current?.headerList ?? []}
       />
 
+      {isPending ? <MarkedNotice shown={current !== null} onKeep={onKeep} /> : null}
       {error ? (
         <ErrorBanner
           error={error}
           context={tooComplex ? undefined : 'The message could not be downloaded.'}
-          onRetry={canRetry ? () => setAttempt((n) => n + 1) : undefined}
+          onRetry={() => setAttempt((n) => n + 1)}
         />
       ) : null}
       {error?.code === 'MESSAGE_TOO_LARGE' || tooComplex ? (

@@ -27,6 +27,53 @@ test.describe('deleting', () => {
     expect(await harness.storedCount(USERS.undoer)).toBe(SAMPLE.length);
   });
 
+  test('a marked message is not asked for: the pane says why and offers Keep, not a Retry that cannot work', async ({ page, logInAs, inbox, pane }) => {
+    await logInAs(USERS.undoer);
+    const read = sampleMessage('plain');
+    const peeked = sampleMessage('attachments');
+    // Any request for these two messages' text, preview or source.
+    const ids = await Promise.all([read, peeked].map(async ({ subject }) => (await inbox.row(subject).getAttribute('data-message-id'))!));
+    const bodyRequests: string[] = [];
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (ids.some((id) => pathname.startsWith(`/api/messages/${encodeURIComponent(id)}`))) bodyRequests.push(pathname);
+    });
+    for (const subject of [read.subject, peeked.subject]) await inbox.rowCheckbox(subject).check();
+    await page.getByRole('button', { name: 'Delete 2 selected' }).click();
+    await expect(inbox.pendingBar).toContainText('2 messages marked for deletion');
+
+    // Read in full (one click on a small message): the notice, no request, no error.
+    await inbox.click(read.subject);
+    await expect(pane.read.getByRole('heading', { name: read.subject })).toBeVisible();
+    await expect(pane.markedNotice).toContainText('The mail server does not send a message marked for deletion: keep it to read it.');
+    await expect(pane.read.getByRole('alert')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+    // Neither its source nor a second mark: the toolbar offers what can work.
+    await expect(pane.viewSource).toHaveCount(0);
+    await expect(pane.deleteButton).toHaveCount(0);
+    expect(bodyRequests).toEqual([]);
+    // Keep takes the mark off, and the message comes.
+    await pane.keepButton.click();
+    await pane.waitForRead();
+    await expect(pane.markedNotice).toHaveCount(0);
+    await expect(pane.textBody).toContainText('Bring the printouts if you can.');
+    await expect(inbox.row(read.subject)).not.toHaveAttribute('data-pending', 'true');
+    await expect(inbox.pendingBar).toContainText('1 message marked for deletion');
+
+    // The peek likewise: no TOP for a marked message, and Keep brings its first lines.
+    bodyRequests.length = 0;
+    await inbox.peek(peeked.subject);
+    await expect(pane.peek.getByRole('heading', { name: peeked.subject })).toBeVisible();
+    await expect(pane.markedNotice).toBeVisible();
+    await expect(pane.downloadWhole).toHaveCount(0);
+    await expect(pane.peek.getByRole('alert')).toHaveCount(0);
+    expect(bodyRequests).toEqual([]);
+    await pane.keepButton.click();
+    await expect(pane.peekText).toBeVisible();
+    await expect(pane.markedNotice).toHaveCount(0);
+    await expect(inbox.pendingBar).toHaveCount(0);
+  });
+
   test('logging out says how many deletions it applies, asks once, then applies them', async ({ page, harness, logInAs, inbox, loginPage, snap }) => {
     await logInAs(USERS.undoer);
     const before = await harness.storedCount(USERS.undoer);

@@ -16,6 +16,9 @@ export class MessagePane {
   readonly source: Locator;
   readonly sourceText: Locator;
   readonly deleteButton: Locator;
+  /** Stands where a marked message's text would be (the server does not send it), with Keep. */
+  readonly markedNotice: Locator;
+  readonly keepButton: Locator;
   readonly closeButton: Locator;
   readonly progress: Locator;
 
@@ -33,7 +36,9 @@ export class MessagePane {
     this.viewSource = page.getByRole('button', { name: 'View source' });
     this.source = page.getByTestId('source-view');
     this.sourceText = page.getByTestId('source-text');
-    this.deleteButton = page.getByRole('toolbar').getByRole('button', { name: /^(Delete|Marked for deletion)$/ });
+    this.deleteButton = page.getByRole('toolbar').getByRole('button', { name: 'Delete', exact: true });
+    this.markedNotice = page.getByTestId('marked-notice');
+    this.keepButton = this.markedNotice.getByRole('button', { name: 'Keep' });
     this.closeButton = page.getByRole('toolbar').getByRole('button', { name: /Close|Back to inbox/ });
     this.progress = page.locator('#download-progress');
   }
