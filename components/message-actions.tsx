@@ -14,7 +14,10 @@ interface MessageActionsProps {
   children?: ReactNode;
 }
 
-/** The bar above a peeked or opened message: back to the list, delete, view source. */
+/**
+ * The bar above a peeked or opened message: back to the list, delete, view source. On a phone the
+ * actions after "Back" are icons (their words stay for screen readers), so the bar is one line.
+ */
 export function MessageActions({ title, onClose, onDelete, onSource, isPending, seen, onMarkSeen, children }: MessageActionsProps) {
   return (
     <div role="toolbar" aria-label={`${title} actions`} className="flex flex-wrap items-center gap-2">
@@ -40,7 +43,7 @@ export function MessageActions({ title, onClose, onDelete, onSource, isPending, 
       {isPending ? null : (
         <button type="button" className="btn btn-secondary" onClick={onDelete} aria-keyshortcuts="#">
           <Icon name="trash" />
-          Delete
+          <span className="sr-only sm:not-sr-only">Delete</span>
         </button>
       )}
     </div>

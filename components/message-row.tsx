@@ -88,7 +88,7 @@ export function MessageRow(props: MessageRowProps) {
           ) : null}
         </span>
         <span className={`flex min-w-0 flex-1 flex-col gap-0.5 ${isPending ? 'text-slate-600 dark:text-slate-400' : ''}`}>
-          <span className="flex items-baseline gap-2">
+          <span className="flex items-baseline gap-2" data-testid="row-from-line">
             <span className={`truncate ${unread ? 'font-bold' : 'font-medium'} ${isPending ? 'line-through' : ''}`}>{sender}</span>
             {message.isNew ? (
               <span className="shrink-0 rounded bg-sky-100 px-1.5 text-xs font-semibold text-sky-900 dark:bg-sky-900 dark:text-sky-100">new</span>
@@ -108,13 +108,21 @@ export function MessageRow(props: MessageRowProps) {
               </span>
             ) : null}
             {isPending ? (
-              <span className="shrink-0 rounded bg-red-100 px-1.5 text-xs font-medium text-red-800 no-underline dark:bg-red-950 dark:text-red-200">
+              // On a phone the strike-through and Keep say it; the words stay for screen readers, the subject keeps the room.
+              <span className="sr-only sm:not-sr-only sm:shrink-0 sm:rounded sm:bg-red-100 sm:px-1.5 sm:text-xs sm:font-medium sm:text-red-800 sm:dark:bg-red-950 sm:dark:text-red-200">
                 to be deleted
               </span>
             ) : null}
           </span>
         </span>
-        <SizeBadge bytes={message.size} />
+        {/* On a phone a marked row shows Keep where its size was, so the sender keeps the width of any other row. */}
+        {isPending ? (
+          <span className="hidden sm:contents">
+            <SizeBadge bytes={message.size} />
+          </span>
+        ) : (
+          <SizeBadge bytes={message.size} />
+        )}
       </a>
       {isPending ? (
         <button
@@ -126,7 +134,7 @@ export function MessageRow(props: MessageRowProps) {
           title="Take the deletion mark off"
         >
           <Icon name="undo" className="h-3.5 w-3.5" />
-          <span className="hidden sm:inline">Keep</span>
+          Keep
         </button>
       ) : null}
     </div>

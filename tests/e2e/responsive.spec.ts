@@ -1,4 +1,5 @@
 import { expect, test } from './fixtures';
+import { seriousViolations } from './support/axe';
 import { sampleMessage } from './support/sample';
 import { USERS } from './support/users';
 
@@ -37,4 +38,30 @@ test('works at phone width: list, then the message full-screen, then back', asyn
   await pane.waitForRead();
   await page.getByRole('button', { name: 'Back to inbox' }).click();
   await expect(inbox.row(message.subject)).toBeVisible();
+});
+
+test('at phone width a marked row keeps its sender as wide as any row, and the message toolbar is one line', async ({ page, logInAs, inbox, pane }) => {
+  await logInAs(USERS.phone);
+  const marked = sampleMessage('plain');
+  const unmarked = sampleMessage('attachments');
+  await inbox.rowCheckbox(marked.subject).check();
+  await page.getByRole('button', { name: 'Delete 1 selected' }).click();
+  await expect(inbox.row(marked.subject)).toHaveAttribute('data-pending', 'true');
+  await expect(inbox.row(marked.subject).getByRole('button', { name: `Keep “${marked.subject}”` })).toBeVisible();
+  // The room the sender's line gets: the mark and its Keep do not take it away.
+  const fromLineWidth = async (subject: string) => (await inbox.row(subject).getByTestId('row-from-line').boundingBox())!.width;
+  expect(await fromLineWidth(marked.subject)).toBeGreaterThanOrEqual(await fromLineWidth(unmarked.subject));
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Every action of an open message on one line: back, reply, source, read state, delete.
+  await inbox.rowButton(unmarked.subject).click();
+  await pane.waitForRead();
+  const toolbar = pane.read.getByRole('toolbar');
+  await expect(toolbar.getByRole('button', { name: 'Delete', exact: true })).toBeVisible();
+  const tops = await toolbar.locator('button, a').evaluateAll((controls) => controls.map((control) => Math.round(control.getBoundingClientRect().top)));
+  expect(tops.length).toBeGreaterThanOrEqual(5);
+  expect(new Set(tops).size).toBe(1);
+  expect(await seriousViolations(page)).toEqual([]);
+  await inbox.undoButton.click();
+  await expect(inbox.pendingBar).toHaveCount(0);
 });
