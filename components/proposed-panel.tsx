@@ -29,8 +29,8 @@ function plural(count: number, word: string): string {
 }
 
 /**
- * What the rules propose to delete, each with its reason, and ONE button that marks them.
- * Until it is pressed nothing is marked; after, Apply works as for any mark.
+ * What the rules propose to delete, each with its reason and a tick (all ticked at first), and ONE
+ * button that marks the ticked ones. Until it is pressed nothing is marked; after, Apply works as for any mark.
  */
 export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEditRules }: ProposedPanelProps) {
   const [list, setList] = useState<{ total: number; messages: ProposedMessage[] } | null>(null);
@@ -38,6 +38,8 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
   const [attempt, setAttempt] = useState(0);
   const [marking, setMarking] = useState(false);
   const [status, setStatus] = useState('');
+  // Proposals the person took out (unticked): every one is ticked when the list arrives.
+  const [excluded, setExcluded] = useState<ReadonlySet<string>>(() => new Set());
 
   useEffect(() => {
     if (!open) return;
@@ -45,6 +47,7 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
     setList(null);
     setError(null);
     setStatus('');
+    setExcluded(new Set());
     listProposed(MAX_PROPOSED, controller.signal)
       .then(setList)
       .catch((cause: unknown) => {
@@ -55,13 +58,21 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
   }, [open, attempt]);
 
   const unmarked = list ? list.messages.filter((message) => !pending.has(message.id)) : [];
+  const ticked = unmarked.filter((message) => !excluded.has(message.id));
+  const toggle = (id: string) =>
+    setExcluded((previous) => {
+      const next = new Set(previous);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const setAll = (include: boolean) => setExcluded(include ? new Set() : new Set(unmarked.map((message) => message.id)));
 
-  const markAll = async () => {
-    if (unmarked.length === 0 || marking) return;
+  const markTicked = async () => {
+    if (ticked.length === 0 || marking) return;
     setMarking(true);
     setError(null);
     try {
-      const marked = await deleteMessages(unmarked.map((message) => message.id));
+      const marked = await deleteMessages(ticked.map((message) => message.id));
       onMarked(marked);
       setStatus(`${plural(marked.length, 'message')} marked for deletion. Close this panel, then “Apply now” below the inbox deletes them from the server; “Undo” keeps them.`);
     } catch (cause) {
@@ -78,11 +89,11 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
       title="Proposed for deletion"
       headingId="proposed-heading"
       testId="proposed-panel"
-      description="What your rules propose, from headers alone. Nothing is marked until you press the button."
+      description="What your rules propose, from headers alone. Untick any to keep; nothing is marked until you press the button."
     >
       <div className="flex flex-wrap items-center gap-2">
-        <button type="button" className="btn btn-danger" onClick={() => void markAll()} disabled={!list || unmarked.length === 0 || marking}>
-          {marking ? 'Marking…' : `Mark ${unmarked.length.toLocaleString()} proposed`}
+        <button type="button" className="btn btn-danger" onClick={() => void markTicked()} disabled={!list || ticked.length === 0 || marking}>
+          {marking ? 'Marking…' : `Mark ${ticked.length.toLocaleString()} proposed`}
         </button>
         <button type="button" className="btn btn-secondary" onClick={onEditRules}>
           Edit rules
@@ -107,8 +118,23 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
 
       {list && list.total > list.messages.length ? (
         <p className="mb-2 text-sm text-amber-800 dark:text-amber-300">
-          Showing the first {list.messages.length.toLocaleString()} of {list.total.toLocaleString()}; the button marks those shown.
+          Showing the first {list.messages.length.toLocaleString()} of {list.total.toLocaleString()}; the button marks those shown and ticked.
         </p>
+      ) : null}
+
+      {list && unmarked.length > 1 ? (
+        <label className="mb-2 flex items-center gap-3 px-3 text-sm text-slate-700 dark:text-slate-300">
+          <input
+            type="checkbox"
+            checked={ticked.length === unmarked.length}
+            ref={(box) => {
+              if (box) box.indeterminate = ticked.length > 0 && ticked.length < unmarked.length;
+            }}
+            onChange={(event) => setAll(event.target.checked)}
+            className="h-4 w-4 shrink-0 accent-sky-700"
+          />
+          All proposals
+        </label>
       ) : null}
 
       {list && list.messages.length > 0 ? (
@@ -116,25 +142,36 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
           {list.messages.map((message) => {
             const marked = pending.has(message.id);
             const subject = message.subject || '(no subject)';
+            const sender = displayName(message.from);
             return (
-              <li key={message.id} className="px-3 py-2.5" data-testid="proposed-row">
-                <div className="flex items-baseline gap-2">
-                  <p className="min-w-0 flex-1 truncate text-sm font-medium">
-                    {onPeek ? (
-                      <button type="button" className="max-w-full truncate text-left underline-offset-2 hover:underline" onClick={() => onPeek(message)}>
-                        {subject}
-                      </button>
-                    ) : (
-                      subject
-                    )}
+              <li key={message.id} className="flex items-start gap-3 px-3 py-2.5" data-testid="proposed-row">
+                <input
+                  type="checkbox"
+                  checked={marked || !excluded.has(message.id)}
+                  disabled={marked}
+                  onChange={() => toggle(message.id)}
+                  aria-label={`Include “${subject}” from ${sender}`}
+                  className="mt-0.5 h-4 w-4 shrink-0 accent-sky-700"
+                />
+                <div className="min-w-0 flex-1">
+                  <div className="flex items-baseline gap-2">
+                    <p className="min-w-0 flex-1 truncate text-sm font-medium">
+                      {onPeek ? (
+                        <button type="button" className="max-w-full truncate text-left underline-offset-2 hover:underline" onClick={() => onPeek(message)}>
+                          {subject}
+                        </button>
+                      ) : (
+                        subject
+                      )}
+                    </p>
+                    <span className="shrink-0 text-xs text-slate-600 tabular-nums dark:text-slate-400">{formatSize(message.size)}</span>
+                  </div>
+                  <p className="truncate text-sm text-slate-700 dark:text-slate-300">{sender}</p>
+                  <p className="mt-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="proposal-reason">
+                    <span className="font-medium">{message.proposal?.rule ?? 'Rule'}:</span> {message.proposal?.reason ?? ''}
+                    {marked ? <span className="ml-2 rounded bg-red-100 px-1.5 py-0.5 text-red-900 dark:bg-red-950 dark:text-red-100">marked</span> : null}
                   </p>
-                  <span className="shrink-0 text-xs text-slate-600 tabular-nums dark:text-slate-400">{formatSize(message.size)}</span>
                 </div>
-                <p className="truncate text-sm text-slate-700 dark:text-slate-300">{displayName(message.from)}</p>
-                <p className="mt-0.5 text-xs text-slate-700 dark:text-slate-300" data-testid="proposal-reason">
-                  <span className="font-medium">{message.proposal?.rule ?? 'Rule'}:</span> {message.proposal?.reason ?? ''}
-                  {marked ? <span className="ml-2 rounded bg-red-100 px-1.5 py-0.5 text-red-900 dark:bg-red-950 dark:text-red-100">marked</span> : null}
-                </p>
               </li>
             );
           })}

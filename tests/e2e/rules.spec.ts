@@ -15,7 +15,7 @@ for (const width of WIDTHS) {
     // One long flow of a person's work, with two axe scans: room on a busy two-core machine.
     test.describe.configure({ timeout: 180_000 });
 
-    test('write rules, export and import them, add one from a message, review the proposals, mark them with one button, apply', async ({ page, state, logInAs, inbox, harness, snap }) => {
+    test('write rules, export and import them, add one from a message, review the proposals, untick one, mark the ticked ones, apply', async ({ page, state, logInAs, inbox, harness, snap }) => {
       const user = width.label === 'desktop' ? USERS.rules : USERS.rulesPhone;
       const panels = new PanelsPage(page);
       await logInAs(user);
@@ -86,7 +86,7 @@ for (const width of WIDTHS) {
       await expect(always.getByRole('status')).toContainText('Rule added: mail from anyone at example.net');
       expect(await storedRules()).toContainEqual({ name: 'Mail from anyone at example.net', match: { from: 'example.net' }, action: 'delete' });
 
-      // --- proposals: nothing is marked until the one button is pressed ------------------------
+      // --- proposals: all ticked, nothing marked until the one button is pressed ------------------------
       await panels.openProposed();
       const shop = sampleMessage('html');
       await expect(panels.proposedRows).toHaveCount(2);
@@ -108,8 +108,25 @@ for (const width of WIDTHS) {
       await panels.close(panels.rules);
       await panels.openProposed();
 
-      await markButton.click();
-      await expect(panels.proposed.getByRole('status')).toContainText('2 messages marked for deletion.');
+      // One proposal taken out, from the keyboard: the button counts and marks only the ticked one.
+      const reportBox = panels.proposedRows.filter({ hasText: report.subject }).getByRole('checkbox');
+      await expect(reportBox).toBeChecked();
+      await reportBox.focus();
+      await page.keyboard.press('Space');
+      await expect(reportBox).not.toBeChecked();
+      await panels.proposed.getByRole('button', { name: 'Mark 1 proposed' }).click();
+      await expect(panels.proposed.getByRole('status')).toContainText('1 message marked for deletion.');
+      await expect(panels.proposedRows.filter({ hasText: shop.subject })).toContainText('marked');
+      await expect(panels.proposedRows.filter({ hasText: report.subject })).not.toContainText('marked');
+      const after = (await (await page.request.get(`${state.appUrl}/api/session`)).json()) as { session: { pendingDeletion: string[] } };
+      expect(after.session.pendingDeletion).toHaveLength(1);
+      await expect(panels.proposed.getByRole('button', { name: 'Mark 0 proposed' })).toBeDisabled();
+      expect(await axeViolations(page, '[data-testid="proposed-panel"]')).toEqual([]);
+
+      // Ticked again, it is marked too.
+      await reportBox.check();
+      await panels.proposed.getByRole('button', { name: 'Mark 1 proposed' }).click();
+      await expect(panels.proposed.getByRole('status')).toContainText('1 message marked for deletion.');
       await expect(panels.proposed.getByRole('button', { name: 'Mark 0 proposed' })).toBeDisabled();
       await panels.close(panels.proposed);
 
