@@ -95,6 +95,7 @@ export function retryCanHelp(code: ApiErrorCode): boolean {
     case 'SERVER_ERROR':
     case 'TIMEOUT':
     case 'SERVICE_BUSY':
+    case 'STORE_UNAVAILABLE':
     case 'INTERNAL_ERROR':
     case 'NETWORK_ERROR':
       return true;

@@ -10,7 +10,7 @@ describe('whether a Retry is offered', () => {
   });
 
   test('for a server or network that may answer next time', () => {
-    const transient: ApiErrorCode[] = ['TIMEOUT', 'MAILBOX_IN_USE', 'SERVER_ERROR', 'SERVICE_BUSY', 'NETWORK_ERROR', 'CONNECT_FAILED', 'INTERNAL_ERROR'];
+    const transient: ApiErrorCode[] = ['TIMEOUT', 'MAILBOX_IN_USE', 'SERVER_ERROR', 'SERVICE_BUSY', 'STORE_UNAVAILABLE', 'NETWORK_ERROR', 'CONNECT_FAILED', 'INTERNAL_ERROR'];
     for (const code of transient) assert.equal(retryCanHelp(code), true, code);
   });
 });
