@@ -16,3 +16,10 @@ export type Address = z.infer<typeof addressSchema>;
 
 export const headerFieldSchema = z.object({ name: z.string(), value: z.string() });
 export type HeaderField = z.infer<typeof headerFieldSchema>;
+
+/**
+ * The body of a POST that takes no fields (`/api/session/reset`, `/api/session/commit`, `/api/messages/headers`):
+ * nothing, or `{}`. Anything in it is refused by name, so `{"ids": […]}` sent to reset (which undoes every mark)
+ * instead of to undelete fails instead of doing more than was asked.
+ */
+export const emptyBodySchema = z.strictObject({});

@@ -113,8 +113,8 @@ export type SeenAnswer = z.infer<typeof seenAnswerSchema>;
 /** A message id as the API names messages (UIDL-based, opaque, URL-safe). */
 export const messageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, 'is not a message id');
 
-/** `POST /api/messages/delete`. */
-export const deleteBodySchema = z.object({ ids: z.array(messageIdSchema).min(1, 'needs at least one id').max(10_000) });
+/** `POST /api/messages/delete` and `POST /api/messages/undelete`: `{id: [...]}` is refused, not read as no ids. */
+export const deleteBodySchema = z.strictObject({ ids: z.array(messageIdSchema).min(1, 'needs at least one id').max(10_000) });
 export type DeleteBody = z.infer<typeof deleteBodySchema>;
 export const deleteAnswerSchema = z.object({ deleted: z.array(z.string()) });
 export type DeleteAnswer = z.infer<typeof deleteAnswerSchema>;

@@ -59,8 +59,11 @@ const hostSchema = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._:-]+)$/, 'is not a host name or address')
   .transform((value) => value.replace(/^\[|\]$/g, ''));
 
-/** `POST /api/session` (with `POP3_SERVER` set, only username and password count). */
-export const loginBodySchema = z.object({
+/**
+ * `POST /api/session` (with `POP3_SERVER` set, only username and password count). Strict: a field it does
+ * not take (`usrname`, `securty`) is refused by name, not ignored into a login with a default.
+ */
+export const loginBodySchema = z.strictObject({
   host: hostSchema.optional(),
   port: z.coerce.number().int().min(1).max(65535).optional(),
   security: securitySchema.optional(),

@@ -1,5 +1,4 @@
 import 'server-only';
-import { z } from 'zod';
 import { appEnv } from '../config/env';
 import { serverContext } from '../server/context';
 import type { MailSession } from '../mail/mail-session';
@@ -9,6 +8,7 @@ import { assertSameOrigin } from './request-guards';
 import type { RequestHead } from './request-head';
 
 export type { RequestHead } from './request-head';
+export { parseInput } from './parse-input';
 
 export const SESSION_COOKIE = 'postern_session';
 
@@ -84,15 +84,6 @@ export function sessionCookie(token: string, secure: boolean): string {
 
 export function clearedSessionCookie(secure: boolean): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
-}
-
-/** zod at the boundary: a failure is INVALID_INPUT with a sentence naming the field. */
-export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue?.path.join('.') ?? '';
-  throw new AppError('INVALID_INPUT', field ? `${field}: ${issue?.message ?? 'invalid'}` : issue?.message ?? 'Invalid input.');
 }
 
 export function searchParams(request: RequestHead): Record<string, string> {

@@ -326,6 +326,57 @@ describe('input refused before connecting', () => {
     }
     assert.equal(server.sessions.length, 0, 'a connection was made for input the schema should refuse');
   });
+
+  test('a login field the API does not take is refused by name, before connecting', async () => {
+    const server = await fakeServer();
+    const { username: _, ...withoutUsername } = plainLogin(server);
+    for (const [body, field] of [
+      [{ ...withoutUsername, usrname: 'alice' }, 'usrname'],
+      [{ ...plainLogin(server), allowInsecur: true }, 'allowInsecur'],
+    ] as const) {
+      const response = await new HttpClient(app.url).post('/api/session', body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      const { error } = response.json<{ error: { code: string; message: string } }>();
+      assert.equal(error.code, 'INVALID_INPUT');
+      assert.equal(error.message, `"${field}" is not a field this request takes.`);
+    }
+    assert.equal(server.sessions.length, 0);
+  });
+});
+
+describe('strict input in a session', () => {
+  async function loggedIn(): Promise<{ client: HttpClient; id: string }> {
+    const server = await fakeServer();
+    const client = new HttpClient(app.url);
+    await client.logIn({ port: server.port, username: 'alice', password: PASSWORD });
+    const id = (await client.get('/api/messages')).json<{ messages: Array<{ id: string }> }>().messages[0]!.id;
+    return { client, id };
+  }
+
+  function assertRefused(refusals: Array<[string, ApiResponse, string]>): void {
+    for (const [what, response, message] of refusals) {
+      assert.equal(response.status, 400, `${what}: ${response.body.toString()}`);
+      assert.deepEqual(response.json(), { error: { code: 'INVALID_INPUT', message } }, what);
+    }
+  }
+
+  test('a body field a route does not take is INVALID_INPUT naming it, and nothing is done', async () => {
+    const { client, id } = await loggedIn();
+    assertRefused([
+      ['delete {ids, force}', await client.post('/api/messages/delete', { ids: [id], force: true }), '"force" is not a field this request takes.'],
+      ['delete {id}', await client.post('/api/messages/delete', { id: [id] }), '"id" is not a field this request takes.'],
+      ['undelete {ids, all}', await client.post('/api/messages/undelete', { ids: [id], all: true }), '"all" is not a field this request takes.'],
+      ['seen {ids, seen, read}', await client.post('/api/messages/seen', { ids: [id], seen: true, read: true }), '"read" is not a field this request takes.'],
+      ['reset {ids}', await client.post('/api/session/reset', { ids: [id] }), '"ids" is not a field this request takes.'],
+      ['commit {ids}', await client.post('/api/session/commit', { ids: [id] }), '"ids" is not a field this request takes.'],
+      ['headers {all}', await client.post('/api/messages/headers', { all: true }), '"all" is not a field this request takes.'],
+    ]);
+    // Nothing was marked, the session lives, and the same requests without the extra field are answered.
+    const after = (await client.get('/api/session')).json<{ session: { pendingDeletion: string[] } }>();
+    assert.deepEqual(after.session.pendingDeletion, []);
+    assert.deepEqual((await client.post('/api/messages/delete', { ids: [id] })).json(), { deleted: [id] });
+    assert.deepEqual((await client.post('/api/session/reset', {})).json(), { restored: 1 });
+  });
 });
 
 describe('cross-site requests', () => {

@@ -1,7 +1,12 @@
-import { json, requireSession, route } from '@/lib/http/route';
+import { emptyBodySchema } from '@/lib/contract/common';
 import type { CommitAnswer } from '@/lib/contract/session';
+import { readJson } from '@/lib/http/request-guards';
+import { json, parseInput, requireSession, route } from '@/lib/http/route';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-export const POST = route(async (request) => json((await (await requireSession(request)).commit()) satisfies CommitAnswer));
+export const POST = route(async (request) => {
+  parseInput(emptyBodySchema, await readJson(request));
+  return json((await (await requireSession(request)).commit()) satisfies CommitAnswer);
+});
