@@ -8,6 +8,26 @@ import { z } from 'zod';
  * shape and let tests check an answer.
  */
 
+/**
+ * A whole number as a person writes one in a URL: digits only, no sign, no leading zero, no spaces, no
+ * exponent, hex or fraction (`Number()` and `z.coerce` take `0x10`, `1e1`, ` 5`, `+5` and `5.0` alike).
+ */
+export const DECIMAL_INTEGER = /^(0|[1-9][0-9]*)$/;
+
+/** A query or path number: plain decimal text within [min, max], else INVALID_INPUT naming the field. */
+export function decimalInteger(min: number, max: number) {
+  const bounds = `must be a whole number from ${min} to ${max}`;
+  return (
+    z
+      .string()
+      .regex(DECIMAL_INTEGER, `${bounds}, written in digits`)
+      // More digits than the bound has is over it (and keeps a thousand-digit string from becoming Infinity).
+      .max(String(max).length, `must be at most ${max}`)
+      .transform(Number)
+      .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+  );
+}
+
 export const securitySchema = z.enum(['tls', 'starttls', 'none']);
 export type Security = z.infer<typeof securitySchema>;
 

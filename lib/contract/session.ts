@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { securitySchema } from './common';
+import { DECIMAL_INTEGER, securitySchema } from './common';
 
 /** RFC 2449 EXPIRE and LOGIN-DELAY as the server stated them after login; null: not said (or never expires). */
 export const sessionPoliciesSchema = z.object({
@@ -59,13 +59,20 @@ const hostSchema = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._:-]+)$/, 'is not a host name or address')
   .transform((value) => value.replace(/^\[|\]$/g, ''));
 
+const PORT_RANGE = 'must be a whole number from 1 to 65535';
+/** A JSON number, or the same written in decimal digits ("995"); not `"0x3e3"`, `"9.95e2"`, `" 995"` or `true`. */
+const portSchema = z.preprocess(
+  (value) => (typeof value === 'string' && DECIMAL_INTEGER.test(value) && value.length <= 5 ? Number(value) : value),
+  z.number({ error: PORT_RANGE }).int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE),
+);
+
 /**
  * `POST /api/session` (with `POP3_SERVER` set, only username and password count). Strict: a field it does
  * not take (`usrname`, `securty`) is refused by name, not ignored into a login with a default.
  */
 export const loginBodySchema = z.strictObject({
   host: hostSchema.optional(),
-  port: z.coerce.number().int().min(1).max(65535).optional(),
+  port: portSchema.optional(),
   security: securitySchema.optional(),
   username: z.string().min(1, 'is required').max(255).refine(noControls, NO_CONTROLS),
   password: z.string().min(1, 'is required').max(1024).refine(noControls, NO_CONTROLS),

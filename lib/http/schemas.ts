@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalInteger } from '../contract/common';
 import { MESSAGE_ID_PATTERN } from '../mail/ids';
 
 /** Shared pieces of the route schemas. */
@@ -12,7 +13,7 @@ export const flag = z
 
 export const filterQuery = z.object({
   q: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
-  minSize: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  minSize: decimalInteger(0, Number.MAX_SAFE_INTEGER).optional(),
   /** Only the messages a rule proposes to delete. */
   proposed: flag,
 });

@@ -377,6 +377,20 @@ describe('strict input in a session', () => {
     assert.deepEqual((await client.post('/api/messages/delete', { ids: [id] })).json(), { deleted: [id] });
     assert.deepEqual((await client.post('/api/session/reset', {})).json(), { restored: 1 });
   });
+
+  test('a query number not written in plain digits is INVALID_INPUT, through the fast lane and through Next', async () => {
+    const { client, id } = await loggedIn();
+    const refusals: Array<[string, ApiResponse, string]> = [];
+    for (const loose of ['0x10', '1e1', '%205', '%2B5', '5.0', '05', '']) {
+      refusals.push([`limit=${loose}`, await client.get(`/api/messages?limit=${loose}`), 'limit: must be a whole number from 1 to 200, written in digits']);
+      refusals.push([`offset=${loose}`, await client.get(`/api/messages?offset=${loose}`), 'offset: must be a whole number from 0 to 10000000, written in digits']);
+      refusals.push([`ids minSize=${loose}`, await client.get(`/api/messages/ids?minSize=${loose}`), `minSize: must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, written in digits`]);
+      refusals.push([`lines=${loose}`, await client.get(`/api/messages/${id}/preview?lines=${loose}`), 'lines: must be a whole number from 0 to 1000, written in digits']);
+    }
+    assertRefused(refusals);
+    assert.equal((await client.get('/api/messages?offset=0&limit=10&minSize=0')).status, 200);
+    assert.equal((await client.get(`/api/messages/${id}/preview?lines=10`)).status, 200);
+  });
 });
 
 describe('cross-site requests', () => {

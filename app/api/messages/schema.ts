@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import { decimalInteger } from '@/lib/contract/common';
 import { filterQuery, flag } from '@/lib/http/schemas';
 
 export const listQuery = filterQuery.extend({
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
-  limit: z.coerce.number().int().min(1).max(200, 'must be at most 200').default(50),
+  offset: decimalInteger(0, 10_000_000).default(0),
+  limit: decimalInteger(1, 200).default(50),
   refresh: flag,
 });
 
