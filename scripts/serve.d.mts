@@ -10,3 +10,4 @@ export function stampWorker(req: IncomingMessage, res: ServerResponse, worker: n
 export function adoptConnection(server: Server, socket: Socket, head: Buffer): void;
 export function restartPause(livedMs: number, crashes: number): { pauseMs: number; crashes: number };
 export function workerExecArgv(execArgv?: string[], nodeOptions?: string): string[];
+export function allowFromAnswer(answer: string): string | undefined;

@@ -188,20 +188,65 @@ function errorBody(code, message) {
 }
 
 /**
- * Next answers a method a route does not have with an empty 405; the API answers every error in JSON
- * (docs/API.md), so that one is given its body here.
+ * Next answers a method a route does not have with an empty 405, and without the `Allow` header RFC 9110
+ * requires. The API answers every error in JSON (docs/API.md), so that one is given its body here, and its
+ * `Allow` from `allowedMethods`: what the route module exports, as Next itself lists it.
  */
-function answerMethodNotAllowedInJson(req, res) {
+function answerMethodNotAllowedInJson(req, res, server) {
   const end = res.end;
   res.end = function (chunk, ...rest) {
     if (this.statusCode === 405 && !this.headersSent && (chunk === undefined || chunk === null || chunk.length === 0)) {
       const body = errorBody('METHOD_NOT_ALLOWED', `This address does not take ${req.method} requests.`);
-      this.setHeader('Content-Type', 'application/json');
-      this.setHeader('Content-Length', Buffer.byteLength(body));
-      return end.call(this, body);
+      allowedMethods(server, req.url ?? '/').then((allow) => {
+        if (allow) this.setHeader('Allow', allow);
+        else console.warn(`[postern] no Allow for the 405 of ${req.method} ${req.url}: Next did not list the route's methods`);
+        this.setHeader('Content-Type', 'application/json');
+        this.setHeader('Content-Length', Buffer.byteLength(body));
+        end.call(this, body);
+      });
+      return this;
     }
     return end.call(this, chunk, ...rest);
   };
+}
+
+/** Allow values by path: routes do not change while the server runs. Bounded, as a client chooses the paths. */
+const allowByPath = new Map();
+const ALLOW_CACHE_PATHS = 256;
+const ALLOW_ASK_TIMEOUT_MS = 5_000;
+
+/**
+ * The methods the route at `url` takes, from Next's own answer to `OPTIONS` there: for a route module that
+ * exports no OPTIONS (none here does), Next answers `204` with `Allow` listing the methods the module exports,
+ * HEAD where it has GET, and OPTIONS. Asked through a connection of our own, so the route is the one Next
+ * routes the path to, and no list kept by hand can drift from the route files. Undefined when Next answers
+ * anything but that `204`.
+ */
+async function allowedMethods(server, url) {
+  let pathname;
+  try {
+    pathname = new URL(url, 'http://app.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+  const known = allowByPath.get(pathname);
+  if (known) return known;
+  const answer = await askOwnServer(server, `OPTIONS ${pathname} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, ALLOW_ASK_TIMEOUT_MS);
+  const allow = allowFromAnswer(answer);
+  if (allow) {
+    if (allowByPath.size >= ALLOW_CACHE_PATHS) allowByPath.clear();
+    allowByPath.set(pathname, allow);
+  }
+  return allow;
+}
+
+/** The `Allow` of a raw `204` answer, or undefined. */
+export function allowFromAnswer(answer) {
+  const end = answer.indexOf('\r\n\r\n');
+  const [status, ...fields] = (end >= 0 ? answer.slice(0, end) : '').split('\r\n');
+  if (!/^HTTP\/1\.1 204 /.test(status ?? '')) return undefined;
+  const allow = fields.find((field) => /^allow:/i.test(field))?.slice('allow:'.length).trim();
+  return allow && /^[A-Z]+(, [A-Z]+)*$/.test(allow) ? allow : undefined;
 }
 
 /**
@@ -248,7 +293,7 @@ async function createAppServer({ port, hostname, dir, worker }) {
     if (tooLargeToDrain(req)) endIfBodyUnread(req, res);
     // The busiest reads skip Next once their route module has opened a lane (lib/http/fast-lane.ts).
     if (lanes && globalThis[FAST_LANE]?.(req, res)) return;
-    if (req.url?.startsWith('/api/')) answerMethodNotAllowedInJson(req, res);
+    if (req.url?.startsWith('/api/')) answerMethodNotAllowedInJson(req, res, server);
     handle(req, res).catch((error) => {
       console.error('[postern] request failed', error);
       if (!res.headersSent) {
@@ -272,33 +317,41 @@ const LANE_OPEN_TIMEOUT_MS = 30_000;
 
 /**
  * Next loads a route's module at its first request; the fast lane opens then (lib/http/fast-lane.ts). These
- * requests, without a session, are answered 401 by Next itself, through a connection of our own that never
- * touches the network (an HTTP server takes any duplex stream as a connection).
+ * requests, without a session, are answered 401 by Next itself.
  */
 async function openLanes(server) {
   for (const route of LANE_ROUTES) {
-    const [ours, theirs] = duplexPair();
-    server.emit('connection', theirs);
-    const answered = new Promise((resolve) => {
-      const chunks = [];
-      // Bounded like every read: a start must not hang on its warm-up (the lane then opens at the first request).
-      const timer = setTimeout(() => theirs.destroy(), LANE_OPEN_TIMEOUT_MS);
-      const done = () => {
-        clearTimeout(timer);
-        // The server ended its side (`Connection: close`); nothing ends ours, so the pair is destroyed here, or
-        // the server would keep it (and the timer) for the whole timeout.
-        theirs.destroy();
-        resolve(Buffer.concat(chunks).toString('latin1'));
-      };
-      ours.on('data', (chunk) => chunks.push(chunk));
-      ours.on('end', done);
-      theirs.on('close', done);
-    });
-    // Not ended from our side: the server would take that as the connection closing. `Connection: close` ends it.
-    ours.write(`GET ${route} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
-    const head = await answered;
+    const head = await askOwnServer(server, `GET ${route} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, LANE_OPEN_TIMEOUT_MS);
     if (!/^HTTP\/1\.1 401 /.test(head)) console.warn(`[postern] opening the lane for ${route}: ${head.split('\r\n')[0]}`);
   }
+}
+
+/**
+ * Sends `request` (a whole request head, with `Connection: close`) to this server through a connection of our
+ * own that never touches the network (an HTTP server takes any duplex stream as a connection), and resolves
+ * with the raw answer. Bounded like every read: after `timeoutMs` the connection is dropped and what came is
+ * the answer.
+ */
+function askOwnServer(server, request, timeoutMs) {
+  const [ours, theirs] = duplexPair();
+  server.emit('connection', theirs);
+  const answered = new Promise((resolve) => {
+    const chunks = [];
+    const timer = setTimeout(() => theirs.destroy(), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      // The server ended its side (`Connection: close`); nothing ends ours, so the pair is destroyed here, or
+      // the server would keep it (and the timer) for the whole timeout.
+      theirs.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    ours.on('data', (chunk) => chunks.push(chunk));
+    ours.on('end', done);
+    theirs.on('close', done);
+  });
+  // Not ended from our side: the server would take that as the connection closing. `Connection: close` ends it.
+  ours.write(request);
+  return answered;
 }
 
 /** Two connected duplex streams: what one writes, the other reads. */

@@ -7,9 +7,10 @@
  * control characters refused before connecting.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type RunningApp } from '../support/app-server';
 import { startFakePop3, mailbox, type FakePop3Server, type FakeSession, type MailboxOptions } from '../support/fake-pop3-server';
@@ -190,6 +191,43 @@ describe('every API error in JSON', () => {
     }
     // The routes themselves still answer.
     assert.equal((await fetch(`${app.url}/api/config`)).status, 200);
+  });
+});
+
+/** Every API route file (but the catch-all) with the methods it exports, and a path that reaches it. */
+function apiRoutes(): Array<{ file: string; path: string; exported: string[] }> {
+  const root = path.resolve(__dirname, '..', '..', 'app', 'api');
+  const sample: Record<string, string> = { '[id]': 'uMTIz', '[attachmentId]': 'a1', '[provider]': 'google' };
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((file) => path.basename(file) === 'route.ts' && !file.includes('[...'))
+    .map((file) => {
+      const source = readFileSync(path.join(root, file), 'utf8');
+      const exported = [...source.matchAll(/^export (?:const|async function|function) (GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/gm)].map((m) => m[1]!);
+      const segments = path.dirname(file).split(path.sep).filter((segment) => segment !== '.');
+      return { file, path: `/api/${segments.map((segment) => sample[segment] ?? segment).join('/')}`, exported };
+    });
+}
+
+describe('405 says what is allowed', () => {
+  test('every API route answers a method it lacks with Allow: the methods its file exports, HEAD with GET, OPTIONS', async () => {
+    const routes = apiRoutes();
+    assert.ok(routes.length >= 15, `only ${routes.length} route files found`);
+    for (const { file, path: routePath, exported } of routes) {
+      assert.ok(exported.length > 0, `${file} exports no method`);
+      const expected = [...new Set([...exported, ...(exported.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].sort().join(', ');
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((candidate) => !exported.includes(candidate))) {
+        const response = await fetch(`${app.url}${routePath}`, { method, headers: { origin: app.url } });
+        assert.equal(response.status, 405, `${method} ${routePath}`);
+        assert.equal(response.headers.get('allow'), expected, `${method} ${routePath}`);
+        assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
+      }
+    }
+  });
+
+  test('a page refused a body says GET and HEAD', async () => {
+    const response = await fetch(`${app.url}/`, { method: 'POST', body: '{}' });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'GET, HEAD');
   });
 });
 

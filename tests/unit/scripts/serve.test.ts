@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { adoptConnection, refusedBeforeNext, restartPause, stampConnection, stampWorker, workerExecArgv } from '../../../scripts/serve.mjs';
+import { adoptConnection, allowFromAnswer, refusedBeforeNext, restartPause, stampConnection, stampWorker, workerExecArgv } from '../../../scripts/serve.mjs';
 
 describe('serve.mjs', () => {
   test('the connection headers are the server\'s own: whatever a client sent under those names is replaced', () => {
@@ -12,6 +12,19 @@ describe('serve.mjs', () => {
     } as unknown as IncomingMessage;
     stampConnection(req);
     assert.deepEqual(req.headers, { 'x-forwarded-for': '198.51.100.1', 'x-postern-peer': '192.0.2.4', 'x-postern-proto': 'http' });
+  });
+
+  test('Allow is taken only from Next\'s 204 answer to OPTIONS, and only a list of methods', () => {
+    const answer = (status: string, ...fields: string[]) => [`HTTP/1.1 ${status}`, ...fields, '', ''].join('\r\n');
+    assert.equal(allowFromAnswer(answer('204 No Content', 'vary: rsc', 'allow: DELETE, GET, HEAD, OPTIONS, POST')), 'DELETE, GET, HEAD, OPTIONS, POST');
+    assert.equal(allowFromAnswer(answer('204 No Content', 'Allow: GET, HEAD, OPTIONS')), 'GET, HEAD, OPTIONS');
+    // A page's refusal, a 404, an answer cut short or an odd value: no Allow rather than a wrong one.
+    assert.equal(allowFromAnswer(answer('405 Method Not Allowed', 'Allow: GET, HEAD')), undefined);
+    assert.equal(allowFromAnswer(answer('404 Not Found', 'allow: GET')), undefined);
+    assert.equal(allowFromAnswer('HTTP/1.1 204 No Content\r\nallow: GET'), undefined);
+    assert.equal(allowFromAnswer(answer('204 No Content')), undefined);
+    assert.equal(allowFromAnswer(answer('204 No Content', 'allow: GET\u0000, POST')), undefined);
+    assert.equal(allowFromAnswer(''), undefined);
   });
 
   test('bodies reach Next only on API paths, however the path is spelled', () => {
