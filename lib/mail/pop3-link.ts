@@ -5,6 +5,7 @@ import {
   connectPop3,
   isPop3Error,
   loginWithFallback,
+  resolveLimits,
   type AuthChoice,
   type AuthMechanism,
   type LoginOptions,
@@ -99,6 +100,12 @@ function delayLeftMs(last: LoginDelayRecord | undefined, onlyEnforced = false): 
 /** The login form that worked per server (`host:port`), for the life of the process. */
 const authMemory = new AuthMemory();
 
+/**
+ * `[IN-USE]` is tried again (our own previous connection, or another instance's, may be letting go), up to
+ * this many tries, and only while the login's one budget (`loginTimeoutMs`) has room for another try as long
+ * as the last one took: a server that waits for its lock before it refuses (Dovecot: about 10 s) is not
+ * asked four times over (49 s), and the person hears MAILBOX_IN_USE instead of a TIMEOUT.
+ */
 const IN_USE_RETRIES = 4;
 const IN_USE_BACKOFF_MS = 500;
 /** A login delay up to this long is waited out; a longer one is reported. */
@@ -139,13 +146,17 @@ export class Pop3Link {
     const credentials = this.credentials;
     let accessToken = credentials.kind === 'oauth' ? await credentials.tokens.accessToken() : undefined;
     let refreshed = false;
+    const deadline = Date.now() + resolveLimits(this.deps.limits).loginTimeoutMs;
     for (let attempt = 1; ; attempt++) {
+      const tried = Date.now();
       try {
-        return await this.loginOnce(accessToken, last?.enforced ?? false);
+        return await this.loginOnce(accessToken, last?.enforced ?? false, deadline);
       } catch (error) {
         // Our own previous connection (or another instance's) may still hold the maildrop lock for a moment.
-        if (isPop3Error(error) && error.code === 'IN_USE' && attempt < IN_USE_RETRIES) {
-          await sleep(IN_USE_BACKOFF_MS * attempt);
+        const backoff = IN_USE_BACKOFF_MS * attempt;
+        const roomForAnother = Date.now() + backoff + (Date.now() - tried) <= deadline;
+        if (isPop3Error(error) && error.code === 'IN_USE' && attempt < IN_USE_RETRIES && roomForAnother) {
+          await sleep(backoff);
           continue;
         }
         // A refused token is refreshed once; a refresh that fails (REAUTH_REQUIRED) propagates.
@@ -204,8 +215,9 @@ export class Pop3Link {
     };
   }
 
-  private openConnection(): Promise<Pop3Client> {
+  private openConnection(loginDeadline: number): Promise<Pop3Client> {
     return connectPop3({
+      loginDeadline,
       host: this.target.host,
       port: this.target.port,
       security: this.target.security,
@@ -216,15 +228,15 @@ export class Pop3Link {
     });
   }
 
-  /** `enforced`: the server was known to enforce its delay before this login (kept in the new record). */
-  private async loginOnce(accessToken: string | undefined, enforced: boolean): Promise<LinkLogin> {
-    const first = await this.openConnection();
+  /** `enforced`: the server was known to enforce its delay before this login (kept in the new record); `deadline`: the end of the whole login, retries included. */
+  private async loginOnce(accessToken: string | undefined, enforced: boolean, deadline: number): Promise<LinkLogin> {
+    const first = await this.openConnection(deadline);
     let client = first;
     try {
       // The login, CAPA and STAT are queued at once: with PIPELINING, one round trip for all of it.
       // A login refused for a reason other than the credentials is tried another way (loginWithFallback).
       const loggedIn = await loginWithFallback(first, this.loginOptions(accessToken), {
-        reopen: () => this.openConnection(),
+        reopen: () => this.openConnection(deadline),
         remembered: authMemory.get(this.serverKey()),
         queueAfterLogin: (next) => {
           const capa = next.capa();

@@ -35,7 +35,8 @@ export interface ConnectOptions extends Omit<Pop3ClientOptions, 'secure' | 'star
 export async function connectPop3(options: ConnectOptions): Promise<Pop3Client> {
   const limits = resolveLimits(options.limits);
   const started = Date.now();
-  const loginDeadline = started + limits.loginTimeoutMs;
+  // A try of a login that began earlier (a retry after [IN-USE]) spends what is left of that login's budget.
+  const loginDeadline = Math.min(started + limits.loginTimeoutMs, options.loginDeadline ?? Infinity);
   const connectDeadline = Math.min(started + limits.connectTimeoutMs, loginDeadline);
   const left = (deadline: number) => Math.max(1, deadline - Date.now());
 

@@ -7,6 +7,7 @@ import { isPop3Error } from '../../../lib/pop3';
 import { mailbox, startFakePop3, type FakePop3Server, type MailboxMessage, type MailboxOptions, type VerbHandler } from '../../support/fake-pop3-server';
 import { newSeen, saslAuth } from '../../support/fake-sasl';
 import { PROVIDERS, newReplayState, replayServer } from '../../support/provider-replays';
+import { sleep } from '../../support/sleep';
 
 /**
  * The session's side of logging in, against the fake server: OAuth tokens
@@ -234,5 +235,37 @@ describe('LOGIN-DELAY and Apply', () => {
     assert.equal(result.reconnected, false);
     assert.ok((result.retryAfter ?? 0) > 0);
     session.close();
+  });
+});
+
+describe('[IN-USE] at login', () => {
+  const refusing = (waitMs: number): VerbHandler => async (_args, session) => {
+    // A server that holds the maildrop's lock: Dovecot waits for it (about 10 s) before it refuses.
+    if (waitMs > 0) await sleep(waitMs);
+    await session.send('-ERR [IN-USE] Mailbox is locked by another session\r\n');
+  };
+  const openWithBudget = (server: FakePop3Server, loginTimeoutMs: number) =>
+    MailSession.open('test-token', { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' }, password(), {
+      limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 5_000, loginTimeoutMs },
+    });
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => assert.fail('the login succeeded'),
+      (caught: unknown) => caught,
+    );
+
+  test('refused at once: tried again a few times (a previous connection may be letting go), then IN_USE', async () => {
+    const server = await fake({ capabilities: ['RESP-CODES', 'USER', 'UIDL', 'TOP'], messages: [message('one')], handlers: { PASS: refusing(0), APOP: refusing(0), AUTH: refusing(0) } });
+    const error = await refusal(openWithBudget(server, 20_000));
+    assert.ok(isPop3Error(error) && error.code === 'IN_USE', String(error));
+    assert.equal(server.sessions.length, 4);
+  });
+
+  test('refused after waiting for the lock: not tried again past the login budget, and IN_USE rather than a timeout', async () => {
+    // One try takes 2.2 s of a 4 s budget: another (with its pause) would not end in time.
+    const server = await fake({ capabilities: ['RESP-CODES', 'USER', 'UIDL', 'TOP'], messages: [message('one')], handlers: { PASS: refusing(2_200), APOP: refusing(2_200), AUTH: refusing(2_200) } });
+    const error = await refusal(openWithBudget(server, 4_000));
+    assert.ok(isPop3Error(error) && error.code === 'IN_USE', String(error));
+    assert.equal(server.sessions.length, 1);
   });
 });
