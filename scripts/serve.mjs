@@ -210,6 +210,26 @@ function answerMethodNotAllowedInJson(req, res, server) {
   };
 }
 
+/** The methods a route module can export; Next answers any other (PROPFIND, TRACE, …) with an empty 400. */
+const ROUTABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/** A method no API route can take: 405 in JSON with the route's `Allow`, as for a method the route lacks. */
+function answerUnroutableMethod(req, res, server) {
+  leaveBodyUnread(req);
+  endConnectionAfterAnswer(req, res);
+  const body = errorBody('METHOD_NOT_ALLOWED', `This address does not take ${req.method} requests.`);
+  allowedMethods(server, req.url ?? '/').then((allow) => {
+    res.writeHead(405, {
+      ...(allow ? { Allow: allow } : {}),
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end(body);
+  });
+}
+
 /** Allow values by path: routes do not change while the server runs. Bounded, as a client chooses the paths. */
 const allowByPath = new Map();
 const ALLOW_CACHE_PATHS = 256;
@@ -293,7 +313,13 @@ async function createAppServer({ port, hostname, dir, worker }) {
     if (tooLargeToDrain(req)) endIfBodyUnread(req, res);
     // The busiest reads skip Next once their route module has opened a lane (lib/http/fast-lane.ts).
     if (lanes && globalThis[FAST_LANE]?.(req, res)) return;
-    if (req.url?.startsWith('/api/')) answerMethodNotAllowedInJson(req, res, server);
+    if (req.url?.startsWith('/api/')) {
+      if (!ROUTABLE_METHODS.has(req.method ?? '')) {
+        answerUnroutableMethod(req, res, server);
+        return;
+      }
+      answerMethodNotAllowedInJson(req, res, server);
+    }
     handle(req, res).catch((error) => {
       console.error('[postern] request failed', error);
       if (!res.headersSent) {

@@ -224,6 +224,13 @@ describe('405 says what is allowed', () => {
     }
   });
 
+  test('a method no route can take (PROPFIND) is 405 in JSON too, with the route\'s Allow, not an empty 400', async () => {
+    const response = await fetch(`${app.url}/api/session`, { method: 'PROPFIND', headers: { origin: app.url } });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'DELETE, GET, HEAD, OPTIONS, POST');
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
+  });
+
   test('a page refused a body says GET and HEAD', async () => {
     const response = await fetch(`${app.url}/`, { method: 'POST', body: '{}' });
     assert.equal(response.status, 405);
