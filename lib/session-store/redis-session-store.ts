@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { AppError } from '../errors';
+import { logBackgroundFailure } from '../log/background-failure';
 import type { HeaderSummary } from '../mail/header-summary';
 import { MAX_STORED_HEADERS, type ConnectionLeases, type PendingSignInStore, type SessionRecord, type SessionStore } from './session-store';
 
@@ -168,7 +169,10 @@ export class RedisLeases implements ConnectionLeases {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly waiters = new Map<string, Set<() => void>>();
   private dropHandler: ((token: string) => void) | undefined;
-  private readonly subscribed: Promise<unknown>;
+  /** True while the subscriber connection is subscribed to both channels (false from its close until it is again). */
+  private listening = false;
+  private subscribing: Promise<void> | undefined;
+  private subscribeFailureLogged = false;
 
   constructor(
     url: string,
@@ -178,10 +182,18 @@ export class RedisLeases implements ConnectionLeases {
     // Named, so that another instance can tell this one is still there to hear a drop request (`alive`).
     this.subscriber = new Redis(url, { maxRetriesPerRequest: 2, connectionName: subscriberName(this.instanceId) });
     this.subscriber.on('error', () => undefined);
-    this.subscribed = this.subscriber.subscribe(DROP_CHANNEL, RELEASED_CHANNEL).catch(() => undefined);
+    // ioredis re-subscribes after a reconnect only the channels whose SUBSCRIBE succeeded: an instance started while
+    // Redis was down would never hear a drop request. So subscribe on every 'ready' (SUBSCRIBE is idempotent).
+    this.subscriber.on('ready', () => void this.subscribe().catch(() => undefined));
+    this.subscriber.on('close', () => {
+      this.listening = false;
+    });
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     const beat = () => void this.redis.set(key.instance(this.instanceId), '1', 'PX', INSTANCE_ALIVE_MS).catch(() => undefined);
     beat();
+    // At once on every (re)connect, ahead of anything queued meanwhile: the heartbeat key expired during an outage, and a
+    // lease taken before the next tick would look like a dead instance's to the others.
+    this.redis.on('ready', beat);
     this.heartbeat = setInterval(beat, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -191,7 +203,8 @@ export class RedisLeases implements ConnectionLeases {
   }
 
   async acquire(token: string): Promise<void> {
-    await this.subscribed;
+    // Never hold a lease while deaf to drop requests: nobody could ask for it back (and `alive` says so to others).
+    if (!this.listening) await this.subscribe();
     const deadline = Date.now() + LEASE_WAIT_MS;
     let asked = false;
     for (;;) {
@@ -212,6 +225,28 @@ export class RedisLeases implements ConnectionLeases {
       }
       await this.released(token, Math.min(left, LEASE_RECHECK_MS));
     }
+  }
+
+  /** Subscribes to both channels; one attempt at a time. Rejects when Redis cannot be reached (logged once per outage). */
+  private subscribe(): Promise<void> {
+    this.subscribing ??= this.subscriber
+      .subscribe(DROP_CHANNEL, RELEASED_CHANNEL)
+      .then(
+        () => {
+          this.listening = true;
+          if (this.subscribeFailureLogged) console.warn('[postern] hand-over messages: subscribed again');
+          this.subscribeFailureLogged = false;
+        },
+        (error: unknown) => {
+          if (!this.subscribeFailureLogged) logBackgroundFailure('subscribing to hand-over messages (retried when Redis is back)', error);
+          this.subscribeFailureLogged = true;
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.subscribing = undefined;
+      });
+    return this.subscribing;
   }
 
   private askToDrop(token: string): void {
@@ -238,7 +273,7 @@ export class RedisLeases implements ConnectionLeases {
   }
 
   /**
-   * Its heartbeat lasts and its subscriber is connected. Without the second, a `kill -9`ed holder would look alive
+   * Its heartbeat lasts and its subscriber is connected and subscribed. Without the second, a `kill -9`ed holder would look alive
    * until its heartbeat expired (up to INSTANCE_ALIVE_MS: most of a failover's time, measured by the bench); and an
    * instance that cannot hear a drop request cannot be asked to let go anyway. A Redis that refuses CLIENT LIST
    * leaves the heartbeat alone to decide.
@@ -248,7 +283,11 @@ export class RedisLeases implements ConnectionLeases {
     const clients = await this.redis.client('LIST', 'TYPE', 'PUBSUB').catch(() => undefined);
     if (typeof clients !== 'string') return true;
     const name = `name=${subscriberName(id)}`;
-    return clients.split('\n').some((line) => line.split(' ').includes(name));
+    // Connected is not enough: only a subscribed connection hears the drop request (`sub=` counts its channels).
+    return clients.split('\n').some((line) => {
+      const fields = line.split(' ');
+      return fields.includes(name) && !fields.includes('sub=0');
+    });
   }
 
   /** Resolves on a release message for the token, or after `ms` (then the lease is simply looked at again). */

@@ -152,6 +152,45 @@ describe('Redis session store', () => {
   });
 });
 
+describe('Redis session store started while Redis is down', () => {
+  test('subscribes once Redis is back: a drop request reaches it and the hand-over takes its normal time', { timeout: 60_000 }, async () => {
+    const a = redisStore(7);
+    await a.leases.acquire('warm-up'); // a is subscribed before the outage
+    await redis.pause();
+    const b = redisStore(7); // started (and ready, as far as it can tell) while Redis is down
+    const dropped: string[] = [];
+    b.leases.onDropRequest((token) => {
+      dropped.push(token);
+      b.leases.release(token).catch(() => undefined);
+    });
+    // Its first SUBSCRIBE has failed by the time a lease is refused (acquire waits for it).
+    await assert.rejects(b.leases.acquire('during-outage'));
+    await redis.resume();
+    // b takes a lease once Redis answers again (a try made before its reconnect fails with STORE_UNAVAILABLE's cause).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await b.leases.acquire('h1');
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+    }
+    const probe = new Redis(redis.url(7));
+    try {
+      const started = Date.now();
+      await a.leases.acquire('h1');
+      assert.deepEqual(dropped, ['h1'], 'b heard the drop request (it was not taken for dead)');
+      assert.ok(Date.now() - started < LEASE_WAIT_MS, `took ${Date.now() - started} ms`);
+      assert.equal(await probe.get('postern:lease:h1'), a.leases.instanceId);
+      const subscriber = (await probe.client('LIST', 'TYPE', 'PUBSUB')) as string;
+      assert.match(subscriber, new RegExp(`name=postern:sub:${b.leases.instanceId} .*sub=2 `), 'b is subscribed to both channels');
+    } finally {
+      probe.disconnect();
+    }
+  });
+});
+
 describe('Redis account data (read state and rules per account)', () => {
   test('read state per account, bounded to the most recently marked; rules per account; shared by two clients', async () => {
     const first = new Redis(redis.url(6));
