@@ -3,7 +3,7 @@ import type { HeaderSummary } from '../mail/header-summary';
 import { MailSession, type Credentials, type ServerTarget, type SessionDeps, type SessionPersistence, type TokenSource } from '../mail/mail-session';
 import type { SessionPool } from '../mail/session-pool';
 import { logBackgroundFailure } from '../log/background-failure';
-import type { SecretBox } from '../session-store/secret-box';
+import { SecretBox } from '../session-store/secret-box';
 import type { SessionStore } from '../session-store/session-store';
 import { openSecret, sealSecret, type StoredSecret } from '../session-store/stored-credentials';
 
@@ -26,6 +26,7 @@ export class Sessions {
   private readonly restoring = new Map<string, Promise<MailSession | undefined>>();
   private readonly touched = new WeakMap<MailSession, number>();
   private oauthRestorer: OAuthRestorer | undefined;
+  private readonly unopenedKeys = new Set<string>();
 
   constructor(
     private readonly pool: SessionPool,
@@ -138,9 +139,15 @@ export class Sessions {
     try {
       secret = openSecret(this.box, token, record.secret);
     } catch {
-      // Sealed under a key no longer configured (or altered): the session cannot be served, by anyone.
-      await this.store.remove(token);
+      // Not here, but the record stays: another instance may list the key (a rotation under way). Unused, it expires.
+      this.reportUnopened(record.secret);
       return undefined;
+    }
+    // Opened with an older key: sealed again under the first, so that the old key can be dropped later without
+    // ending this session. Password secrets only: an OAuth secret is sealed again by its next refresh, and writing it
+    // back here could put a refresh token another instance just used in place of the new one.
+    if (!this.box.isCurrent(record.secret) && secret.kind === 'password') {
+      this.updateSecret(token, secret).catch((error: unknown) => logBackgroundFailure('session re-seal', error));
     }
     const [marks, summaries] = await Promise.all([this.store.getMarks(token), this.store.getHeaders(token)]);
     const slot = this.pool.reserve();
@@ -158,6 +165,15 @@ export class Sessions {
       slot.release();
       throw error;
     }
+  }
+
+  /** One line per key fingerprint (the first time only: every request of such a session would repeat it). */
+  private reportUnopened(sealed: string): void {
+    const id = SecretBox.keyIdOf(sealed) ?? 'none';
+    if (this.unopenedKeys.has(id)) return;
+    this.unopenedKeys.add(id);
+    const why = this.box.hasKey(id) ? 'the key is listed here: altered?' : 'POSTERN_SESSION_KEY does not list that key here';
+    console.warn(`[postern] a session record sealed under key ${id} was not opened (${why}): answered NO_SESSION, record kept`);
   }
 
   private credentials(token: string, username: string, secret: StoredSecret): Credentials {

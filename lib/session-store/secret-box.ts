@@ -36,6 +36,22 @@ export class SecretBox {
     return ['v1', id, iv.toString('base64url'), data.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
   }
 
+  /** The fingerprint of the key a sealed value names (8 hex digits, public), or undefined when it is not sealed. */
+  static keyIdOf(sealed: string): string | undefined {
+    const [version, id] = sealed.split('.');
+    return version === 'v1' && id ? id : undefined;
+  }
+
+  /** True when one of this box's keys has that fingerprint. */
+  hasKey(id: string): boolean {
+    return this.keys.some((candidate) => candidate.id === id);
+  }
+
+  /** True when the value is sealed under the key that seals now (the first): otherwise it is worth sealing again. */
+  isCurrent(sealed: string): boolean {
+    return SecretBox.keyIdOf(sealed) === this.keys[0]!.id;
+  }
+
   /** The plain text; throws when no key opens it or it was altered. */
   open(sealed: string, context: string): string {
     const [version, id, iv, data, tag] = sealed.split('.');

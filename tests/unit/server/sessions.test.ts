@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { SessionPool } from '../../../lib/mail/session-pool';
 import { MemorySessionStore } from '../../../lib/session-store/memory-session-store';
 import { SecretBox } from '../../../lib/session-store/secret-box';
-import { passwordSecret } from '../../../lib/session-store/stored-credentials';
+import { openSecret, passwordSecret, sealSecret } from '../../../lib/session-store/stored-credentials';
 import { Sessions } from '../../../lib/server/sessions';
 import { mailbox, startFakePop3, type FakePop3Server } from '../../support/fake-pop3-server';
 
@@ -71,6 +71,47 @@ describe('Sessions', () => {
     assert.equal(await sessions.find('nope'), undefined);
     assert.equal(await sessions.find(undefined), undefined);
     assert.equal(server.sessions.length, before);
+    await sessions.end('tok');
+  });
+
+  test('key rotation: an instance without the record\'s key answers no session and keeps the record; one with it serves it', async () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const server = await startFakePop3(mailbox({ user: 'alice', password: 'correct horse', messages: [1, 2, 3].map(message) }));
+    servers.push(server);
+    const store = new MemorySessionStore();
+    const instance = (keys: Buffer[]) => {
+      const pool = new SessionPool({ maxSessions: 10, idleMs: 60_000, keepAliveMs: 60_000 });
+      return { pool, sessions: new Sessions(pool, store, new SecretBox(keys), { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } }, 60_000) };
+    };
+    const rotated = instance([newKey, oldKey]);
+    const notYet = instance([oldKey]);
+    const credentials = { kind: 'password', username: 'alice', password: 'correct horse', mechanism: 'auto', allowInsecure: true } as const;
+    const target = { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' } as const;
+    const session = await rotated.sessions.open('rot', target, credentials, passwordSecret(credentials), rotated.pool.reserve());
+    const id = session.snapshot[0]!.id;
+    await session.mark([id]);
+    const sealed = (await store.load('rot'))!.secret;
+
+    assert.equal(await notYet.sessions.find('rot'), undefined, 'not openable here: no session for this request');
+    assert.equal((await store.load('rot'))?.secret, sealed, 'the record is kept for the instances that have the key');
+    assert.deepEqual(await store.getMarks('rot'), [id], 'and its marks');
+
+    rotated.pool.remove('rot');
+    const restored = await rotated.sessions.find('rot');
+    assert.deepEqual([...(restored?.pending ?? [])], [id], 'the instance with the key still serves it, marks intact');
+    await rotated.sessions.end('rot');
+  });
+
+  test('key rotation: a record opened with an older key is sealed again under the first', async () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const { pool, store } = await setup();
+    await store.updateSecret('tok', sealSecret(new SecretBox([oldKey]), 'tok', { kind: 'password', password: 'correct horse', mechanism: 'auto', allowInsecure: true }));
+    const sessions = new Sessions(pool, store, new SecretBox([newKey, oldKey]), { limits: { greetingTimeoutMs: 3_000, commandTimeoutMs: 3_000 } }, 60_000);
+    pool.remove('tok');
+    assert.ok(await sessions.find('tok'));
+    const resealed = (await store.load('tok'))!.secret;
+    assert.ok(new SecretBox([newKey]).isCurrent(resealed), 'sealed under the new key');
+    assert.equal(openSecret(new SecretBox([newKey]), 'tok', resealed).kind, 'password', 'the old key can now be dropped');
     await sessions.end('tok');
   });
 });

@@ -41,6 +41,20 @@ describe('SecretBox', () => {
     assert.throws(() => SecretBox.fromEnv(oldKey).open(sealedNew, 'ctx'), /no longer configured/);
   });
 
+  test('a sealed value names its key by a public fingerprint: known or not here, current or worth sealing again', () => {
+    const [oldKey, newKey] = [key(), key()];
+    const sealedOld = SecretBox.fromEnv(oldKey).seal('kept', 'ctx');
+    const id = SecretBox.keyIdOf(sealedOld);
+    assert.match(id ?? '', /^[0-9a-f]{8}$/);
+    assert.ok(!Buffer.from(oldKey, 'base64').toString('hex').includes(id!), 'the fingerprint is not part of the key');
+    assert.equal(SecretBox.keyIdOf('not sealed'), undefined);
+    const rotated = SecretBox.fromEnv(`${newKey},${oldKey}`);
+    assert.ok(rotated.hasKey(id!));
+    assert.ok(!SecretBox.fromEnv(newKey).hasKey(id!));
+    assert.ok(!rotated.isCurrent(sealedOld), 'sealed under the second key: seal again');
+    assert.ok(rotated.isCurrent(rotated.seal('fresh', 'ctx')));
+  });
+
   test('keys must be base64 of 32 bytes', () => {
     assert.throws(() => parseSessionKeys(randomBytes(16).toString('base64')), /32 bytes/);
     assert.throws(() => parseSessionKeys('not base64!'), /not base64/);
