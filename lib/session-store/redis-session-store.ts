@@ -16,12 +16,22 @@ const LEASE_RECHECK_MS = 250;
 const DROP_CHANNEL = 'postern:drop';
 const RELEASED_CHANNEL = 'postern:released';
 
-/** Every key the store writes (the bench's failover phase reads the lease and heartbeat keys too). */
+/**
+ * A session's name in Redis and in hand-over messages: the SHA-256 of its token, never the token (the cookie: whoever
+ * reads Redis, a replica, a backup or MONITOR would hold every live session). The token is 256 random bits
+ * (session-pool.ts), so its hash can be neither reversed nor guessed, and a plain hash is enough: a hash keyed with
+ * POSTERN_SESSION_KEY would add nothing to that, and would move every key name at each key rotation.
+ */
+export const sessionId = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/** Every key the store writes, from the token (hashed here: no key name holds it). The bench's failover phase reads the lease and heartbeat keys too. */
 export const key = {
-  session: (token: string) => `postern:s:${token}`,
-  marks: (token: string) => `postern:s:${token}:marks`,
-  headers: (token: string) => `postern:s:${token}:headers`,
-  lease: (token: string) => `postern:lease:${token}`,
+  session: (token: string) => `postern:s:${sessionId(token)}`,
+  marks: (token: string) => `postern:s:${sessionId(token)}:marks`,
+  headers: (token: string) => `postern:s:${sessionId(token)}:headers`,
+  lease: (token: string) => `postern:lease:${sessionId(token)}`,
+  /** The pattern of every lease key. */
+  leases: 'postern:lease:*',
   instance: (id: string) => `postern:instance:${id}`,
   // Hashed: the id is what the browser's flow cookie holds.
   signIn: (id: string) => `postern:signin:${createHash('sha256').update(id).digest('base64url')}`,
@@ -77,7 +87,7 @@ export class RedisSessionStore implements SessionStore {
     await this.redis
       .multi()
       .del(key.session(record.token), key.marks(record.token), key.headers(record.token))
-      .hset(key.session(record.token), { record: JSON.stringify(record) })
+      .hset(key.session(record.token), { record: stored(record) })
       .pexpire(key.session(record.token), ttlMs)
       .exec()
       .then(checkMulti);
@@ -85,7 +95,8 @@ export class RedisSessionStore implements SessionStore {
 
   async load(token: string): Promise<SessionRecord | undefined> {
     const raw = await this.redis.hget(key.session(token), 'record');
-    return raw ? (JSON.parse(raw) as SessionRecord) : undefined;
+    // The token is not stored: the caller has it (the key name is its hash).
+    return raw ? { ...(JSON.parse(raw) as Omit<SessionRecord, 'token'>), token } : undefined;
   }
 
   async touch(token: string, ttlMs: number): Promise<void> {
@@ -105,7 +116,7 @@ export class RedisSessionStore implements SessionStore {
   async updateSecret(token: string, secret: string): Promise<void> {
     const record = await this.load(token);
     if (!record) return;
-    await this.redis.hset(key.session(token), { record: JSON.stringify({ ...record, secret }) });
+    await this.redis.hset(key.session(token), { record: stored({ ...record, secret }) });
   }
 
   async getMarks(token: string): Promise<string[]> {
@@ -145,6 +156,11 @@ export class RedisSessionStore implements SessionStore {
   }
 }
 
+/** The record as kept in Redis: everything but the token. */
+function stored(record: SessionRecord): string {
+  return JSON.stringify({ ...record, token: undefined });
+}
+
 function checkMulti(results: [Error | null, unknown][] | null): void {
   const failed = results?.find(([error]) => error);
   if (failed?.[0]) throw failed[0];
@@ -154,13 +170,13 @@ function checkMulti(results: [Error | null, unknown][] | null): void {
 /**
  * Connection leases in Redis. The hand-over (docs/scaling.md):
  *  1. Each instance says it is alive: `postern:instance:<id>`, PX INSTANCE_ALIVE_MS, renewed every HEARTBEAT_MS.
- *  2. Before a login for a session, an instance takes `postern:lease:<token>` (a script: free, its own, or its
+ *  2. Before a login for a session, an instance takes `postern:lease:<session id>` (a script: free, its own, or its
  *     holder no longer alive). A holder is alive while its heartbeat key lasts AND its subscriber connection (named
  *     `postern:sub:<id>`) is in Redis's client list: a `kill -9`ed process's connections close with it, so it is
  *     seen dead at once; a machine gone without closing them stops being alive within INSTANCE_ALIVE_MS.
- *  3. Held by a live instance: publish the token on `postern:drop`. The holder closes its connection WITHOUT
+ *  3. Held by a live instance: publish the session id (the token's hash, never the token) on `postern:drop`. The holder closes its connection WITHOUT
  *     QUIT (the server forgets the marks; they are in the store and are sent again), deletes the lease and
- *     publishes the token on `postern:released`. The asker takes the lease on that message (or on a recheck).
+ *     publishes the session id on `postern:released`. The asker takes the lease on that message (or on a recheck).
  *  4. Nobody let go within LEASE_WAIT_MS: MAILBOX_IN_USE, in words, for the person.
  */
 export class RedisLeases implements ConnectionLeases {
@@ -169,6 +185,8 @@ export class RedisLeases implements ConnectionLeases {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly waiters = new Map<string, Set<() => void>>();
   private dropHandler: ((token: string) => void) | undefined;
+  /** The tokens of the leases this process took, by session id: a drop request names only the id. */
+  private readonly held = new Map<string, { token: string; until: number }>();
   /** True while the subscriber connection is subscribed to both channels (false from its close until it is again). */
   private listening = false;
   private subscribing: Promise<void> | undefined;
@@ -213,6 +231,7 @@ export class RedisLeases implements ConnectionLeases {
         // Free (expired) or taken from an instance that looked dead: should the old holder still live and hold a
         // connection, it drops it now.
         if (previous !== null && previous !== this.instanceId && !asked) this.askToDrop(token);
+        this.hold(token);
         return;
       }
       if (!asked) {
@@ -250,12 +269,21 @@ export class RedisLeases implements ConnectionLeases {
   }
 
   private askToDrop(token: string): void {
-    this.redis.publish(DROP_CHANNEL, JSON.stringify({ token, from: this.instanceId })).catch(() => undefined);
+    this.redis.publish(DROP_CHANNEL, JSON.stringify({ session: sessionId(token), from: this.instanceId })).catch(() => undefined);
+  }
+
+  /** Remembered until released, or until the lease would have expired (a login that failed never releases it). */
+  private hold(token: string): void {
+    const now = Date.now();
+    for (const [id, entry] of this.held) if (entry.until <= now) this.held.delete(id);
+    this.held.set(sessionId(token), { token, until: now + this.leaseTtlMs });
   }
 
   async release(token: string): Promise<void> {
+    const id = sessionId(token);
+    this.held.delete(id);
     const deleted = await this.redis.eval(RELEASE, 1, key.lease(token), this.instanceId);
-    if (deleted === 1) await this.redis.publish(RELEASED_CHANNEL, token);
+    if (deleted === 1) await this.redis.publish(RELEASED_CHANNEL, id);
   }
 
   async close(): Promise<void> {
@@ -290,15 +318,16 @@ export class RedisLeases implements ConnectionLeases {
     });
   }
 
-  /** Resolves on a release message for the token, or after `ms` (then the lease is simply looked at again). */
+  /** Resolves on a release message for the session, or after `ms` (then the lease is simply looked at again). */
   private released(token: string, ms: number): Promise<void> {
+    const id = sessionId(token);
     return new Promise((resolve) => {
-      const waiters = this.waiters.get(token) ?? new Set();
-      this.waiters.set(token, waiters);
+      const waiters = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, waiters);
       const done = () => {
         clearTimeout(timer);
         waiters.delete(done);
-        if (waiters.size === 0) this.waiters.delete(token);
+        if (waiters.size === 0) this.waiters.delete(id);
         resolve();
       };
       const timer = setTimeout(done, ms);
@@ -313,8 +342,10 @@ export class RedisLeases implements ConnectionLeases {
     }
     if (channel !== DROP_CHANNEL) return;
     try {
-      const { token, from } = JSON.parse(message) as { token: string; from: string };
-      if (from !== this.instanceId && typeof token === 'string') this.dropHandler?.(token);
+      const { session, from } = JSON.parse(message) as { session: string; from: string };
+      // Only a session this process took the lease for can be ours to drop; its token is known here, not on the wire.
+      const token = typeof session === 'string' ? this.held.get(session)?.token : undefined;
+      if (from !== this.instanceId && token !== undefined) this.dropHandler?.(token);
     } catch {
       // not ours
     }

@@ -18,6 +18,7 @@ export interface StoredAccount {
  * opened it.
  */
 export interface SessionRecord {
+  /** Not kept by a shared store (the cookie must not be readable there): Redis names the record by its hash. */
   token: string;
   account: StoredAccount;
   /** `SecretBox.seal` of the credentials (see stored-credentials.ts), bound to the token. */

@@ -183,7 +183,7 @@ export async function measureFailover(options: FailoverOptions): Promise<Failove
     const redisProbe = probe;
     /** PTTL of the heartbeat of the instance holding the (one) session's lease. */
     const heartbeatLeft = async (): Promise<number> => {
-      const [leaseKey] = await redisProbe.keys(redisKey.lease('*'));
+      const [leaseKey] = await redisProbe.keys(redisKey.leases);
       const holder = leaseKey ? await redisProbe.get(leaseKey) : null;
       return holder ? redisProbe.pttl(redisKey.instance(holder)) : NaN;
     };

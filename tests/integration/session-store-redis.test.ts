@@ -5,7 +5,9 @@ import { RedisAccountData } from '../../lib/account-data/redis-account-data';
 import { AppError } from '../../lib/errors';
 import { EMPTY_SUMMARY } from '../../lib/mail/header-summary';
 import { MemorySessionStore } from '../../lib/session-store/memory-session-store';
-import { LEASE_WAIT_MS, RedisSessionStore } from '../../lib/session-store/redis-session-store';
+import { LEASE_WAIT_MS, RedisSessionStore, key as redisKey, sessionId } from '../../lib/session-store/redis-session-store';
+import { SecretBox } from '../../lib/session-store/secret-box';
+import { openSecret, sealSecret } from '../../lib/session-store/stored-credentials';
 import { MAX_STORED_HEADERS, type SessionRecord, type SessionStore } from '../../lib/session-store/session-store';
 import { startRedis, type RedisServer } from '../support/servers/redis';
 
@@ -83,7 +85,7 @@ describe('Redis session store', () => {
     await store.putHeaders('ttl', new Map([['Ua', EMPTY_SUMMARY]]));
     const probe = new Redis(redis.url(2));
     try {
-      const keys = await probe.keys('postern:s:ttl*');
+      const keys = await probe.keys(`postern:s:${sessionId('ttl')}*`);
       assert.equal(keys.length, 3);
       for (const key of keys) {
         const ttl = await probe.pttl(key);
@@ -92,7 +94,7 @@ describe('Redis session store', () => {
       await store.touch('ttl', 600_000);
       for (const key of keys) assert.ok((await probe.pttl(key)) > 5_000, key);
       // Nothing in clear: the record holds the sealed secret only.
-      assert.ok(!JSON.stringify(await probe.hgetall('postern:s:ttl')).includes('password'));
+      assert.ok(!JSON.stringify(await probe.hgetall(redisKey.session('ttl'))).includes('password'));
     } finally {
       probe.disconnect();
     }
@@ -111,7 +113,7 @@ describe('Redis session store', () => {
     await b.leases.acquire('s1');
     assert.deepEqual(dropped, ['s1']);
     const probe = new Redis(redis.url(3));
-    assert.equal(await probe.get('postern:lease:s1'), b.leases.instanceId);
+    assert.equal(await probe.get(redisKey.lease('s1')), b.leases.instanceId);
     probe.disconnect();
   });
 
@@ -144,9 +146,66 @@ describe('Redis session store', () => {
       const heartbeat = `postern:instance:${a.leases.instanceId}`;
       await probe.set(heartbeat, '1', 'PX', 10 * LEASE_WAIT_MS);
       await b.leases.acquire('s4');
-      assert.equal(await probe.get('postern:lease:s4'), b.leases.instanceId);
+      assert.equal(await probe.get(redisKey.lease('s4')), b.leases.instanceId);
       assert.equal(await probe.exists(heartbeat), 1, 'taken over before the heartbeat expired');
     } finally {
+      probe.disconnect();
+    }
+  });
+});
+
+describe('Redis session store: the token is never in Redis', () => {
+  test('no key, value, command or published message carries it; keys are named by its SHA-256', async () => {
+    const token = 'cookie-token-AbCdEf0123456789';
+    const a = redisStore(8);
+    const b = redisStore(8);
+    const watcher = new Redis(redis.url(8));
+    const seen: string[] = [];
+    const monitor = await watcher.monitor(); // a connection of its own
+    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
+    const probe = new Redis(redis.url(8));
+    try {
+      await probe.ping(); // MONITOR is on before the first command below
+      const box = new SecretBox([Buffer.alloc(32, 7)]);
+      const secret = sealSecret(box, token, { kind: 'password', password: 'p', mechanism: 'auto', allowInsecure: false });
+      await a.save({ ...record(token), secret }, 60_000);
+      await a.setMarks(token, ['Ua']);
+      await a.putHeaders(token, new Map([['Ua', EMPTY_SUMMARY]]));
+      await a.touch(token, 60_000);
+      await a.updateSecret(token, secret);
+      assert.deepEqual(await b.load(token), { ...record(token), secret }, 'loaded with the token the caller has');
+      const dropped: string[] = [];
+      a.leases.onDropRequest((asked) => {
+        dropped.push(asked);
+        a.leases.release(asked).catch(() => undefined);
+      });
+      await a.leases.acquire(token);
+      await b.leases.acquire(token); // a hand-over: a drop request and a release message
+      assert.deepEqual(dropped, [token], 'the holder finds its session from the id in the drop request');
+      assert.equal(await probe.get(`postern:lease:${sessionId(token)}`), b.leases.instanceId);
+      assert.equal(await probe.exists(`postern:s:${sessionId(token)}`), 1);
+
+      const keys = await probe.keys('*');
+      assert.ok(keys.length > 0);
+      for (const name of keys) {
+        assert.ok(!name.includes(token), name);
+        const type = await probe.type(name);
+        const content = type === 'hash' ? await probe.hgetall(name) : type === 'set' ? await probe.smembers(name) : type === 'string' ? await probe.get(name) : '';
+        assert.ok(!JSON.stringify(content).includes(token), `${name} holds the token`);
+      }
+      await probe.ping();
+      assert.ok(seen.some((line) => line.startsWith('publish postern:drop')), 'MONITOR saw the commands');
+      for (const line of seen) assert.ok(!line.includes(token), `sent to Redis: ${line}`);
+
+      // The sealed secret stays bound to the token: moved under another session's name, it does not open.
+      await probe.hset(redisKey.session('other'), 'record', (await probe.hget(redisKey.session(token), 'record'))!);
+      const moved = await b.load('other');
+      assert.ok(moved);
+      assert.throws(() => openSecret(box, 'other', moved.secret));
+      assert.equal(openSecret(box, token, (await b.load(token))!.secret).kind, 'password');
+    } finally {
+      monitor.disconnect();
+      watcher.disconnect();
       probe.disconnect();
     }
   });
@@ -182,7 +241,7 @@ describe('Redis session store started while Redis is down', () => {
       await a.leases.acquire('h1');
       assert.deepEqual(dropped, ['h1'], 'b heard the drop request (it was not taken for dead)');
       assert.ok(Date.now() - started < LEASE_WAIT_MS, `took ${Date.now() - started} ms`);
-      assert.equal(await probe.get('postern:lease:h1'), a.leases.instanceId);
+      assert.equal(await probe.get(redisKey.lease('h1')), a.leases.instanceId);
       const subscriber = (await probe.client('LIST', 'TYPE', 'PUBSUB')) as string;
       assert.match(subscriber, new RegExp(`name=postern:sub:${b.leases.instanceId} .*sub=2 `), 'b is subscribed to both channels');
     } finally {
