@@ -49,6 +49,11 @@ if holder == false or holder == ARGV[1] or holder == ARGV[3] then
 end
 return holder`;
 
+/** Pushes the lease's expiry forward only when it is ours. */
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
 /** Deletes the lease only when it is ours. */
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -99,14 +104,12 @@ export class RedisSessionStore implements SessionStore {
     return raw ? { ...(JSON.parse(raw) as Omit<SessionRecord, 'token'>), token } : undefined;
   }
 
+  /** The session is in use here: its keys live on, and so does its connection lease when this process holds it. */
   async touch(token: string, ttlMs: number): Promise<void> {
-    await this.redis
-      .multi()
-      .pexpire(key.session(token), ttlMs)
-      .pexpire(key.marks(token), ttlMs)
-      .pexpire(key.headers(token), ttlMs)
-      .exec()
-      .then(checkMulti);
+    await Promise.all([
+      this.redis.multi().pexpire(key.session(token), ttlMs).pexpire(key.marks(token), ttlMs).pexpire(key.headers(token), ttlMs).exec().then(checkMulti),
+      this.leases.renew(token),
+    ]);
   }
 
   async remove(token: string): Promise<void> {
@@ -277,6 +280,16 @@ export class RedisLeases implements ConnectionLeases {
     const now = Date.now();
     for (const [id, entry] of this.held) if (entry.until <= now) this.held.delete(id);
     this.held.set(sessionId(token), { token, until: now + this.leaseTtlMs });
+  }
+
+  /**
+   * A lease taken at the login would otherwise expire while its connection is still in use (a person busy for
+   * longer than the lease's TTL): another instance would then take it without asking this one to let go, and
+   * log in beside a connection that still holds the maildrop.
+   */
+  async renew(token: string): Promise<void> {
+    const renewed = await this.redis.eval(RENEW, 1, key.lease(token), this.instanceId, String(this.leaseTtlMs));
+    if (renewed === 1) this.hold(token);
   }
 
   async release(token: string): Promise<void> {

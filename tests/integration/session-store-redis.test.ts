@@ -117,6 +117,25 @@ describe('Redis session store', () => {
     probe.disconnect();
   });
 
+  test('touch keeps the connection lease of a session in use here alive; another holder\'s is left alone', async () => {
+    const a = redisStore(9);
+    const b = redisStore(9);
+    const probe = new Redis(redis.url(9));
+    try {
+      await a.leases.acquire('busy');
+      // As if the person had been using the session for most of the lease's lifetime.
+      await probe.pexpire(redisKey.lease('busy'), 2_000);
+      await a.touch('busy', 60_000);
+      assert.ok((await probe.pttl(redisKey.lease('busy'))) > 30_000, 'renewed by its holder');
+      await probe.pexpire(redisKey.lease('busy'), 2_000);
+      await b.touch('busy', 60_000);
+      assert.ok((await probe.pttl(redisKey.lease('busy'))) <= 2_000, 'not renewed by another instance');
+      assert.equal(await probe.get(redisKey.lease('busy')), a.leases.instanceId);
+    } finally {
+      probe.disconnect();
+    }
+  });
+
   test('a holder that does not let go: MAILBOX_IN_USE for the asker', { timeout: 30_000 }, async () => {
     const a = redisStore(4);
     const b = redisStore(4);
