@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { z } from 'zod';
 import type { Pop3Limits } from '../pop3';
+import { parseHostPolicy } from '../security/host-policy';
 import { parseSessionKeys } from '../session-store/secret-box';
 
 /** Everything the app reads from its environment, validated once. */
@@ -62,6 +63,13 @@ const schema = z.object({
       }
     }),
 }).superRefine((env, context) => {
+  // Read here, not at the first login: a policy that cannot be read would otherwise answer every login 500.
+  try {
+    parseHostPolicy(env.POP3_ALLOWED_HOSTS, env.POP3_ALLOWED_PORTS);
+  } catch (error) {
+    // The parser's sentence names its variable.
+    context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'POP3_ALLOWED_HOSTS or POP3_ALLOWED_PORTS: invalid' });
+  }
   // A shared store holds passwords and tokens for every instance: never without a key to seal them with.
   if (env.POSTERN_SESSION_STORE && !env.POSTERN_SESSION_KEY) {
     context.addIssue({
@@ -97,7 +105,9 @@ export function appEnv(): AppEnv {
   if (cached) return cached;
   const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const detail = parsed.error.issues
+      .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+      .join('; ');
     throw new Error(`Invalid configuration: ${detail}`);
   }
   const env = parsed.data;
@@ -106,9 +116,25 @@ export function appEnv(): AppEnv {
   if (env.POP3_LOGIN_TIMEOUT_MS) pop3Limits.loginTimeoutMs = env.POP3_LOGIN_TIMEOUT_MS;
   if (env.POP3_COMMAND_TIMEOUT_MS) pop3Limits.commandTimeoutMs = env.POP3_COMMAND_TIMEOUT_MS;
   if (env.POP3_MAX_MESSAGE_BYTES) pop3Limits.maxMessageBytes = env.POP3_MAX_MESSAGE_BYTES;
-  const tlsCa = env.POP3_TLS_CA_FILE ? readFileSync(env.POP3_TLS_CA_FILE, 'utf8') : undefined;
+  const tlsCa = env.POP3_TLS_CA_FILE ? readCaFile(env.POP3_TLS_CA_FILE) : undefined;
   cached = { ...env, pop3Limits, tlsCa };
   return cached;
+}
+
+/** The PEM text of POP3_TLS_CA_FILE; a file that cannot be read, or holds no certificate, stops the start naming the variable. */
+function readCaFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : String(code ?? error);
+    throw new Error(`Invalid configuration: POP3_TLS_CA_FILE: cannot read "${file}" (${why})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(`Invalid configuration: POP3_TLS_CA_FILE: "${file}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }
 
 /** For tests that change the environment between cases. */

@@ -142,8 +142,10 @@ export function parseOAuthProviders(env: Record<string, string | undefined>): OA
     if (!issuer && !value.AUTHORIZATION_URL) problems.push(`${prefix}ISSUER (or AUTHORIZATION_URL and TOKEN_URL) is required`);
     const pop3 = value.POP3_SERVER ? parsePop3Server(value.POP3_SERVER) : preset?.pop3;
     if (!pop3) problems.push(`${prefix}POP3_SERVER is required`);
-    for (const url of [issuer, value.AUTHORIZATION_URL, value.TOKEN_URL, value.USERINFO_URL]) {
-      if (url && url.startsWith('http:') && !isLoopbackUrl(url)) problems.push(`${prefix}: ${url} must use https (plain http only on loopback)`);
+    // Named by the variable that set it; a preset's issuer is always https.
+    const urls = { ISSUER: issuer, AUTHORIZATION_URL: value.AUTHORIZATION_URL, TOKEN_URL: value.TOKEN_URL, USERINFO_URL: value.USERINFO_URL };
+    for (const [key, url] of Object.entries(urls)) {
+      if (url && url.startsWith('http:') && !isLoopbackUrl(url)) problems.push(`${prefix}${key}: ${url} must use https (plain http only on loopback)`);
     }
     const scope = value.SCOPE ?? preset?.scope ?? 'openid email offline_access';
     const openid = scope.split(/\s+/).includes('openid');

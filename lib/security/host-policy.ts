@@ -112,6 +112,9 @@ export interface HostPolicy {
   ports: Array<[number, number]>;
 }
 
+/** Labels of letters, digits, hyphens (and the underscores some private zones use), dot-separated; a final dot allowed. */
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
 export function parseHostPolicy(allowedHosts: string, allowedPorts: string): HostPolicy {
   const allowedNames = new Set<string>();
   const allowedNets = buildLists([], []);
@@ -121,19 +124,21 @@ export function parseHostPolicy(allowedHosts: string, allowedPorts: string): Hos
     if (canonical) {
       const max = canonical.family === 'ipv4' ? 32 : 128;
       const prefix = bits === undefined ? max : Number(bits);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`POP3_ALLOWED_HOSTS: bad prefix in "${raw}"`);
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) throw new Error(`POP3_ALLOWED_HOSTS: "${raw}" has a bad prefix length (0 to ${max})`);
       allowedNets[canonical.family].addSubnet(canonical.address, prefix, canonical.family);
-    } else {
+    } else if (HOST_NAME.test(raw)) {
       allowedNames.add(raw.toLowerCase().replace(/\.$/, ''));
+    } else {
+      throw new Error(`POP3_ALLOWED_HOSTS: "${raw}" is not a host name, an IP address or a CIDR range`);
     }
   }
   const ports: Array<[number, number]> = [];
   for (const raw of allowedPorts.split(',').map((s) => s.trim()).filter(Boolean)) {
     const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(raw);
-    if (!match?.[1]) throw new Error(`POP3_ALLOWED_PORTS: cannot read "${raw}"`);
+    if (!match?.[1]) throw new Error(`POP3_ALLOWED_PORTS: "${raw}" is not a port or a range of ports (like 110 or 1024-65535)`);
     const low = Number(match[1]);
     const high = Number(match[2] ?? match[1]);
-    if (low < 1 || high > 65535 || low > high) throw new Error(`POP3_ALLOWED_PORTS: bad range "${raw}"`);
+    if (low < 1 || high > 65535 || low > high) throw new Error(`POP3_ALLOWED_PORTS: "${raw}" is not within 1-65535, low to high`);
     ports.push([low, high]);
   }
   return { allowedNames, allowedNets, ports };

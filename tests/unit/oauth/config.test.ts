@@ -103,7 +103,10 @@ describe('OAuth provider configuration', () => {
 
   test('plain http only on loopback', () => {
     const base = { POSTERN_OAUTH_PROVIDERS: 'corp', ...secrets('CORP'), POSTERN_OAUTH_CORP_POP3_SERVER: 'p:995:tls' };
-    assert.throws(() => parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_ISSUER: 'http://id.example' }), /must use https/);
+    // The whole variable's name, not its prefix.
+    assert.throws(() => parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_ISSUER: 'http://id.example' }), /POSTERN_OAUTH_CORP_ISSUER: http:\/\/id\.example must use https/);
+    const endpoints = { ...base, POSTERN_OAUTH_CORP_ISSUER: 'https://id.example', POSTERN_OAUTH_CORP_AUTHORIZATION_URL: 'https://id.example/a' };
+    assert.throws(() => parseOAuthProviders({ ...endpoints, POSTERN_OAUTH_CORP_TOKEN_URL: 'http://id.example/t' }), /POSTERN_OAUTH_CORP_TOKEN_URL: http:\/\/id\.example\/t must use https/);
     assert.equal(parseOAuthProviders({ ...base, POSTERN_OAUTH_CORP_ISSUER: 'http://127.0.0.1:4000' })[0]?.issuer, 'http://127.0.0.1:4000');
   });
 });

@@ -81,4 +81,15 @@ describe('host policy', () => {
     assert.equal(await refusal(checkServer(policy, 'other.example', 995, async () => ['127.0.0.1'])), 'HOST_NOT_ALLOWED');
     assert.throws(() => parseHostPolicy('', '0-99999'));
   });
+
+  test('a list it cannot read is refused with a sentence naming the variable and the entry', () => {
+    assert.throws(() => parseHostPolicy('', 'abc'), /^Error: POP3_ALLOWED_PORTS: "abc" is not a port or a range of ports/);
+    assert.throws(() => parseHostPolicy('', '110,995-110'), /^Error: POP3_ALLOWED_PORTS: "995-110" is not within 1-65535/);
+    assert.throws(() => parseHostPolicy('10.0.0.0/99', '110'), /^Error: POP3_ALLOWED_HOSTS: "10.0.0.0\/99" has a bad prefix length \(0 to 32\)/);
+    assert.throws(() => parseHostPolicy('fd00::/200', '110'), /POP3_ALLOWED_HOSTS: "fd00::\/200" has a bad prefix length \(0 to 128\)/);
+    for (const entry of ['mail.example/24', 'http://mail.example', 'mail example', '-mail.example']) {
+      assert.throws(() => parseHostPolicy(entry, '110'), /POP3_ALLOWED_HOSTS: ".*" is not a host name, an IP address or a CIDR range/, entry);
+    }
+    assert.deepEqual([...parseHostPolicy('Mail.Example., pop_3.corp.example', '110').allowedNames], ['mail.example', 'pop_3.corp.example']);
+  });
 });
