@@ -20,8 +20,9 @@
 // process does. The primary keeps its copy of a socket until the worker says it has taken it: a worker
 // that dies first (kill -9) has its connections handed to another, none is left unanswered.
 //
-//   node scripts/serve.mjs [--port 3000] [--hostname 0.0.0.0]     (npm start builds first, then runs this)
+//   node scripts/serve.mjs [--port 3000] [--hostname 127.0.0.1]   (npm start builds first, then runs this)
 //   POSTERN_WORKERS=1 node scripts/serve.mjs                        one process, no primary
+// Without --hostname (or POSTERN_HOSTNAME) it listens on every interface of the machine.
 import cluster from 'node:cluster';
 import http from 'node:http';
 import net from 'node:net';
@@ -93,6 +94,36 @@ export function workerCount(env = process.env) {
     throw new Error(`POSTERN_WORKERS must be a whole number from 1 to ${MAX_WORKERS} (got "${raw}").`);
   }
   return count;
+}
+
+/**
+ * Port and address to listen on: `--port`/`-p`, else PORT, else 3000; `--hostname`/`-H`, else POSTERN_HOSTNAME,
+ * else every interface. (Not HOSTNAME: shells and containers set it to the machine's own name.) A port that is
+ * not one stops the start with a sentence.
+ */
+export function listenSettings(args = process.argv.slice(2), env = process.env) {
+  const flag = (long, short) => {
+    const index = args.findIndex((arg) => arg === long || arg === short);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const rawPort = (flag('--port', '-p') ?? env.PORT ?? '3000').trim();
+  const port = Number(rawPort);
+  if (!/^\d{1,5}$/.test(rawPort) || port < 1 || port > 65535) {
+    throw new Error(`PORT (or --port) must be a port number from 1 to 65535 (got "${rawPort}").`);
+  }
+  const hostname = (flag('--hostname', '-H') ?? env.POSTERN_HOSTNAME)?.trim() || undefined;
+  return { port, hostname };
+}
+
+const SWITCH_ON = new Set(['', '1', 'on', 'true', 'yes']);
+const SWITCH_OFF = new Set(['0', 'off', 'false', 'no']);
+
+/** POSTERN_FAST_LANE: on unless set to 0, off, false or no; anything else stops the start with a sentence. */
+export function fastLaneSetting(env = process.env) {
+  const raw = env.POSTERN_FAST_LANE?.trim().toLowerCase() ?? '';
+  if (SWITCH_ON.has(raw)) return true;
+  if (SWITCH_OFF.has(raw)) return false;
+  throw new Error(`POSTERN_FAST_LANE must be on or off (1, on, true, yes / 0, off, false, no; got "${env.POSTERN_FAST_LANE}").`);
 }
 
 /** The value of cookie `name` in a Cookie header, or undefined. */
@@ -294,15 +325,13 @@ function refuse(req, res) {
 }
 
 /** Next (production mode) behind node:http, not yet listening. `worker`: this process's index in a cluster. */
-async function createAppServer({ port, hostname, dir, worker }) {
+async function createAppServer({ port, hostname, dir, worker, lanes }) {
   process.env.NODE_ENV = 'production';
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   const { default: next } = await import('next');
   const app = next({ dev: false, dir, hostname: hostname ?? 'localhost', port });
   await app.prepare();
   const handle = app.getRequestHandler();
-  // POSTERN_FAST_LANE=0: Next answers everything (to compare, or to rule the lane out when in doubt).
-  const lanes = process.env.POSTERN_FAST_LANE !== '0';
   const server = http.createServer((req, res) => {
     if (worker !== undefined && stampWorker(req, res, worker) === 'redirected') return;
     stampConnection(req);
@@ -438,22 +467,67 @@ function listen(server, port, hostname) {
   });
 }
 
-function announce(port, hostname, workers) {
-  const shown = hostname && hostname !== '0.0.0.0' && hostname !== '::' ? hostname : 'localhost';
-  const where = workers > 1 ? ` (${workers} worker processes)` : '';
-  console.log(`[postern] ready on http://${shown}:${port}${where}`);
+/**
+ * The ready line, saying what the server is bound to: `address` is what net.Server.address() gives. A warning
+ * follows when X-Forwarded-For is believed (POSTERN_TRUSTED_PROXY_HOPS) on a port anyone may reach directly.
+ */
+export function readyLines({ address, port }, workers, env = process.env) {
+  const everywhere = address === '::' || address === '0.0.0.0';
+  const host = everywhere ? 'localhost' : address.includes(':') ? `[${address}]` : address;
+  const bound = everywhere ? `listening on all interfaces (${address})` : `listening on ${address} only`;
+  const where = workers > 1 ? `, ${workers} worker processes` : '';
+  const lines = [`[postern] ready on http://${host}:${port}, ${bound}${where}`];
+  const hops = Number(env.POSTERN_TRUSTED_PROXY_HOPS ?? 0);
+  if (everywhere && hops > 0) {
+    lines.push(
+      `[postern] warning: POSTERN_TRUSTED_PROXY_HOPS=${hops} believes X-Forwarded-For, and this port is open on all interfaces: ` +
+        'a client reaching it directly, not through the proxy, can forge its address past the per-client login throttle. ' +
+        'Listen only where the proxy connects from (POSTERN_HOSTNAME=127.0.0.1, or --hostname) or firewall the port.',
+    );
+  }
+  return lines;
+}
+
+function announce(server, workers) {
+  for (const line of readyLines(server.address(), workers)) console.log(line);
+}
+
+/** One line for a start that failed: the cause in words, no stack (the configuration errors already are sentences). */
+export function startFailureLine(error) {
+  const { code, address, port } = error ?? {};
+  const everywhere = address === undefined || address === '::' || address === '0.0.0.0';
+  const at = everywhere ? `port ${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `[postern] cannot start: ${at} is already in use (another program, or another Postern, listens there).`;
+    case 'EACCES':
+      return `[postern] cannot start: not allowed to listen on ${at} (ports below 1024 need privileges).`;
+    case 'EADDRNOTAVAIL':
+      return `[postern] cannot start: ${address} is not an address of this machine (--hostname or POSTERN_HOSTNAME).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `[postern] cannot start: the host name to listen on (--hostname or POSTERN_HOSTNAME) does not resolve: ${error.message}`;
+    default:
+      return `[postern] cannot start: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Exits non-zero with one line: a supervisor must see a server that did not start, not one listening on nothing. */
+export function exitOnStartFailure(error) {
+  console.error(startFailureLine(error));
+  process.exit(1);
 }
 
 /**
  * Starts the server; resolves once listening. One process when POSTERN_WORKERS is 1, else this process
  * becomes the primary (resolves with its listening net.Server) and forks the workers.
  */
-export async function serve({ port = 3000, hostname, dir = ROOT, workers = workerCount() } = {}) {
-  if (cluster.isWorker) return serveWorker({ port, hostname, dir });
+export async function serve({ port = 3000, hostname, dir = ROOT, workers = workerCount(), lanes = fastLaneSetting() } = {}) {
+  if (cluster.isWorker) return serveWorker({ port, hostname, dir, lanes });
   if (workers > 1) return servePrimary({ port, hostname, dir, workers });
-  const server = await createAppServer({ port, hostname, dir });
+  const server = await createAppServer({ port, hostname, dir, lanes });
   await listen(server, port, hostname);
-  announce(port, hostname, 1);
+  announce(server, 1);
   const stop = () => {
     server.close(() => process.exit(0));
     // Open keep-alive connections and POP3 sessions must not keep a stopping server alive.
@@ -476,9 +550,9 @@ export function adoptConnection(server, socket, head) {
 }
 
 /** A worker: Next on a server that never listens; its connections come from the primary. */
-async function serveWorker({ port, hostname, dir }) {
+async function serveWorker({ port, hostname, dir, lanes }) {
   const worker = Number(process.env.POSTERN_WORKER_INDEX);
-  const server = await createAppServer({ port, hostname, dir, worker });
+  const server = await createAppServer({ port, hostname, dir, worker, lanes });
   process.on('message', (message, socket) => {
     if (message?.type === 'postern:workers') {
       liveWorkers.clear();
@@ -558,7 +632,11 @@ async function servePrimary({ port, hostname, workers }) {
           handOver(entry.socket, entry.head, entry.tries);
         }
         if (!started) {
-          reject(new Error(`worker ${index} exited (${why}) before it was ready`));
+          // The others run the same configuration and would only say the same again: stopped now (they hold
+          // nothing yet), so the reason is said once, above, by this worker, and the primary's line ends it.
+          stopping = true;
+          for (const other of Object.values(cluster.workers ?? {})) if (other !== child) other?.process.kill('SIGKILL');
+          reject(new Error(`worker ${index} stopped before it was ready (its reason is above)`));
           return;
         }
         // Its sessions' POP3 connections are gone with it (a shared store reconnects them elsewhere).
@@ -641,7 +719,7 @@ async function servePrimary({ port, hostname, workers }) {
     socket.on('data', onData);
   });
   await listen(server, port, hostname);
-  announce(port, hostname, workers);
+  announce(server, workers);
   const stop = () => {
     stopping = true;
     server.close();
@@ -652,17 +730,8 @@ async function servePrimary({ port, hostname, workers }) {
   return server;
 }
 
-function argValue(args, long, short) {
-  const index = args.findIndex((arg) => arg === long || arg === short);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = process.argv.slice(2);
-  const port = Number(argValue(args, '--port', '-p') ?? process.env.PORT ?? 3000);
-  const hostname = argValue(args, '--hostname', '-H');
-  serve({ port, hostname }).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(() => serve(listenSettings()))
+    .catch(exitOnStartFailure);
 }

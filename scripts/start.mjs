@@ -2,6 +2,8 @@
 // `npm start`: builds the production app when there is no build or the sources changed since the
 // last one (scripts/build-stamp.mjs), then serves it on $PORT (default 3000) with scripts/serve.mjs:
 // POSTERN_WORKERS worker processes (default: the number of cores) behind one port, session-affine.
+// `--hostname 127.0.0.1` (or POSTERN_HOSTNAME) listens on loopback only; without, on every interface.
+// This process is the server (no child of its own): SIGTERM or SIGINT to it stops the workers and exits.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +22,10 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }
-const args = process.argv.slice(2);
-const flag = (long, short) => {
-  const index = args.findIndex((arg) => arg === long || arg === short);
-  return index >= 0 ? args[index + 1] : undefined;
-};
-const { serve } = await import('./serve.mjs');
-await serve({ port: Number(flag('--port', '-p') ?? process.env.PORT ?? 3000), hostname: flag('--hostname', '-H') });
+const { serve, listenSettings, exitOnStartFailure } = await import('./serve.mjs');
+try {
+  await serve(listenSettings());
+} catch (error) {
+  // Not left to Node: Next's uncaughtException handler would log it and keep a process listening on nothing.
+  exitOnStartFailure(error);
+}

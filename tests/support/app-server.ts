@@ -68,10 +68,15 @@ export async function startApp(env: Record<string, string>): Promise<RunningApp>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { output, stop } = watchChild(child);
+  // After 'exit' its output may still be on the way: 'close' comes once the pipes are read to their end.
+  const closed = new Promise((resolve) => child.once('close', resolve));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the app server exited with ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null) {
+      await closed;
+      throw new Error(`the app server exited with ${child.exitCode}:\n${output()}`);
+    }
     try {
       const response = await fetch(`${url}/api/config`);
       if (response.ok) break;

@@ -2,9 +2,58 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { adoptConnection, allowFromAnswer, refusedBeforeNext, restartPause, stampConnection, stampWorker, workerExecArgv } from '../../../scripts/serve.mjs';
+import {
+  adoptConnection,
+  allowFromAnswer,
+  fastLaneSetting,
+  listenSettings,
+  readyLines,
+  refusedBeforeNext,
+  restartPause,
+  stampConnection,
+  stampWorker,
+  startFailureLine,
+  workerExecArgv,
+} from '../../../scripts/serve.mjs';
 
 describe('serve.mjs', () => {
+  test('where to listen: --port, else PORT, else 3000; --hostname, else POSTERN_HOSTNAME, else everywhere', () => {
+    assert.deepEqual(listenSettings([], {}), { port: 3000, hostname: undefined });
+    assert.deepEqual(listenSettings([], { PORT: '8080', POSTERN_HOSTNAME: '127.0.0.1' }), { port: 8080, hostname: '127.0.0.1' });
+    assert.deepEqual(listenSettings(['--port', '9000', '-H', '::1'], { PORT: '8080', POSTERN_HOSTNAME: '127.0.0.1' }), { port: 9000, hostname: '::1' });
+    // HOSTNAME is the machine's name in shells and containers, not where to listen.
+    assert.deepEqual(listenSettings([], { HOSTNAME: 'build-7f3c' }), { port: 3000, hostname: undefined });
+    for (const port of ['abc', '0', '65536', '80x', '-1', '']) {
+      assert.throws(() => listenSettings([], { PORT: port }), /^Error: PORT \(or --port\) must be a port number from 1 to 65535/, port);
+    }
+  });
+
+  test('POSTERN_FAST_LANE takes the usual words and refuses others', () => {
+    for (const on of [undefined, '', '1', 'on', 'TRUE', ' yes ']) assert.equal(fastLaneSetting({ POSTERN_FAST_LANE: on }), true, on);
+    for (const off of ['0', 'off', 'Off', 'false', 'no']) assert.equal(fastLaneSetting({ POSTERN_FAST_LANE: off }), false, off);
+    assert.throws(() => fastLaneSetting({ POSTERN_FAST_LANE: 'disabled' }), /^Error: POSTERN_FAST_LANE must be on or off .*got "disabled"/);
+  });
+
+  test('the ready line says what is bound; trusted proxy hops on every interface add a warning', () => {
+    assert.deepEqual(readyLines({ address: '127.0.0.1', port: 3000 }, 1, { POSTERN_TRUSTED_PROXY_HOPS: '1' }), [
+      '[postern] ready on http://127.0.0.1:3000, listening on 127.0.0.1 only',
+    ]);
+    assert.deepEqual(readyLines({ address: '::1', port: 3000 }, 2, {}), ['[postern] ready on http://[::1]:3000, listening on ::1 only, 2 worker processes']);
+    assert.deepEqual(readyLines({ address: '::', port: 3000 }, 1, {}), ['[postern] ready on http://localhost:3000, listening on all interfaces (::)']);
+    const [ready, warning] = readyLines({ address: '0.0.0.0', port: 3000 }, 1, { POSTERN_TRUSTED_PROXY_HOPS: '2' });
+    assert.equal(ready, '[postern] ready on http://localhost:3000, listening on all interfaces (0.0.0.0)');
+    assert.match(warning ?? '', /^\[postern\] warning: POSTERN_TRUSTED_PROXY_HOPS=2 believes X-Forwarded-For.*POSTERN_HOSTNAME=127\.0\.0\.1/);
+  });
+
+  test('a failed start is one line: the listening errors in words, others by their message', () => {
+    const listenError = (code: string, address: string) => Object.assign(new Error(`listen ${code}`), { code, address, port: 3000 });
+    assert.equal(startFailureLine(listenError('EADDRINUSE', '::')), '[postern] cannot start: port 3000 is already in use (another program, or another Postern, listens there).');
+    assert.equal(startFailureLine(listenError('EADDRINUSE', '127.0.0.1')), '[postern] cannot start: 127.0.0.1:3000 is already in use (another program, or another Postern, listens there).');
+    assert.match(startFailureLine(listenError('EACCES', '::')), /not allowed to listen on port 3000/);
+    assert.match(startFailureLine(listenError('EADDRNOTAVAIL', '192.0.2.1')), /192\.0\.2\.1 is not an address of this machine/);
+    assert.equal(startFailureLine(new Error('POSTERN_WORKERS must be a whole number')), '[postern] cannot start: POSTERN_WORKERS must be a whole number');
+  });
+
   test('the connection headers are the server\'s own: whatever a client sent under those names is replaced', () => {
     const req = {
       headers: { 'x-postern-peer': '203.0.113.9', 'x-postern-proto': 'https', 'x-postern-other': 'x', 'x-forwarded-for': '198.51.100.1' },
