@@ -2,10 +2,11 @@
  * Start-up as an operator meets it: `npm start` (scripts/start.mjs) and scripts/serve.mjs refuse a setting they
  * cannot use with one line naming it and exit non-zero, never a process that prints ready and answers every
  * login 500, nor one that stays alive listening on nothing; the ready line says what the server is bound to;
- * SIGTERM to `npm start` stops every process it started.
+ * SIGTERM to `npm start` stops every process it started; a shared store that cannot be reached is said at start.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -194,6 +195,25 @@ describe('npm start under a supervisor', () => {
       assert.equal(await accepts('127.0.0.1', port), false, 'the port is free');
     } finally {
       if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+      await app.stop();
+    }
+  });
+});
+
+describe('a shared session store that cannot be reached', () => {
+  test('the instance starts (Redis may come later) and says so in one line at start', async () => {
+    const closed = await freePort();
+    const app = await startApp({
+      POSTERN_SESSION_STORE: `redis://127.0.0.1:${closed}/0`,
+      POSTERN_SESSION_KEY: randomBytes(32).toString('base64'),
+    });
+    try {
+      const line = new RegExp(`\\[postern\\] the session store redis://127\\.0\\.0\\.1:${closed}/0 cannot be reached \\(connect ECONNREFUSED[^)]*\\): starting all the same`);
+      const deadline = Date.now() + START_BOUND_MS;
+      while (!line.test(app.output()) && Date.now() < deadline) await sleep(100);
+      assert.match(app.output(), line);
+      assert.equal(app.output().match(/the session store .* cannot be reached/g)?.length, 1);
+    } finally {
       await app.stop();
     }
   });
