@@ -172,7 +172,8 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
             </div>
           )}
 
-          <AttachmentList messageId={summary.id} attachments={current.attachments} />
+          {/* The server refuses RETR of a marked message, so its attachments cannot be downloaded until it is kept. */}
+          {isPending ? null : <AttachmentList messageId={summary.id} attachments={current.attachments} />}
         </>
       ) : null}
       {/* Mount point of the panels (h/i11-panels): a rule from this message. */}

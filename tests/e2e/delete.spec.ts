@@ -74,6 +74,25 @@ test.describe('deleting', () => {
     await expect(inbox.pendingBar).toHaveCount(0);
   });
 
+  test('a message read and then marked keeps its text, but offers its attachments again only once kept', async ({ page, logInAs, inbox, pane }) => {
+    await logInAs(USERS.undoer);
+    const withFiles = sampleMessage('attachments');
+    await inbox.click(withFiles.subject);
+    await pane.waitForRead();
+    await expect(pane.attachments.first()).toBeVisible();
+    const files = await pane.attachments.count();
+    // Marked from the list while it stays open (the toolbar's Delete would move on to the next message).
+    await inbox.rowCheckbox(withFiles.subject).check();
+    await page.getByRole('button', { name: 'Delete 1 selected' }).click();
+    await expect(pane.markedNotice).toContainText('It is deleted from the server when you apply the marks.');
+    // The server would refuse the download (RETR of a marked message): no link that cannot work.
+    await expect(pane.attachments).toHaveCount(0);
+    await expect(pane.textBody.or(pane.htmlFrameElement)).toBeVisible();
+    await pane.keepButton.click();
+    await expect(pane.markedNotice).toHaveCount(0);
+    await expect(pane.attachments).toHaveCount(files);
+  });
+
   test('logging out says how many deletions it applies, asks once, then applies them', async ({ page, harness, logInAs, inbox, loginPage, snap }) => {
     await logInAs(USERS.undoer);
     const before = await harness.storedCount(USERS.undoer);
