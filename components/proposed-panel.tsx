@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError, deleteMessages, type MessageSummary } from './api-client';
 import { listProposed, type ProposedMessage } from './api-panels';
 import { ErrorBanner } from './error-banner';
@@ -34,12 +34,18 @@ function plural(count: number, word: string): string {
  */
 export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEditRules }: ProposedPanelProps) {
   const [list, setList] = useState<{ total: number; messages: ProposedMessage[] } | null>(null);
-  const [error, setError] = useState<{ error: ApiError; context: string } | null>(null);
+  // Each failure with its own retry: loading the list again, or marking the same ticks again.
+  const [error, setError] = useState<{ error: ApiError; context: string; retry: () => void } | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [marking, setMarking] = useState(false);
   const [status, setStatus] = useState('');
   // Proposals the person took out (unticked): every one is ticked when the list arrives.
   const [excluded, setExcluded] = useState<ReadonlySet<string>>(() => new Set());
+
+  // Every proposal ticked each time the panel opens, and only then: a list loaded again (Retry) keeps the person's ticks.
+  useEffect(() => {
+    if (open) setExcluded(new Set());
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;
@@ -47,12 +53,15 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
     setList(null);
     setError(null);
     setStatus('');
-    setExcluded(new Set());
     listProposed(MAX_PROPOSED, controller.signal)
       .then(setList)
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
-        setError({ error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0), context: 'The proposals could not be loaded.' });
+        setError({
+          error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0),
+          context: 'The proposals could not be loaded.',
+          retry: () => setAttempt((n) => n + 1),
+        });
       });
     return () => controller.abort();
   }, [open, attempt]);
@@ -76,11 +85,19 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
       onMarked(marked);
       setStatus(`${plural(marked.length, 'message')} marked for deletion. Close this panel, then “Apply now” below the inbox deletes them from the server; “Undo” keeps them.`);
     } catch (cause) {
-      setError({ error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0), context: 'Marking the proposed messages failed.' });
+      setError({
+        error: cause instanceof ApiError ? cause : new ApiError('BAD_RESPONSE', String(cause), 0),
+        context: 'Marking the proposed messages failed.',
+        // The ticks as they are when Retry is pressed.
+        retry: () => void markLatest.current(),
+      });
     } finally {
       setMarking(false);
     }
   };
+
+  const markLatest = useRef(markTicked);
+  markLatest.current = markTicked;
 
   return (
     <PanelSheet
@@ -102,7 +119,7 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
       <p role="status" className="mt-3 min-h-5 text-sm text-slate-700 dark:text-slate-300">
         {status}
       </p>
-      {error ? <ErrorBanner error={error.error} context={error.context} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+      {error ? <ErrorBanner error={error.error} context={error.context} onRetry={error.retry} /> : null}
 
       {list === null && !error ? (
         <p className="text-sm text-slate-600 dark:text-slate-400" aria-busy="true">

@@ -349,7 +349,7 @@ export class MailSession {
     return this.mutex.run(async () => {
       this.assertLive();
       const applied = new Set(this.pending);
-      const deleted = await this.quitApplyingMarks();
+      const deleted = await this.quitApplyingMarks({ inStore: true });
       try {
         await this.connect();
         return { deleted, count: this.count, size: this.size, reconnected: true };
@@ -371,7 +371,8 @@ export class MailSession {
   async logout(): Promise<number> {
     return this.mutex.run(async () => {
       this.assertLive();
-      const deleted = await this.quitApplyingMarks();
+      // The logout removed the session's record from the store before this: no copy of the marks to keep in step.
+      const deleted = await this.quitApplyingMarks({ inStore: false });
       this.ended = true;
       return deleted;
     });
@@ -426,16 +427,25 @@ export class MailSession {
     return this.client!;
   }
 
-  private async quitApplyingMarks(): Promise<number> {
+  /**
+   * `inStore: false` when the session's record is gone from the store already (a logout removes it first): then
+   * the store is neither asked nor needed.
+   */
+  private async quitApplyingMarks({ inStore }: { inStore: boolean }): Promise<number> {
     if (this.pending.size > 0 && !this.connected) await this.connect();
     const deleted = this.pending.size;
-    // QUIT cannot be taken back: the marks are saved once more first, so a store that cannot be reached
-    // stops it here, with nothing changed.
-    if (deleted > 0) await this.pending.save();
-    if (this.client && !this.client.closed) await this.client.quit();
+    const stored = deleted > 0 && inStore;
+    if (stored) await this.pending.saveEmpty();
+    try {
+      if (this.client && !this.client.closed) await this.client.quit();
+    } catch (error) {
+      // Not applied (or not known to be): the marks are still the session's, and the store has them back.
+      if (stored) await this.pending.save().catch((saveError: unknown) => logBackgroundFailure('marks saved again after a failed QUIT', saveError));
+      throw error;
+    }
     this.client = undefined;
     for (const id of this.pending) this.summaries.delete(id);
-    this.pending.clearApplied().catch((error: unknown) => logBackgroundFailure('marks cleared after QUIT', error));
+    this.pending.forgetApplied();
     return deleted;
   }
 
@@ -598,7 +608,7 @@ export class MailSession {
   /** The person's intent survives a dropped connection: marks the server forgot are sent again, by id. */
   private async reapplyMarks(client: Pop3Client): Promise<void> {
     // Gone from the server meanwhile (applied by a QUIT whose answer was lost): nothing left to delete.
-    await this.pending.retain((id) => this.maildrop.has(id));
+    await this.marksInStep(() => this.pending.retain((id) => this.maildrop.has(id)));
     const targets = [...this.pending].map((id) => this.maildrop.lookup(id));
     const sent = await Promise.allSettled(targets.map((entry) => client.dele(entry.number)));
     const failed = sent.find((outcome) => outcome.status === 'rejected');
@@ -609,7 +619,7 @@ export class MailSession {
       const outcome = sent[i]!;
       return outcome.status === 'rejected' && isPop3Error(outcome.reason) && !outcome.reason.fatal;
     });
-    await this.pending.remove(refused.map((entry) => entry.id));
+    await this.marksInStep(() => this.pending.remove(refused.map((entry) => entry.id)));
     throw failed.reason;
   }
 }

@@ -40,14 +40,9 @@ export class Marks implements Iterable<string> {
     await this.change(new Set());
   }
 
-  /**
-   * After a QUIT applied them: cleared here at once, whatever the store says (the messages are gone, and a
-   * copy the store still holds names only messages the next login will not find, so it is dropped then).
-   * The returned promise is the store's save.
-   */
-  clearApplied(): Promise<void> {
+  /** After a QUIT applied them: cleared here (the store's copy was emptied before the QUIT, `saveEmpty`). */
+  forgetApplied(): void {
     this.ids.clear();
-    return this.save();
   }
 
   /** Drops the marks `keep` rejects (messages gone from the server); saved only when something went. */
@@ -56,9 +51,18 @@ export class Marks implements Iterable<string> {
     if (kept.size !== this.ids.size) await this.change(kept);
   }
 
-  /** Saves the marks as they are: before a QUIT, so that a store that cannot be reached stops it. */
+  /** Saves the marks as they are (again: after a QUIT that failed, whose `saveEmpty` came first). */
   save(): Promise<void> {
     return this.persist([...this.ids]);
+  }
+
+  /**
+   * Empties the store's copy and keeps the marks here: just before a QUIT applies them. A store that cannot be
+   * reached stops the QUIT, with nothing changed; and no copy outlives the deletion, naming messages that are
+   * gone (without UIDL a surviving duplicate could inherit a deleted message's id).
+   */
+  saveEmpty(): Promise<void> {
+    return this.persist([]);
   }
 
   private async change(next: Set<string>): Promise<void> {

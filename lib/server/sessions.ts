@@ -157,6 +157,16 @@ export class Sessions {
         marks,
         summaries: summaries as Map<string, HeaderSummary>,
       });
+      // Logged out meanwhile (on another instance, while this login ran): not brought back to life here.
+      const still = await this.store.load(token).catch((error: unknown) => {
+        session.close();
+        throw error;
+      });
+      if (!still) {
+        session.close();
+        slot.release();
+        return undefined;
+      }
       this.pool.add(session, slot);
       this.touched.set(session, Date.now());
       void this.store.touch(token, this.ttlMs).catch(() => undefined);

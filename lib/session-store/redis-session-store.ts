@@ -49,9 +49,19 @@ if holder == false or holder == ARGV[1] or holder == ARGV[3] then
 end
 return holder`;
 
-/** Pushes the lease's expiry forward only when it is ours. */
+/**
+ * Pushes the lease's expiry forward when it is ours, and takes it again when it is gone (a Redis that lost its data
+ * while this process still holds the connection): never from another holder.
+ */
 const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+
+/** Replaces a session's record only while it exists. */
+const UPDATE_IF_PRESENT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'record', ARGV[1]) end
 return 0`;
 
 /** Deletes the lease only when it is ours. */
@@ -119,7 +129,9 @@ export class RedisSessionStore implements SessionStore {
   async updateSecret(token: string, secret: string): Promise<void> {
     const record = await this.load(token);
     if (!record) return;
-    await this.redis.hset(key.session(token), { record: stored({ ...record, secret }) });
+    // Written only while the record is still there (a script): a logout that removed it between the read and the
+    // write must not see it come back, without a TTL, holding the sealed credentials. HSET keeps the key's TTL.
+    await this.redis.eval(UPDATE_IF_PRESENT, 1, key.session(token), stored({ ...record, secret }));
   }
 
   async getMarks(token: string): Promise<string[]> {

@@ -114,8 +114,15 @@ for (const width of WIDTHS) {
       await reportBox.focus();
       await page.keyboard.press('Space');
       await expect(reportBox).not.toBeChecked();
+      // The first try refused (the session store briefly down, as the server says it): Retry marks the same ticks,
+      // and the proposal taken out stays out.
+      const unavailable = { code: 'STORE_UNAVAILABLE', message: 'Postern cannot reach its session storage right now. Nothing was changed: try again in a few seconds.' };
+      await page.route('**/api/messages/delete', (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'Retry-After': '5' }, body: JSON.stringify({ error: unavailable }) }), { times: 1 });
       await panels.proposed.getByRole('button', { name: 'Mark 1 proposed' }).click();
+      await expect(panels.proposed.getByRole('alert')).toContainText('Marking the proposed messages failed.');
+      await panels.proposed.getByRole('button', { name: 'Retry' }).click();
       await expect(panels.proposed.getByRole('status')).toContainText('1 message marked for deletion.');
+      await expect(reportBox).not.toBeChecked();
       await expect(panels.proposedRows.filter({ hasText: shop.subject })).toContainText('marked');
       await expect(panels.proposedRows.filter({ hasText: report.subject })).not.toContainText('marked');
       const after = (await (await page.request.get(`${state.appUrl}/api/session`)).json()) as { session: { pendingDeletion: string[] } };

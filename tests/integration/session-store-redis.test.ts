@@ -117,6 +117,27 @@ describe('Redis session store', () => {
     probe.disconnect();
   });
 
+  test('a secret update racing a logout does not bring the removed record back', async () => {
+    const store = redisStore(10);
+    await store.save(record('raced'), 60_000);
+    // The logout's removal lands between the update's read of the record and its write.
+    const load = store.load.bind(store);
+    store.load = async (token: string) => {
+      const found = await load(token);
+      await store.remove(token);
+      return found;
+    };
+    await store.updateSecret('raced', 'v1.sealed-anew');
+    store.load = load;
+    assert.equal(await store.load('raced'), undefined);
+    const probe = new Redis(redis.url(10));
+    try {
+      assert.equal(await probe.exists(redisKey.session('raced')), 0);
+    } finally {
+      probe.disconnect();
+    }
+  });
+
   test('touch keeps the connection lease of a session in use here alive; another holder\'s is left alone', async () => {
     const a = redisStore(9);
     const b = redisStore(9);

@@ -212,9 +212,13 @@ describe('a shared session store that cannot be reached', () => {
       const deadline = Date.now() + START_BOUND_MS;
       while (!line.test(app.output()) && Date.now() < deadline) await sleep(100);
       assert.match(app.output(), line);
-      assert.equal(app.output().match(/the session store .* cannot be reached/g)?.length, 1);
+      // Used, it answers as documented; then, every process stopped (all they wrote is in), the line was said once.
+      const used = await fetch(`${app.url}/api/session`, { headers: { cookie: `postern_session=${randomBytes(32).toString('base64url')}` } });
+      assert.equal(used.status, 503);
+      assert.equal(((await used.json()) as { error: { code: string } }).error.code, 'STORE_UNAVAILABLE');
     } finally {
       await app.stop();
     }
+    assert.equal(app.output().match(/the session store .* cannot be reached/g)?.length, 1);
   });
 });

@@ -103,3 +103,40 @@ test('a marked message is not asked for: the answer says it is marked, and no RE
   assert.match(body, /Subject: message 3/);
   session.close();
 });
+
+test('the marks follow the store: a change it cannot save is not made, Apply waits for it, a logout does not need it', async () => {
+  const kept = messages(5);
+  const server = await serve(kept);
+  let storeUp = true;
+  const saved: string[][] = [];
+  const session = await MailSession.open(
+    'test-token',
+    { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
+    { kind: 'password', username: USER, password: PASSWORD, mechanism: 'user', allowInsecure: true },
+    {
+      persistence: {
+        beforeLogin: async () => undefined,
+        marksChanged: async (_token, ids) => {
+          if (!storeUp) throw new AppError('STORE_UNAVAILABLE', 'down');
+          saved.push([...ids]);
+        },
+        connectionClosed: () => undefined,
+      },
+    },
+  );
+  const [a, b] = [idOf(session, 5), idOf(session, 4)];
+  await session.mark([a]);
+  assert.deepEqual(saved.at(-1), [a]);
+
+  // A mark the store refuses: not the session's, and not the server's (its connection closed without QUIT).
+  storeUp = false;
+  await assert.rejects(session.mark([b]), (error) => error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
+  assert.deepEqual([...session.pending], [a]);
+  // Apply with the store down: refused before QUIT, nothing deleted.
+  await assert.rejects(session.commit(), (error) => error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
+  assert.equal(kept.length, 5);
+
+  // A logout (whose route removed the record from the store first) applies the marks without the store.
+  assert.equal(await session.logout(), 1);
+  assert.deepEqual(kept.map((m) => m.uid), ['uid-1', 'uid-2', 'uid-3', 'uid-4']);
+});
