@@ -90,14 +90,21 @@ export function toAppError(error: unknown): AppError {
 }
 
 /**
- * The shared store's client (ioredis) saying Redis could not be reached, as opposed to an answer from it
- * (a ReplyError): a command that gave up after its reconnects, or one sent on a connection that has
- * ended. Known by ioredis's own sentences for those two failures: its error classes are not exported, and
- * their names do not survive the production build's minifier; this module imports nothing of it.
+ * The shared store's client (ioredis) saying Redis could not be reached or cannot serve now, as opposed to an
+ * answer about the request: a command that gave up after its reconnects, one sent on a connection that has ended,
+ * one not answered within its timeout, and Redis's own "not now" replies (loading its data after a restart, a
+ * replica after a failover). Known by ioredis's and Redis's own words for those: ioredis's error classes are not
+ * exported, and their names do not survive the production build's minifier; this module imports nothing of it.
  */
 function isStoreOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.message.startsWith('Reached the max retries per request limit') || error.message === 'Connection is closed.';
+  const { message } = error;
+  return (
+    message.startsWith('Reached the max retries per request limit') ||
+    message === 'Connection is closed.' ||
+    message === 'Command timed out' ||
+    /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN) /.test(message)
+  );
 }
 
 function fromPop3(error: Pop3Error): AppError {

@@ -489,7 +489,8 @@ export function readyLines({ address, port }, workers, env = process.env) {
 }
 
 function announce(server, workers) {
-  for (const line of readyLines(server.address(), workers)) console.log(line);
+  // One write: whoever waits for the ready line (a supervisor, a test) reads its warning with it.
+  console.log(readyLines(server.address(), workers).join('\n'));
 }
 
 /** One line for a start that failed: the cause in words, no stack (the configuration errors already are sentences). */

@@ -13,6 +13,11 @@ export const LEASE_WAIT_MS = 10_000;
 /** While waiting for a lease, how often the lease is looked at again if no release message came. */
 const LEASE_RECHECK_MS = 250;
 
+/**
+ * Every command's answer is waited for this long at most, queued or sent: a Redis that stops answering without closing
+ * the connection (a partition, a stopped process) must not hang the person's request (STORE_UNAVAILABLE instead).
+ */
+const COMMAND_TIMEOUT_MS = 5_000;
 const DROP_CHANNEL = 'postern:drop';
 const RELEASED_CHANNEL = 'postern:released';
 
@@ -80,7 +85,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly redis: Redis;
 
   constructor(url: string, options: { leaseTtlMs: number }) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, commandTimeout: COMMAND_TIMEOUT_MS });
     this.redis.on('error', () => undefined); // reported per command; ioredis reconnects on its own
     this.leases = new RedisLeases(url, this.redis, options.leaseTtlMs);
   }
@@ -213,7 +218,7 @@ export class RedisLeases implements ConnectionLeases {
     private readonly leaseTtlMs: number,
   ) {
     // Named, so that another instance can tell this one is still there to hear a drop request (`alive`).
-    this.subscriber = new Redis(url, { maxRetriesPerRequest: 2, connectionName: subscriberName(this.instanceId) });
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS, connectionName: subscriberName(this.instanceId) });
     this.subscriber.on('error', () => undefined);
     // ioredis re-subscribes after a reconnect only the channels whose SUBSCRIBE succeeded: an instance started while
     // Redis was down would never hear a drop request. So subscribe on every 'ready' (SUBSCRIBE is idempotent).

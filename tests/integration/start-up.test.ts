@@ -200,6 +200,30 @@ describe('npm start under a supervisor', () => {
   });
 });
 
+describe('a shared session store that stops answering', () => {
+  test('a Redis that takes the connection and never answers: the request is 503 STORE_UNAVAILABLE, not a hang', { timeout: 60_000 }, async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume(); // reads every command, answers none
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const app = await startApp({ POSTERN_SESSION_STORE: `redis://127.0.0.1:${port}/0`, POSTERN_SESSION_KEY: randomBytes(32).toString('base64') });
+    try {
+      const used = await fetch(`${app.url}/api/session`, { headers: { cookie: `postern_session=${randomBytes(32).toString('base64url')}` } });
+      assert.equal(used.status, 503);
+      assert.equal(((await used.json()) as { error: { code: string } }).error.code, 'STORE_UNAVAILABLE');
+      assert.ok(sockets.size > 0, 'the app did connect to the silent server');
+    } finally {
+      await app.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
 describe('a shared session store that cannot be reached', () => {
   test('the instance starts (Redis may come later) and says so in one line at start', async () => {
     const closed = await freePort();
