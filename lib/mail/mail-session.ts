@@ -64,6 +64,11 @@ export interface SessionPersistence {
 /** What a session restored from the store starts with. */
 export interface RestoredState {
   marks?: Iterable<string>;
+  /**
+   * The marks as the store has them, read once the connection lease is taken (the previous holder has let go,
+   * and saved its last mark): read before it, a mark finishing there meanwhile would be missed here.
+   */
+  loadMarks?: () => Promise<Iterable<string>>;
   summaries?: Iterable<[string, HeaderSummary]>;
 }
 
@@ -102,6 +107,8 @@ export class MailSession {
   private listingFailure: Pop3Error | undefined;
   /** Ids the person marked for deletion and has not yet applied or undone. */
   readonly pending: Marks;
+  /** RestoredState.loadMarks, until the first login has taken the lease. */
+  private marksToLoad: (() => Promise<Iterable<string>>) | undefined;
   /** Header summaries by id: paging back and forth costs no round trip, even across reconnects. */
   readonly summaries: HeaderCache;
   capabilities: string[] = [];
@@ -132,6 +139,7 @@ export class MailSession {
     });
     const persistence = deps.persistence;
     this.pending = new Marks(restored.marks, persistence ? (ids) => persistence.marksChanged(token, ids) : undefined);
+    this.marksToLoad = restored.loadMarks;
     const learned = persistence?.headersLearned?.bind(persistence);
     this.summaries = new HeaderCache(restored.summaries, learned && ((fresh) => learned(token, fresh)));
   }
@@ -472,6 +480,10 @@ export class MailSession {
     const login = await this.link.login();
     const client = login.client;
     try {
+      if (this.marksToLoad) {
+        this.pending.adopt(await this.marksToLoad());
+        this.marksToLoad = undefined;
+      }
       this.mechanism = login.mechanism;
       this.capabilities = login.capabilities;
       this.policies = login.policies;

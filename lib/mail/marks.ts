@@ -40,6 +40,12 @@ export class Marks implements Iterable<string> {
     await this.change(new Set());
   }
 
+  /** The marks as the store holds them (a restore, once it holds the connection lease): taken as they are, not saved. */
+  adopt(ids: Iterable<string>): void {
+    this.ids.clear();
+    for (const id of ids) this.ids.add(id);
+  }
+
   /** After a QUIT applied them: cleared here (the store's copy was emptied before the QUIT, `saveEmpty`). */
   forgetApplied(): void {
     this.ids.clear();

@@ -149,12 +149,12 @@ export class Sessions {
     if (!this.box.isCurrent(record.secret) && secret.kind === 'password') {
       this.updateSecret(token, secret).catch((error: unknown) => logBackgroundFailure('session re-seal', error));
     }
-    const [marks, summaries] = await Promise.all([this.store.getMarks(token), this.store.getHeaders(token)]);
+    const summaries = await this.store.getHeaders(token);
     const slot = this.pool.reserve();
     try {
       const { host, port, security, address, username } = record.account;
       const session = await MailSession.open(token, { host, port, security, address }, this.credentials(token, username, secret), this.sessionDeps, {
-        marks,
+        loadMarks: () => this.store.getMarks(token),
         summaries: summaries as Map<string, HeaderSummary>,
       });
       // Logged out meanwhile (on another instance, while this login ran): not brought back to life here.

@@ -140,3 +140,38 @@ test('the marks follow the store: a change it cannot save is not made, Apply wai
   assert.equal(await session.logout(), 1);
   assert.deepEqual(kept.map((m) => m.uid), ['uid-1', 'uid-2', 'uid-3', 'uid-4']);
 });
+
+test('a restore reads the marks once it holds the connection lease: a mark the previous holder saved while letting go is kept', async () => {
+  const kept = messages(5);
+  const server = await serve(kept);
+  const stored: string[] = []; // the store's copy of the marks
+  let leaseTaken = false;
+  // The ids are the session's own (from UIDL): learn them from a first session, as the store would hold them.
+  const first = await open(server);
+  const [a, b] = [idOf(first, 5), idOf(first, 4)];
+  first.close();
+  stored.push(a);
+  const session = await MailSession.open(
+    'test-token',
+    { host: '127.0.0.1', port: server.port, security: 'none', address: '127.0.0.1' },
+    { kind: 'password', username: USER, password: PASSWORD, mechanism: 'user', allowInsecure: true },
+    {
+      persistence: {
+        // The previous holder, asked to let go, saves the mark it was making: after the restore began.
+        beforeLogin: async () => {
+          stored.push(b);
+          leaseTaken = true;
+        },
+        marksChanged: async (_token, ids) => {
+          stored.splice(0, stored.length, ...ids);
+        },
+        connectionClosed: () => undefined,
+      },
+    },
+    { loadMarks: async () => (leaseTaken ? [...stored] : assert.fail('the marks were read before the lease')) },
+  );
+  assert.deepEqual([...session.pending].sort(), [a, b].sort());
+  assert.equal((await session.commit()).deleted, 2);
+  assert.deepEqual(kept.map((m) => m.uid), ['uid-1', 'uid-2', 'uid-3']);
+  session.close();
+});
