@@ -197,13 +197,20 @@ describe('Redis session store', () => {
 describe('Redis session store: the token is never in Redis', () => {
   test('no key, value, command or published message carries it; keys are named by its SHA-256', async () => {
     const token = 'cookie-token-AbCdEf0123456789';
-    const a = redisStore(8);
-    const b = redisStore(8);
-    const watcher = new Redis(redis.url(8));
+    // A Redis of its own, and MONITOR on before any other client speaks: on the file's shared server the other
+    // tests' stores keep writing heartbeats, and a line monitored in the same read as MONITOR's +OK is a reply
+    // ioredis does not expect ("Command queue state error").
+    const own = await startRedis();
+    const watcher = new Redis(own.url(8));
+    watcher.on('error', () => undefined);
     const seen: string[] = [];
     const monitor = await watcher.monitor(); // a connection of its own
+    monitor.on('error', () => undefined);
     monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
-    const probe = new Redis(redis.url(8));
+    const a = new RedisSessionStore(own.url(8), { leaseTtlMs: 60_000 });
+    const b = new RedisSessionStore(own.url(8), { leaseTtlMs: 60_000 });
+    const probe = new Redis(own.url(8));
+    probe.on('error', () => undefined);
     try {
       await probe.ping(); // MONITOR is on before the first command below
       const box = new SecretBox([Buffer.alloc(32, 7)]);
@@ -247,12 +254,14 @@ describe('Redis session store: the token is never in Redis', () => {
       monitor.disconnect();
       watcher.disconnect();
       probe.disconnect();
+      await Promise.all([a.close(), b.close()]);
+      await own.stop();
     }
   });
 });
 
 describe('Redis session store started while Redis is down', () => {
-  test('subscribes once Redis is back: a drop request reaches it and the hand-over takes its normal time', { timeout: 60_000 }, async () => {
+  test('subscribes once Redis is back: a drop request reaches it and it lets go', { timeout: 60_000 }, async () => {
     const a = redisStore(7);
     await a.leases.acquire('warm-up'); // a is subscribed before the outage
     await redis.pause();
@@ -276,11 +285,11 @@ describe('Redis session store started while Redis is down', () => {
       }
     }
     const probe = new Redis(redis.url(7));
+    probe.on('error', () => undefined);
     try {
-      const started = Date.now();
+      // A holder that did not hear it would make this fail with MAILBOX_IN_USE after LEASE_WAIT_MS (a state, not a time).
       await a.leases.acquire('h1');
       assert.deepEqual(dropped, ['h1'], 'b heard the drop request (it was not taken for dead)');
-      assert.ok(Date.now() - started < LEASE_WAIT_MS, `took ${Date.now() - started} ms`);
       assert.equal(await probe.get(redisKey.lease('h1')), a.leases.instanceId);
       const subscriber = (await probe.client('LIST', 'TYPE', 'PUBSUB')) as string;
       assert.match(subscriber, new RegExp(`name=postern:sub:${b.leases.instanceId} .*sub=2 `), 'b is subscribed to both channels');
