@@ -73,7 +73,6 @@ export class Marks implements Iterable<string> {
 
   private async change(next: Set<string>): Promise<void> {
     await this.persist([...next]);
-    this.ids.clear();
-    for (const id of next) this.ids.add(id);
+    this.adopt(next);
   }
 }
