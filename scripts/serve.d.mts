@@ -15,4 +15,5 @@ export function stampWorker(req: IncomingMessage, res: ServerResponse, worker: n
 export function adoptConnection(server: Server, socket: Socket, head: Buffer): void;
 export function restartPause(livedMs: number, crashes: number): { pauseMs: number; crashes: number };
 export function workerExecArgv(execArgv?: string[], nodeOptions?: string): string[];
-export function allowFromAnswer(answer: string): string | undefined;
+export const NO_ROUTE: unique symbol;
+export function allowFromAnswer(answer: string): string | typeof NO_ROUTE | undefined;

@@ -229,7 +229,7 @@ function answerMethodNotAllowedInJson(req, res, server) {
     if (this.statusCode === 405 && !this.headersSent && (chunk === undefined || chunk === null || chunk.length === 0)) {
       const body = errorBody('METHOD_NOT_ALLOWED', `This address does not take ${req.method} requests.`);
       allowedMethods(server, req.url ?? '/').then((allow) => {
-        if (allow) this.setHeader('Allow', allow);
+        if (allow && allow !== NO_ROUTE) this.setHeader('Allow', allow);
         else console.warn(`[postern] no Allow for the 405 of ${req.method} ${req.url}: Next did not list the route's methods`);
         this.setHeader('Content-Type', 'application/json');
         this.setHeader('Content-Length', Buffer.byteLength(body));
@@ -248,10 +248,14 @@ const ROUTABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH
 function answerUnroutableMethod(req, res, server) {
   leaveBodyUnread(req);
   endConnectionAfterAnswer(req, res);
-  const body = errorBody('METHOD_NOT_ALLOWED', `This address does not take ${req.method} requests.`);
   allowedMethods(server, req.url ?? '/').then((allow) => {
-    res.writeHead(405, {
-      ...(allow ? { Allow: allow } : {}),
+    // No route at all (the catch-all's 404 to OPTIONS): not found, whatever the method.
+    const missing = allow === NO_ROUTE;
+    const body = missing
+      ? errorBody('NOT_FOUND', 'There is no API route at this address (see docs/API.md).')
+      : errorBody('METHOD_NOT_ALLOWED', `This address does not take ${req.method} requests.`);
+    res.writeHead(missing ? 404 : 405, {
+      ...(allow && !missing ? { Allow: allow } : {}),
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(body),
       'Cache-Control': 'no-store',
@@ -291,10 +295,14 @@ async function allowedMethods(server, url) {
   return allow;
 }
 
-/** The `Allow` of a raw `204` answer, or undefined. */
+/** What `allowFromAnswer` gives for a path no route has: the API's catch-all answers its OPTIONS `404`. */
+export const NO_ROUTE = Symbol('no route');
+
+/** The `Allow` of a raw `204` answer, NO_ROUTE for a `404`, or undefined. */
 export function allowFromAnswer(answer) {
   const end = answer.indexOf('\r\n\r\n');
   const [status, ...fields] = (end >= 0 ? answer.slice(0, end) : '').split('\r\n');
+  if (/^HTTP\/1\.1 404 /.test(status ?? '')) return NO_ROUTE;
   if (!/^HTTP\/1\.1 204 /.test(status ?? '')) return undefined;
   const allow = fields.find((field) => /^allow:/i.test(field))?.slice('allow:'.length).trim();
   return allow && /^[A-Z]+(, [A-Z]+)*$/.test(allow) ? allow : undefined;

@@ -178,6 +178,9 @@ describe('every API error in JSON', () => {
     for (const [method, path, status, code] of [
       ['GET', '/api/nonexistent', 404, 'NOT_FOUND'],
       ['POST', '/api/messages/a/b/c/d', 404, 'NOT_FOUND'],
+      // Not a list of every method, for an address that takes none; nor a 405 for a method no route takes.
+      ['OPTIONS', '/api/nonexistent', 404, 'NOT_FOUND'],
+      ['PROPFIND', '/api/nonexistent', 404, 'NOT_FOUND'],
       ['PATCH', '/api/session', 405, 'METHOD_NOT_ALLOWED'],
       ['GET', '/api/messages/delete', 405, 'METHOD_NOT_ALLOWED'],
       ['DELETE', '/api/rules', 405, 'METHOD_NOT_ALLOWED'],
@@ -185,6 +188,7 @@ describe('every API error in JSON', () => {
       const response = await fetch(`${app.url}${path}`, { method, headers: { origin: app.url } });
       assert.equal(response.status, status, `${method} ${path}`);
       assert.match(response.headers.get('content-type') ?? '', /^application\/json/, `${method} ${path}`);
+      if (status === 404) assert.equal(response.headers.get('allow'), null, `${method} ${path}: no Allow`);
       const body = (await response.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, code, `${method} ${path}`);
       assert.ok(body.error.message.length > 0);

@@ -14,3 +14,5 @@ export const POST = notFound;
 export const PUT = notFound;
 export const PATCH = notFound;
 export const DELETE = notFound;
+// Without it Next would answer OPTIONS here with every method as allowed, for an address that takes none.
+export const OPTIONS = notFound;

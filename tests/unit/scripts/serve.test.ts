@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import {
   adoptConnection,
   allowFromAnswer,
+  NO_ROUTE,
   fastLaneSetting,
   listenSettings,
   readyLines,
@@ -67,9 +68,10 @@ describe('serve.mjs', () => {
     const answer = (status: string, ...fields: string[]) => [`HTTP/1.1 ${status}`, ...fields, '', ''].join('\r\n');
     assert.equal(allowFromAnswer(answer('204 No Content', 'vary: rsc', 'allow: DELETE, GET, HEAD, OPTIONS, POST')), 'DELETE, GET, HEAD, OPTIONS, POST');
     assert.equal(allowFromAnswer(answer('204 No Content', 'Allow: GET, HEAD, OPTIONS')), 'GET, HEAD, OPTIONS');
-    // A page's refusal, a 404, an answer cut short or an odd value: no Allow rather than a wrong one.
+    // A page's refusal, an answer cut short or an odd value: no Allow rather than a wrong one.
     assert.equal(allowFromAnswer(answer('405 Method Not Allowed', 'Allow: GET, HEAD')), undefined);
-    assert.equal(allowFromAnswer(answer('404 Not Found', 'allow: GET')), undefined);
+    // The catch-all's 404: no route at all, whatever Allow it carried.
+    assert.equal(allowFromAnswer(answer('404 Not Found', 'allow: GET')), NO_ROUTE);
     assert.equal(allowFromAnswer('HTTP/1.1 204 No Content\r\nallow: GET'), undefined);
     assert.equal(allowFromAnswer(answer('204 No Content')), undefined);
     assert.equal(allowFromAnswer(answer('204 No Content', 'allow: GET\u0000, POST')), undefined);
