@@ -116,7 +116,7 @@ export const serverConfigSchema = z.object({
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
 /** `GET /api/discover?address=`: bounded like an address (RFC 5321 path limit), exactly one "@" not at either end. */
-export const discoverQuerySchema = z.object({
+export const discoverQuerySchema = z.strictObject({
   address: z
     .string()
     .trim()

@@ -2,7 +2,9 @@ import 'server-only';
 import { appEnv } from '../config/env';
 import { serverContext } from '../server/context';
 import type { MailSession } from '../mail/mail-session';
+import type { z } from 'zod';
 import { AppError, toAppError } from '../errors';
+import { parseInput } from './parse-input';
 import { STATUS_OF } from './status';
 import { assertSameOrigin } from './request-guards';
 import type { RequestHead } from './request-head';
@@ -86,6 +88,15 @@ export function clearedSessionCookie(secure: boolean): string {
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
 }
 
-export function searchParams(request: RequestHead): Record<string, string> {
-  return Object.fromEntries(new URL(request.url).searchParams.entries());
+/**
+ * The URL's query, checked by `schema` (a strict one: a misspelt `ofset` is refused by name, not taken as
+ * page 0). A parameter given twice is refused too: which of the two would count is not the client's to guess.
+ */
+export function parseQuery<T extends z.ZodType>(schema: T, request: RequestHead): z.infer<T> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of new URL(request.url).searchParams) {
+    if (Object.hasOwn(params, name)) throw new AppError('INVALID_INPUT', `${JSON.stringify(name)} is given more than once.`);
+    params[name] = value;
+  }
+  return parseInput(schema, params, 'query parameter');
 }

@@ -11,7 +11,7 @@ export const flag = z
   .optional()
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
 
-export const filterQuery = z.object({
+export const filterQuery = z.strictObject({
   q: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
   minSize: decimalInteger(0, Number.MAX_SAFE_INTEGER).optional(),
   /** Only the messages a rule proposes to delete. */

@@ -440,6 +440,27 @@ describe('strict input in a session', () => {
     assert.equal((await client.get('/api/messages?offset=0&limit=10&minSize=0')).status, 200);
     assert.equal((await client.get(`/api/messages/${id}/preview?lines=10`)).status, 200);
   });
+
+  test('a query parameter a route does not take, or one given twice, is INVALID_INPUT naming it, through the fast lane and through Next', async () => {
+    const { client, id } = await loggedIn();
+    await client.get('/api/messages?offset=0&limit=1'); // the fast lane is open from here on
+    assertRefused([
+      // A misspelt offset would otherwise be page 0, and a misspelt filter the whole inbox.
+      ['list ofset', await client.get('/api/messages?ofset=50'), '"ofset" is not a query parameter this request takes.'],
+      ['list query', await client.get('/api/messages?query=invoice'), '"query" is not a query parameter this request takes.'],
+      ['list two', await client.get('/api/messages?page=2&sort=date'), '"page", "sort" are not query parameters this request takes.'],
+      ['list offset twice', await client.get('/api/messages?offset=0&offset=50'), '"offset" is given more than once.'],
+      ['ids min_size', await client.get('/api/messages/ids?min_size=10'), '"min_size" is not a query parameter this request takes.'],
+      ['preview line', await client.get(`/api/messages/${id}/preview?line=5`), '"line" is not a query parameter this request takes.'],
+      ['message images', await client.get(`/api/messages/${id}?images=1`), '"images" is not a query parameter this request takes.'],
+      ['discover addr', await client.get('/api/discover?addr=alice@example.com'), '"addr" is not a query parameter this request takes.'],
+    ]);
+    // The parameters the routes do take still work, and nothing was marked or changed meanwhile.
+    const page = (await client.get('/api/messages?offset=0&limit=1&refresh=0')).json<{ limit: number; messages: Array<{ id: string }> }>();
+    assert.deepEqual([page.limit, page.messages.map((message) => message.id)], [1, [id]]);
+    assert.equal((await client.get(`/api/messages/${id}?remoteImages=0`)).status, 200);
+    assert.deepEqual((await client.get('/api/session')).json<{ session: { pendingDeletion: string[] } }>().session.pendingDeletion, []);
+  });
 });
 
 describe('cross-site requests', () => {

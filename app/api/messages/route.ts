@@ -1,4 +1,4 @@
-import { json, parseInput, requireSession, route, searchParams, type RequestHead } from '@/lib/http/route';
+import { json, parseQuery, requireSession, route, type RequestHead } from '@/lib/http/route';
 import { openFastLane } from '@/lib/http/fast-lane';
 import { prepareProposals } from '@/lib/rules/rule-service';
 import { listMessages, refreshSession } from '@/lib/mail/message-service';
@@ -9,7 +9,7 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 async function messagePage(request: RequestHead): Promise<MessagePage> {
-  const query = parseInput(listQuery, searchParams(request));
+  const query = parseQuery(listQuery, request);
   const session = await requireSession(request);
   const refreshed = query.refresh ? await refreshSession(session) : { deferredSeconds: 0 };
   if (query.proposed) await prepareProposals(session);

@@ -1,6 +1,6 @@
 import { appEnv } from '@/lib/config/env';
 import { toAppError } from '@/lib/errors';
-import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
+import { json, parseInput, parseQuery, requireSession, route } from '@/lib/http/route';
 import { readMessageMarkingSeen } from '@/lib/mail/message-service';
 import { messageParams, messageQuery } from './schema';
 import type { DeleteOneAnswer, FullMessage, MessageStreamLine } from '@/lib/contract/messages';
@@ -12,7 +12,7 @@ type Context = { params: Promise<{ id: string }> };
 
 export const GET = route(async (request, context: Context) => {
   const { id } = parseInput(messageParams, await context.params);
-  const { remoteImages } = parseInput(messageQuery, searchParams(request));
+  const { remoteImages } = parseQuery(messageQuery, request);
   const session = await requireSession(request);
   const options = { remoteImages, maxParseBytes: appEnv().POSTERN_MAX_PARSE_BYTES };
   if (!(request.headers.get('accept') ?? '').includes('application/x-ndjson')) {

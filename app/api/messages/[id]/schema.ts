@@ -3,8 +3,8 @@ import { decimalInteger } from '@/lib/contract/common';
 import { flag, messageId } from '@/lib/http/schemas';
 
 export const messageParams = z.object({ id: messageId });
-export const messageQuery = z.object({ remoteImages: flag });
-export const previewQuery = z.object({
+export const messageQuery = z.strictObject({ remoteImages: flag });
+export const previewQuery = z.strictObject({
   lines: decimalInteger(0, 1000).default(20),
 });
 export const attachmentParams = messageParams.extend({

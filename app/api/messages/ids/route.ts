@@ -1,4 +1,4 @@
-import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
+import { json, parseQuery, requireSession, route } from '@/lib/http/route';
 import { filterQuery } from '@/lib/http/schemas';
 import { prepareProposals } from '@/lib/rules/rule-service';
 import { listIds } from '@/lib/mail/message-service';
@@ -8,7 +8,7 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request) => {
-  const query = parseInput(filterQuery, searchParams(request));
+  const query = parseQuery(filterQuery, request);
   const session = await requireSession(request);
   if (query.proposed) await prepareProposals(session);
   return json({ ids: await listIds(session, query) } satisfies IdsAnswer);

@@ -1,4 +1,4 @@
-import { json, parseInput, requireSession, route, searchParams } from '@/lib/http/route';
+import { json, parseInput, parseQuery, requireSession, route } from '@/lib/http/route';
 import { previewMessage } from '@/lib/mail/message-service';
 import { messageParams, previewQuery } from '../schema';
 
@@ -7,6 +7,6 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route(async (request, context: { params: Promise<{ id: string }> }) => {
   const { id } = parseInput(messageParams, await context.params);
-  const { lines } = parseInput(previewQuery, searchParams(request));
+  const { lines } = parseQuery(previewQuery, request);
   return json(await previewMessage(await requireSession(request), id, lines));
 });
