@@ -1,9 +1,10 @@
 /**
  * Rotating POSTERN_SESSION_KEY (docs/session-store.md), end to end against real Redis and real Dovecot: app
  * instances started and stopped one after another on one Redis, each with its own key list, serving the same
- * browser (the same cookies). A session made under OLD is served by `NEW,OLD` and sealed again under NEW there,
- * so an instance listing only NEW still serves it; an instance listing neither answers NO_SESSION and deletes
- * nothing; and the marks made at the start are what the final logout deletes on Dovecot, and nothing else.
+ * browser (the same cookies). A session made under OLD is served by `OLD,NEW` (and left sealed under OLD), then
+ * by `NEW,OLD`, which seals it again under NEW, so that an instance listing only NEW still serves it; an instance
+ * listing neither answers NO_SESSION and deletes nothing; and the mark made at the start is what the final logout
+ * deletes on Dovecot, and nothing else.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -154,6 +155,16 @@ describe('POSTERN_SESSION_KEY rotation across instances on one Redis, in front o
     assert.equal(await dovecot.storedCount(USER), COUNT, 'a mark deletes nothing');
   });
 
+  test('OLD,NEW (the new key added second): served with its mark, and the record stays sealed under OLD', async () => {
+    await withInstance(['OLD', 'NEW'], async (app) => {
+      const client = browser.on(app);
+      await assertServedWithMark(client, marked, 'OLD,NEW');
+      browser.keep(client);
+      // Nothing seals with a key listed second: an instance still listing only OLD can open everything meanwhile.
+      assert.equal(await sealedUnder(browser.token), 'OLD');
+    });
+  });
+
   test('NEW,OLD: the same cookie is served with its mark, and the record is sealed again under NEW', async () => {
     await withInstance(['NEW', 'OLD'], async (app) => {
       const client = browser.on(app);
@@ -162,6 +173,7 @@ describe('POSTERN_SESSION_KEY rotation across instances on one Redis, in front o
       // The re-seal is written before the restore's login, on the connection that later answers the restore's
       // final look at the record (Redis answers one connection in order): done once the request above is answered.
       assert.equal(await sealedUnder(browser.token), 'NEW', 'sealed again under the first key');
+      assert.doesNotMatch(app.output(), /was not opened/);
     });
   });
 
@@ -170,6 +182,7 @@ describe('POSTERN_SESSION_KEY rotation across instances on one Redis, in front o
       const client = browser.on(app);
       await assertServedWithMark(client, marked, 'NEW alone');
       browser.keep(client);
+      assert.equal(await sealedUnder(browser.token), 'NEW');
     });
   });
 
@@ -220,7 +233,7 @@ describe('POSTERN_SESSION_KEY rotation across instances on one Redis, in front o
   });
 
   test('no instance printed the password', () => {
-    assert.equal(outputs.length, 5);
+    assert.equal(outputs.length, 6, 'six instances ran');
     for (const output of outputs) assert.ok(!output.includes(PASSWORD));
   });
 });
