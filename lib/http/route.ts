@@ -93,10 +93,11 @@ export function clearedSessionCookie(secure: boolean): string {
  * page 0). A parameter given twice is refused too: which of the two would count is not the client's to guess.
  */
 export function parseQuery<T extends z.ZodType>(schema: T, request: RequestHead): z.infer<T> {
-  const params: Record<string, string> = {};
+  const params = new Map<string, string>();
   for (const [name, value] of new URL(request.url).searchParams) {
-    if (Object.hasOwn(params, name)) throw new AppError('INVALID_INPUT', `${JSON.stringify(name)} is given more than once.`);
-    params[name] = value;
+    if (params.has(name)) throw new AppError('INVALID_INPUT', `${JSON.stringify(name)} is given more than once.`);
+    params.set(name, value);
   }
-  return parseInput(schema, params, 'query parameter');
+  // fromEntries makes every name an own field, `__proto__` too, so the schema sees (and refuses) it.
+  return parseInput(schema, Object.fromEntries(params), 'query parameter');
 }

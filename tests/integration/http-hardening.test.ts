@@ -454,6 +454,7 @@ describe('strict input in a session', () => {
       ['preview line', await client.get(`/api/messages/${id}/preview?line=5`), '"line" is not a query parameter this request takes.'],
       ['message images', await client.get(`/api/messages/${id}?images=1`), '"images" is not a query parameter this request takes.'],
       ['discover addr', await client.get('/api/discover?addr=alice@example.com'), '"addr" is not a query parameter this request takes.'],
+      ['list __proto__', await client.get('/api/messages?__proto__=1'), '"__proto__" is not a query parameter this request takes.'],
     ]);
     // The parameters the routes do take still work, and nothing was marked or changed meanwhile.
     const page = (await client.get('/api/messages?offset=0&limit=1&refresh=0')).json<{ limit: number; messages: Array<{ id: string }> }>();
