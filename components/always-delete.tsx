@@ -49,7 +49,15 @@ export function AlwaysDelete({ from, onRuleAdded }: AlwaysDeleteProps) {
   };
 
   return (
-    <details className="group rounded-lg border border-slate-200 bg-white text-sm dark:border-slate-800 dark:bg-slate-900" data-testid="always-delete">
+    <details
+      onToggle={(event) => {
+        // The options open below the fold on most screens: bring them into view, so the click visibly did something.
+        const details = event.currentTarget;
+        if (!details.open) return;
+        const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+        details.scrollIntoView({ block: 'nearest', behavior: still ? 'auto' : 'smooth' });
+      }}
+      className="group rounded-lg border border-slate-200 bg-white text-sm dark:border-slate-800 dark:bg-slate-900" data-testid="always-delete">
       <summary className="flex cursor-pointer items-center gap-2 px-3 py-2 font-medium select-none">
         <Icon name="trash" />
         Always delete mail like this…
@@ -57,11 +65,11 @@ export function AlwaysDelete({ from, onRuleAdded }: AlwaysDeleteProps) {
       <div className="space-y-2 border-t border-slate-200 px-3 py-3 dark:border-slate-800">
         <p className="text-slate-700 dark:text-slate-300">Add a rule that proposes such mail for deletion (you review before anything is marked):</p>
         <div className="flex flex-wrap gap-2">
-          <button type="button" className="btn btn-secondary max-w-full" disabled={busy} onClick={() => void add('sender')}>
-            <span className="truncate">From this sender ({address})</span>
+          <button type="button" className="btn btn-secondary max-w-full justify-start text-left whitespace-normal" disabled={busy} onClick={() => void add('sender')}>
+            <span className="min-w-0 [overflow-wrap:anywhere]">From this sender ({address})</span>
           </button>
-          <button type="button" className="btn btn-secondary max-w-full" disabled={busy} onClick={() => void add('domain')}>
-            <span className="truncate">From this domain ({domain})</span>
+          <button type="button" className="btn btn-secondary max-w-full justify-start text-left whitespace-normal" disabled={busy} onClick={() => void add('domain')}>
+            <span className="min-w-0 [overflow-wrap:anywhere]">From this domain ({domain})</span>
           </button>
         </div>
         <p role="status" className={result && !result.ok ? 'text-red-700 dark:text-red-300' : 'text-slate-700 dark:text-slate-300'}>

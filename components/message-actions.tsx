@@ -6,6 +6,8 @@ interface MessageActionsProps {
   onClose: () => void;
   onDelete: () => void;
   onSource?: () => void;
+  /** What the source costs, said on its button when it is more than a few lines ("first 1 MB"). */
+  sourceCost?: string | null;
   /** Marked for deletion: nothing here can be done to it (the server sends neither it nor its source); the view's MarkedNotice offers Keep. */
   isPending: boolean;
   /** Read state, when the view offers to change it. */
@@ -18,7 +20,7 @@ interface MessageActionsProps {
  * The bar above a peeked or opened message: back to the list, delete, view source. On a phone the
  * actions after "Back" are icons (their words stay for screen readers), so the bar is one line.
  */
-export function MessageActions({ title, onClose, onDelete, onSource, isPending, seen, onMarkSeen, children }: MessageActionsProps) {
+export function MessageActions({ title, onClose, onDelete, onSource, sourceCost, isPending, seen, onMarkSeen, children }: MessageActionsProps) {
   return (
     <div role="toolbar" aria-label={`${title} actions`} className="flex flex-wrap items-center gap-2">
       <button type="button" className="btn btn-ghost -ml-2" onClick={onClose}>
@@ -32,6 +34,7 @@ export function MessageActions({ title, onClose, onDelete, onSource, isPending, 
         <button type="button" className="btn btn-secondary" onClick={onSource}>
           <Icon name="code" />
           <span className="sr-only sm:not-sr-only">View source</span>
+          {sourceCost ? <span> ({sourceCost})</span> : null}
         </button>
       ) : null}
       {onMarkSeen && seen !== undefined ? (

@@ -12,7 +12,8 @@ import { LinkifiedText } from './linkified-text';
 import { MarkedNotice } from './marked-notice';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
-import { PeekParts } from './peek-parts';
+import { PeekParts, wholeTextShown } from './peek-parts';
+import { sourceCost } from './source-view';
 
 const LINE_CHOICES = [10, 20, 50, 100, 200, 500, 1000] as const;
 
@@ -64,6 +65,7 @@ export function PeekPane({ message, isPending, onDownload, onDelete, onSource, o
         onClose={onClose}
         onDelete={onDelete}
         onSource={onSource}
+        sourceCost={sourceCost(message.size)}
         isPending={isPending}
       />
       <MessageHeaderPanel
@@ -107,7 +109,8 @@ interface PeekBodyProps {
 
 /** The download button and the first lines, or their skeleton while they come. */
 function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry }: PeekBodyProps) {
-  const nextChoice = LINE_CHOICES.find((choice) => choice > lines);
+  // More lines would show more text: not when the lines ended inside the attachments, after the whole text.
+  const moreText = current !== null && current.truncated && !wholeTextShown(previewParts(current));
   const large = sizeClass(message.size) !== 'small';
   return (
     <>
@@ -150,14 +153,13 @@ function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry
               <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="peek-text">
                 {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-600 dark:text-slate-400">(no text in the first lines)</span>}
               </pre>
-              {current.truncated ? (
-                <p className="mt-3 flex flex-wrap items-center gap-2 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
-                  Showing the first {lines} lines.
-                  {nextChoice ? (
-                    <button type="button" className="btn btn-ghost" onClick={() => onLines(nextChoice)}>
-                      Show {nextChoice} lines
-                    </button>
-                  ) : null}
+              {moreText ? (
+                <p className="mt-3 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="peek-more">
+                  Showing the first {lines} lines. For more, change “Lines to show” above.
+                </p>
+              ) : current.truncated ? (
+                <p className="mt-3 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="peek-more">
+                  That is all of the text; the rest is attachments.
                 </p>
               ) : null}
             </>

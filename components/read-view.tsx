@@ -152,10 +152,13 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
           ) : null}
 
           {showHtml && current.htmlHasRemoteContent && !remoteImages ? (
-            <div className="flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">
-              <Icon name="image" />
-              <p className="flex-1">Remote images are blocked, so the sender cannot see that you opened this message.</p>
-              <button type="button" className="btn btn-secondary" onClick={onShowRemoteImages}>
+            // On a phone the button goes under the sentence, which keeps the pane's width.
+            <div className="flex flex-col gap-2 rounded-lg border border-slate-200 bg-slate-100 px-3 py-2 text-sm sm:flex-row sm:items-center sm:gap-3 dark:border-slate-700 dark:bg-slate-800" data-testid="remote-images-notice">
+              <p className="flex flex-1 items-start gap-2">
+                <Icon name="image" className="mt-0.5 h-4 w-4 shrink-0" />
+                <span>Remote images are blocked, so the sender cannot see that you opened this message.</span>
+              </p>
+              <button type="button" className="btn btn-secondary self-start sm:self-auto" onClick={onShowRemoteImages}>
                 <Icon name="eye" />
                 Show remote images
               </button>

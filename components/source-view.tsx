@@ -4,11 +4,20 @@ import { useEffect, useState } from 'react';
 import { type ApiError, getRawSource, rawUrl, type MessageSummary } from './api-client';
 import { asApiError } from './inbox-helpers';
 import { ErrorBanner } from './error-banner';
-import { formatSize } from './format-size';
+import { formatSize, sizeClass } from './format-size';
 import { Icon } from './icon';
 
 /** How much source to show on the page; the download link always has every byte. */
 const SHOWN_BYTES = 1024 * 1024;
+
+/**
+ * What "View source" downloads, for its button, when that is more than the peek's few lines: the
+ * same "large" as the inbox's size cue and the peek's notice. Null for a small message.
+ */
+export function sourceCost(size: number): string | null {
+  if (sizeClass(size) === 'small') return null;
+  return size > SHOWN_BYTES ? `first ${formatSize(SHOWN_BYTES)}` : formatSize(size);
+}
 
 interface SourceViewProps {
   message: MessageSummary;
@@ -65,7 +74,7 @@ export function SourceView({ message, onBack, backLabel }: SourceViewProps) {
             role="region"
             aria-label="Message source"
             data-testid="source-text"
-            className="max-h-[75vh] overflow-auto rounded-lg border border-slate-200 bg-white p-3 font-mono text-xs leading-relaxed break-all whitespace-pre-wrap dark:border-slate-800 dark:bg-slate-900"
+            className="max-h-[75vh] overflow-auto rounded-lg border border-slate-200 bg-white p-3 font-mono text-xs leading-relaxed break-words whitespace-pre-wrap dark:border-slate-800 dark:bg-slate-900"
           >
             {source.text}
           </pre>

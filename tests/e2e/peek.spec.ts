@@ -36,3 +36,37 @@ test('peek shows headers and the first lines without downloading the body', asyn
   await pane.waitForRead();
   await expect(pane.textBody).toContainText('Bring the printouts if you can.');
 });
+
+test('the peek says truthfully how much of the text it shows', async ({ page, logInAs, inbox, pane }) => {
+  await logInAs(USERS.demo);
+  await inbox.filterBy('Holiday photos');
+  await inbox.peek('Holiday photos');
+  await expect(pane.peekText).toContainText('As promised, the holiday photos.');
+  // The 20 lines went past the one-line text into the attachment: the whole text is there.
+  await expect(pane.peek.getByTestId('peek-more')).toHaveText('That is all of the text; the rest is attachments.');
+  await expect(pane.peek.getByText(/Showing the first/)).toHaveCount(0);
+  // One control for more lines: the menu.
+  await expect(pane.peek.getByRole('button', { name: /^Show \d+ lines$/ })).toHaveCount(0);
+  await expect(pane.linesSelect).toBeVisible();
+  await expect(page.getByTestId('peek-parts')).toContainText('holiday-photos.zip');
+});
+
+test.describe('at phone width', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('"Always delete mail like this" opens into view, with the whole address', async ({ page, logInAs, inbox, pane }) => {
+    await logInAs(USERS.demo);
+    await inbox.filterBy('Weekly Byte #112');
+    await inbox.peek('Weekly Byte #112');
+    await expect(pane.peekText).toBeVisible();
+    const always = pane.peek.getByTestId('always-delete');
+    await always.getByText('Always delete mail like this…').click();
+    const sender = always.getByRole('button', { name: 'From this sender (newsletter@weeklybyte.example)' });
+    // The options come into view (the click visibly did something), and the address they act on is not cut off.
+    await expect(sender).toBeInViewport({ ratio: 1 });
+    await expect(always.getByRole('button', { name: 'From this domain (weeklybyte.example)' })).toBeInViewport({ ratio: 1 });
+    const cut = await sender.evaluate((button) => [button, ...button.querySelectorAll('*')].some((element) => element.scrollWidth > element.clientWidth));
+    expect(cut).toBe(false);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  });
+});

@@ -91,4 +91,23 @@ test.describe('an HTML message', () => {
     await expect(pane.htmlFrame.locator('img[src*="tracker.example"]')).toHaveCount(1);
     await expect(pane.showRemoteImages).toHaveCount(0);
   });
+
+  test.describe('at phone width', () => {
+    test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+    test('the remote-images notice puts its button under the sentence', async ({ logInAs, inbox, pane }) => {
+      await logInAs(USERS.reader);
+      await inbox.open(sampleMessage('html').subject);
+      await pane.waitForRead();
+      const notice = pane.read.getByTestId('remote-images-notice');
+      const sentence = notice.getByText('Remote images are blocked, so the sender cannot see that you opened this message.');
+      await expect(pane.showRemoteImages).toBeVisible();
+      const text = (await sentence.boundingBox())!;
+      const button = (await pane.showRemoteImages.boundingBox())!;
+      // Below, not beside: the sentence keeps the width of the notice (a few lines, not one word a line).
+      expect(button.y).toBeGreaterThanOrEqual(text.y + text.height);
+      const box = (await notice.boundingBox())!;
+      expect(text.width).toBeGreaterThan(box.width * 0.7);
+    });
+  });
 });
