@@ -153,7 +153,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
 
           {showHtml && current.htmlHasRemoteContent && !remoteImages ? (
             // On a phone the button goes under the sentence, which keeps the pane's width.
-            <div className="flex flex-col gap-2 rounded-lg border border-slate-200 bg-slate-100 px-3 py-2 text-sm sm:flex-row sm:items-center sm:gap-3 dark:border-slate-700 dark:bg-slate-800" data-testid="remote-images-notice">
+            <div className="flex flex-col gap-2 rounded-lg border border-slate-200 bg-slate-100 px-3 py-2 text-sm sm:flex-row sm:items-center sm:gap-3 dark:border-slate-700 dark:bg-slate-800">
               <p className="flex flex-1 items-start gap-2">
                 <Icon name="image" className="mt-0.5 h-4 w-4 shrink-0" />
                 <span>Remote images are blocked, so the sender cannot see that you opened this message.</span>

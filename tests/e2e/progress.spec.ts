@@ -22,15 +22,35 @@ test('a large message shows download progress while RETR streams it', async ({ p
     // The bar moves as bytes arrive.
     const shown = async () => Number(await pane.progress.getAttribute('aria-valuenow'));
     await expect.poll(shown, { timeout: 30_000 }).toBeGreaterThan(25);
-    // The bar is as long as the percent in words says, read in one go (no width transition lagging behind).
-    const agreement = await pane.read.evaluate((view) => {
-      const words = view.querySelector('[data-testid="download-progress-text"]')?.textContent ?? '';
-      const bar = view.querySelector('#download-progress')?.getBoundingClientRect();
-      const fill = view.querySelector('[data-testid="download-progress-fill"]')?.getBoundingClientRect();
-      return { words, drawn: bar && fill ? (fill.width / bar.width) * 100 : -1 };
-    });
-    const said = Number(/\((\d+)%\)$/.exec(agreement.words)?.[1] ?? NaN);
-    expect(Math.abs(agreement.drawn - said), `bar ${agreement.drawn.toFixed(1)}% vs “${agreement.words}”`).toBeLessThan(1);
+    // The bar is as long as the percent in words says, measured the moment the words change: a
+    // transition on the width would still draw the old length there.
+    const samples = await pane.read.evaluate(
+      (view) =>
+        new Promise<Array<{ words: string; drawn: number }>>((resolve) => {
+          const text = view.querySelector('[data-testid="download-progress-text"]');
+          const found: Array<{ words: string; drawn: number }> = [];
+          if (!text) return resolve(found);
+          const observer = new MutationObserver(() => {
+            const bar = view.querySelector('#download-progress');
+            const fill = view.querySelector('[data-testid="download-progress-fill"]');
+            if (!text.isConnected || !bar || !fill) {
+              observer.disconnect();
+              return resolve(found);
+            }
+            found.push({ words: text.textContent ?? '', drawn: (fill.getBoundingClientRect().width / bar.getBoundingClientRect().width) * 100 });
+            if (found.length === 3) {
+              observer.disconnect();
+              resolve(found);
+            }
+          });
+          observer.observe(view, { subtree: true, childList: true, characterData: true });
+        }),
+    );
+    expect(samples.length, 'the words changed while the bar was there').toBeGreaterThan(0);
+    for (const { words, drawn } of samples) {
+      const said = Number(/\((\d+)%\)$/.exec(words)?.[1] ?? NaN);
+      expect(Math.abs(drawn - said), `bar ${drawn.toFixed(1)}% vs “${words}”`).toBeLessThan(1);
+    }
     await snap('read-progress');
 
     await pane.waitForRead();

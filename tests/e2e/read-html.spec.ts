@@ -99,7 +99,7 @@ test.describe('an HTML message', () => {
       await logInAs(USERS.reader);
       await inbox.open(sampleMessage('html').subject);
       await pane.waitForRead();
-      const notice = pane.read.getByTestId('remote-images-notice');
+      const notice = pane.showRemoteImages.locator('..');
       const sentence = notice.getByText('Remote images are blocked, so the sender cannot see that you opened this message.');
       await expect(pane.showRemoteImages).toBeVisible();
       const text = (await sentence.boundingBox())!;
