@@ -49,6 +49,12 @@ test('the peek says truthfully how much of the text it shows', async ({ page, lo
   await expect(pane.peek.getByRole('button', { name: /^Show \d+ lines$/ })).toHaveCount(0);
   await expect(pane.linesSelect).toBeVisible();
   await expect(page.getByTestId('peek-parts')).toContainText('holiday-photos.zip');
+
+  // A text longer than the lines asked for: it says how many, and where to ask for more.
+  await inbox.filterBy('Weekly Byte #112');
+  await inbox.peek('Weekly Byte #112');
+  await pane.linesSelect.selectOption('10');
+  await expect(pane.peek.getByTestId('peek-more')).toHaveText('Showing the first 10 lines. For more, change “Lines to show” above.');
 });
 
 test.describe('at phone width', () => {
