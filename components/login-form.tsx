@@ -38,10 +38,11 @@ interface LoginFormProps {
   notice: string | null;
 }
 
-interface FieldErrorState {
-  field: LoginField;
-  message: string;
-}
+/** One sentence per field that needs attention; several at once when the form is checked before sending. */
+type FieldErrors = Partial<Record<LoginField, string>>;
+
+/** Form order, so the first field with an error is the one focused. */
+const FIELD_ORDER: readonly LoginField[] = ['form', 'host', 'security', 'port', 'allowInsecure', 'username', 'password'];
 
 export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
   const [config, setConfig] = useState<ServerConfig | null>(null);
@@ -55,7 +56,9 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
   const [allowInsecure, setAllowInsecure] = useState(false);
   const [busy, setBusy] = useState(false);
   const [attempt, setAttempt] = useState<LoginAttempt | null>(null);
-  const [error, setError] = useState<FieldErrorState | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  /** The field to focus after a check or an answer (a new object each time, so the same field is focused again). */
+  const [focusRequest, setFocusRequest] = useState<{ field: LoginField } | null>(null);
   /** A configured "Sign in with …" provider to point at after a refused password login. */
   const [suggestedProvider, setSuggestedProvider] = useState<string | undefined>(undefined);
   const fieldRefs = useRef<Partial<Record<LoginField, HTMLElement | null>>>({});
@@ -107,12 +110,25 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
   };
   useEffect(loadConfig, []);
 
-  // Move focus to the field the error concerns, so keyboard and screen-reader users land on it.
+  // Move focus to the (first) field the errors concern, so keyboard and screen-reader users land on it.
   useEffect(() => {
-    if (!error) return;
-    const target = error.field === 'form' ? formErrorRef.current : fieldRefs.current[error.field];
+    if (!focusRequest) return;
+    const target = focusRequest.field === 'form' ? formErrorRef.current : fieldRefs.current[focusRequest.field];
     target?.focus();
-  }, [error]);
+  }, [focusRequest]);
+  const showErrors = (next: FieldErrors) => {
+    setErrors(next);
+    const first = FIELD_ORDER.find((field) => next[field] !== undefined);
+    if (first) setFocusRequest({ field: first });
+  };
+  /** A field the person changes loses its error at once: the sentence was about what it held before. */
+  const clearErrors = (...fields: LoginField[]) =>
+    setErrors((previous) => {
+      if (!fields.some((field) => previous[field] !== undefined)) return previous;
+      const next = { ...previous };
+      for (const field of fields) delete next[field];
+      return next;
+    });
 
   const pinned = config?.pinned ?? null;
   const defaults = config?.defaults.port ?? DEFAULT_PORTS;
@@ -132,41 +148,30 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
     setPort(String(server.port));
     setAllowInsecure(false);
     setFilledFrom(server);
-    if (error && (error.field === 'host' || error.field === 'port' || error.field === 'security')) setError(null);
+    clearErrors('host', 'port', 'security', 'allowInsecure');
     fieldRefs.current.password?.focus();
   };
-  const errorFor = (field: LoginField): string | null => (error && error.field === field ? error.message : null);
+  const errorFor = (field: LoginField): string | null => errors[field] ?? null;
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
-    setError(null);
     setSuggestedProvider(undefined);
     setCancelled(false);
-    if (!pinned && !host.trim()) {
-      setError({ field: 'host', message: 'Enter the address of your mail server, e.g. mail.example.org.' });
-      return;
-    }
-    if (!username.trim()) {
-      setError({ field: 'username', message: 'Enter your user name.' });
-      return;
-    }
-    if (!password) {
-      setError({ field: 'password', message: 'Enter your password.' });
-      return;
+    // Every missing or wrong field at once, so one try shows all there is to fix.
+    const missing: FieldErrors = {};
+    if (!pinned && !host.trim()) missing.host = 'Enter the address of your mail server, e.g. mail.example.org.';
+    const portNumber = port.trim() ? Number(port) : undefined;
+    if (!pinned && security !== 'auto' && portNumber !== undefined && (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535)) {
+      missing.port = 'A port is a whole number from 1 to 65535.';
     }
     if (!pinned && security === 'none' && !allowInsecure) {
-      setError({
-        field: 'allowInsecure',
-        message: 'Tick this box to send your password unencrypted, or choose TLS or STARTTLS.',
-      });
-      return;
+      missing.allowInsecure = 'Tick this box to send your password unencrypted, or choose TLS or STARTTLS.';
     }
-    const portNumber = port.trim() ? Number(port) : undefined;
-    if (portNumber !== undefined && (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535)) {
-      setError({ field: 'port', message: 'A port is a whole number from 1 to 65535.' });
-      return;
-    }
+    if (!username.trim()) missing.username = 'Enter your user name.';
+    if (!password) missing.password = 'Enter your password.';
+    showErrors(missing);
+    if (Object.keys(missing).length > 0) return;
     const controller = new AbortController();
     inFlight.current = controller;
     setBusy(true);
@@ -206,9 +211,8 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
       if (security === 'auto' && (field === 'port' || field === 'security')) field = 'host';
       // Auto has no port to change: say which ports it tried, and what to do instead.
       const autoPortRefused = security === 'auto' && apiError.hint === 'change-port';
-      setError({
-        field,
-        message: autoPortRefused
+      showErrors({
+        [field]: autoPortRefused
           ? 'Auto tries ports 995 and 110, which are not allowed here. Choose a security setting and enter the port.'
           : errorSentence(apiError),
       });
@@ -298,7 +302,10 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                   spellCheck={false}
                   placeholder="mail.example.org"
                   value={host}
-                  onChange={(event) => setHost(event.target.value)}
+                  onChange={(event) => {
+                    setHost(event.target.value);
+                    clearErrors('host');
+                  }}
                 />
               )}
             </FormField>
@@ -312,8 +319,8 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                   security === 'auto'
                     ? 'Tries an encrypted connection on port 995, then STARTTLS on 110. Never sends your password in the clear.'
                     : security === 'none'
-                      ? 'Only for servers on a network you trust.'
-                      : 'Your password travels encrypted.'
+                      ? `Only for servers on a network you trust. The usual port is ${defaults.none}.`
+                      : `Your password travels encrypted. The usual port is ${defaults[security]}.`
                 }
               >
                 {(control) => (
@@ -324,11 +331,12 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                     onChange={(event) => {
                       setSecurity(event.target.value as SecurityChoice);
                       setAllowInsecure(false);
+                      clearErrors('security', 'port', 'allowInsecure');
                     }}
                   >
                     <option value="auto">Auto (TLS, then STARTTLS)</option>
-                    <option value="tls">TLS (port 995)</option>
-                    <option value="starttls">STARTTLS (port 110)</option>
+                    <option value="tls">TLS</option>
+                    <option value="starttls">STARTTLS</option>
                     <option value="none">None: plain, unencrypted</option>
                   </select>
                 )}
@@ -345,7 +353,10 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
                       autoComplete="off"
                       placeholder={String(defaults[security])}
                       value={port}
-                      onChange={(event) => setPort(event.target.value.replace(/[^0-9]/g, ''))}
+                      onChange={(event) => {
+                        setPort(event.target.value.replace(/[^0-9]/g, ''));
+                        clearErrors('port');
+                      }}
                     />
                   )}
                 </FormField>
@@ -359,7 +370,13 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
             </div>
 
             {security === 'none' ? (
-              <InsecureWarning checked={allowInsecure} onChange={setAllowInsecure} error={errorFor('allowInsecure')} inputRef={refFor('allowInsecure')} />
+              <InsecureWarning
+                checked={allowInsecure}
+                onChange={(checked) => {
+                  setAllowInsecure(checked);
+                  clearErrors('allowInsecure');
+                }}
+                error={errorFor('allowInsecure')} inputRef={refFor('allowInsecure')} />
             ) : null}
           </>
         )}
@@ -379,7 +396,10 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
               autoCapitalize="none"
               spellCheck={false}
               value={username}
-              onChange={(event) => setUsername(event.target.value)}
+              onChange={(event) => {
+                setUsername(event.target.value);
+                clearErrors('username');
+              }}
             />
           )}
         </FormField>
@@ -392,7 +412,10 @@ export function LoginForm({ onLoggedIn, notice }: LoginFormProps) {
               type="password"
               autoComplete="current-password"
               value={password}
-              onChange={(event) => setPassword(event.target.value)}
+              onChange={(event) => {
+                setPassword(event.target.value);
+                clearErrors('password');
+              }}
             />
           )}
         </FormField>

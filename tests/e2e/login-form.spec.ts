@@ -61,5 +61,44 @@ for (const width of WIDTHS) {
       await loginPage.submit.click();
       await expect(page.getByRole('heading', { name: 'Inbox' })).toBeAttached();
     });
+
+    test('an empty form flags every missing field at once; each error goes as soon as its field is fixed', async ({ page, state, loginPage, snap }) => {
+      await loginPage.goto(state.appUrl);
+      await loginPage.submit.click();
+      await expect(loginPage.fieldError('host')).toHaveText(/Enter the address of your mail server/);
+      await expect(loginPage.fieldError('username')).toHaveText(/Enter your user name\./);
+      await expect(loginPage.fieldError('password')).toHaveText(/Enter your password\./);
+      await expect(loginPage.host).toBeFocused();
+      await expect(loginPage.username).toHaveAttribute('aria-invalid', 'true');
+      await snap(`login-all-missing-${width.label}`);
+
+      // Typing into a field clears its sentence at once; the others stay until fixed.
+      await loginPage.host.fill('localhost');
+      await expect(loginPage.fieldError('host')).toHaveCount(0);
+      await expect(loginPage.host).not.toHaveAttribute('aria-invalid', 'true');
+      await expect(loginPage.fieldError('username')).toBeVisible();
+      await loginPage.username.fill(USERS.login);
+      await expect(loginPage.fieldError('username')).toHaveCount(0);
+      await expect(loginPage.fieldError('password')).toBeVisible();
+      await loginPage.submit.click();
+      // What is still missing is flagged, and focused.
+      await expect(loginPage.password).toBeFocused();
+      await expect(loginPage.fieldError('password')).toBeVisible();
+      await expect(loginPage.fieldError('host')).toHaveCount(0);
+    });
+
+    test('the security choice names no port; the Port field and its hint say which one', async ({ state, loginPage }) => {
+      await loginPage.goto(state.appUrl);
+      await loginPage.security.selectOption('tls');
+      await expect(loginPage.security.locator('option:checked')).toHaveText('TLS');
+      await expect(loginPage.port).toHaveAttribute('placeholder', '995');
+      await expect(loginPage.page.locator('#security-hint')).toHaveText('Your password travels encrypted. The usual port is 995.');
+      await loginPage.port.fill(String(state.dovecot.tlsPort));
+      // No option claims a port the field beside it may contradict.
+      await expect(loginPage.security.locator('option')).toHaveText(['Auto (TLS, then STARTTLS)', 'TLS', 'STARTTLS', 'None: plain, unencrypted']);
+      await loginPage.security.selectOption('starttls');
+      await expect(loginPage.security.locator('option:checked')).toHaveText('STARTTLS');
+      await expect(loginPage.page.locator('#security-hint')).toHaveText('Your password travels encrypted. The usual port is 110.');
+    });
   });
 }
