@@ -22,7 +22,7 @@ import { PENDING_BAR_SPACE, PendingBar } from './pending-bar';
 import { ReadView } from './read-view';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { SourceView } from './source-view';
-import { useInboxFilter } from './use-inbox-filter';
+import { useFocusListWhenSettled, useInboxFilter } from './use-inbox-filter';
 import { useInboxUrl, useInitialLocation } from './use-inbox-url';
 import { useInboxShortcuts } from './use-inbox-shortcuts';
 import { useMarks } from './use-marks';
@@ -258,6 +258,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   }, [finishLogout]);
 
   // --- keyboard -----------------------------------------------------------------------------
+  const focusListWhenSettled = useFocusListWhenSettled({
+    settled: listSettled,
+    total,
+    focusRow: () => list.current?.reveal(latest.current.cursor, true),
+  });
   useInboxShortcuts(
     {
       next: () => pane.moveCursor(1),
@@ -276,6 +281,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       close: () => {
         if (open?.mode === 'source') dispatch({ type: 'mode', mode: open.previous });
         else if (open) pane.close();
+        else if (filtered || typed.query !== '' || typed.minSize !== null) {
+          // Esc in the list with nothing open: the filter goes, as the shortcuts help says.
+          typed.clear();
+          focusListWhenSettled();
+        }
       },
     },
     true,
@@ -389,8 +399,9 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onMinSize={typed.setMinSize}
             onFilterFocus={warmForFilter}
             onLeaveFilter={() => {
-              filterInput.current?.blur();
-              list.current?.reveal(cursor, true);
+              // Enter or Esc: the filter (Esc has just emptied it) applies now, and the first row it shows takes focus.
+              typed.applyNow();
+              focusListWhenSettled();
             }}
             total={pages.total}
             totalSize={pages.size}

@@ -11,8 +11,8 @@ const SHORTCUTS: Array<[string[], string]> = [
   [['#', 'Delete'], 'Mark for deletion (the selected messages, or this one)'],
   [['u'], 'Undo every deletion mark'],
   [['r'], 'Refresh: look for new mail'],
-  [['/'], 'Filter by sender or subject (Enter goes back to the list, keeping the filter)'],
-  [['Esc'], 'Close the message, or clear the filter and go back to the list'],
+  [['/'], 'Filter by sender or subject (Enter goes to the messages found, keeping the filter)'],
+  [['Esc'], 'Close the message; with none open, clear the filter and go back to the list'],
   [['?'], 'Show these shortcuts'],
 ];
 

@@ -68,3 +68,60 @@ test('the whole inbox works from the keyboard', async ({ page, harness, logInAs,
   await expect(inbox.row('Freshly delivered')).toBeVisible({ timeout: 40_000 });
   await expect(inbox.rows.first()).toContainText('Freshly delivered');
 });
+
+test('the filter from the keyboard: Enter goes to the first match with its focus ring; Esc clears the filter, from the box or the list', async ({ page, logInAs, inbox, pane, snap }) => {
+  await logInAs(USERS.reader);
+  const all = await inbox.rows.count();
+  const focusedRow = () =>
+    page.evaluate(() => {
+      const active = document.activeElement;
+      const row = active?.closest('[data-testid="message-row"]');
+      // The ring is drawn for :focus-visible: focus that lands on a row without it shows nothing.
+      return row ? { text: row.textContent ?? '', ring: active instanceof HTMLElement && active.matches(':focus-visible') } : null;
+    });
+
+  // Enter right after typing (before the pause that applies the filter): the first match takes focus, visibly.
+  await page.keyboard.press('/');
+  await expect(inbox.filter).toBeFocused();
+  await page.keyboard.type('body');
+  await page.keyboard.press('Enter');
+  await expect.poll(focusedRow).toEqual({ text: expect.stringContaining('8-bit ISO-8859-1 body'), ring: true });
+  await expect(inbox.rows).toHaveCount(2);
+  await snap('filter-enter');
+  // The list keys work from there.
+  await page.keyboard.press('j');
+  await expect.poll(focusedRow).toEqual({ text: expect.stringContaining('8-bit UTF-8 body'), ring: true });
+
+  // Esc in the list, nothing open: the filter goes and the list keeps the focus.
+  await page.keyboard.press('Escape');
+  await expect(inbox.filter).toHaveValue('');
+  await expect(inbox.rows).toHaveCount(all);
+  await expect.poll(focusedRow).not.toBeNull();
+
+  // An open message takes Esc first; the filter goes with the next Esc.
+  await page.keyboard.press('/');
+  await page.keyboard.type('body');
+  await page.keyboard.press('Enter');
+  await expect.poll(focusedRow).toEqual({ text: expect.stringContaining('8-bit ISO-8859-1 body'), ring: true });
+  await page.keyboard.press(' ');
+  await expect(pane.peek.getByRole('heading', { name: '8-bit ISO-8859-1 body' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(pane.peek).toHaveCount(0);
+  await expect(inbox.filter).toHaveValue('body');
+  await expect(inbox.rows).toHaveCount(2);
+  await page.keyboard.press('Escape');
+  await expect(inbox.filter).toHaveValue('');
+  await expect(inbox.rows).toHaveCount(all);
+
+  // Nothing matches: Enter leaves the focus in the box, where the text can be fixed.
+  await page.keyboard.press('/');
+  await page.keyboard.type('zzzz-nothing');
+  await page.keyboard.press('Enter');
+  await expect(inbox.emptyState).toBeVisible();
+  await expect(inbox.filter).toBeFocused();
+  // Esc in the box clears it and goes back to the list.
+  await page.keyboard.press('Escape');
+  await expect(inbox.filter).toHaveValue('');
+  await expect(inbox.rows).toHaveCount(all);
+  await expect.poll(focusedRow).toEqual({ text: expect.stringContaining(await inbox.rows.first().textContent() ?? ''), ring: true });
+});
