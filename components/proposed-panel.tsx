@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, deleteMessages, type MessageSummary } from './api-client';
-import { listProposed, type ProposedMessage } from './api-panels';
+import { getRules, listProposed, type ProposedMessage } from './api-panels';
 import { ErrorBanner } from './error-banner';
 import { displayName } from './format-address';
 import { formatSize } from './format-size';
@@ -33,7 +33,8 @@ function plural(count: number, word: string): string {
  * button that marks the ticked ones. Until it is pressed nothing is marked; after, Apply works as for any mark.
  */
 export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEditRules }: ProposedPanelProps) {
-  const [list, setList] = useState<{ total: number; messages: ProposedMessage[] } | null>(null);
+  // With the number of rules, so an empty list can say whether there are no rules or none of them matches.
+  const [list, setList] = useState<{ total: number; messages: ProposedMessage[]; rules: number } | null>(null);
   // Each failure with its own retry: loading the list again, or marking the same ticks again.
   const [error, setError] = useState<{ error: ApiError; context: string; retry: () => void } | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -53,8 +54,8 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
     setList(null);
     setError(null);
     setStatus('');
-    listProposed(MAX_PROPOSED, controller.signal)
-      .then(setList)
+    Promise.all([listProposed(MAX_PROPOSED, controller.signal), getRules(controller.signal)])
+      .then(([proposed, rules]) => setList({ ...proposed, rules: rules.length }))
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
         setError({
@@ -108,15 +109,18 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
       testId="proposed-panel"
       description="What your rules propose, from headers alone. Untick any to keep; nothing is marked until you press the button."
     >
-      <div className="flex flex-wrap items-center gap-2">
-        <button type="button" className="btn btn-danger" onClick={() => void markTicked()} disabled={!list || ticked.length === 0 || marking}>
-          {marking ? 'Marking…' : `Mark ${ticked.length.toLocaleString()} proposed`}
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={onEditRules}>
-          Edit rules
-        </button>
-      </div>
-      <p role="status" className="mt-3 min-h-5 text-sm text-slate-700 dark:text-slate-300">
+      {/* Nothing to mark, nothing to press: the empty states below say why and offer the rules instead. */}
+      {list && list.messages.length > 0 ? (
+        <div className="flex flex-wrap items-center gap-2">
+          <button type="button" className="btn btn-danger" onClick={() => void markTicked()} disabled={ticked.length === 0 || marking}>
+            {marking ? 'Marking…' : `Mark ${ticked.length.toLocaleString()} proposed`}
+          </button>
+          <button type="button" className="btn btn-secondary" onClick={onEditRules}>
+            Edit rules
+          </button>
+        </div>
+      ) : null}
+      <p role="status" className="mt-3 min-h-5 text-sm text-slate-700 dark:text-slate-300 empty:mt-0 empty:min-h-0">
         {status}
       </p>
       {error ? <ErrorBanner error={error.error} context={error.context} onRetry={error.retry} /> : null}
@@ -128,9 +132,28 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
       ) : null}
 
       {list && list.messages.length === 0 ? (
-        <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="no-proposals">
-          No rule proposes anything right now.
-        </p>
+        <div className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-sm text-slate-700 dark:border-slate-700 dark:text-slate-300" data-testid="no-proposals">
+          {list.rules === 0 ? (
+            <>
+              <p className="font-medium text-slate-900 dark:text-slate-100">You have no rules yet.</p>
+              <p className="mt-1">A rule proposes mail to delete, for example everything from one sender or older than 30 days.</p>
+              <button type="button" className="btn btn-primary mt-4" onClick={onEditRules}>
+                Create a rule
+              </button>
+            </>
+          ) : (
+            <>
+              <p>
+                {list.rules === 1
+                  ? 'Your rule matches no message right now.'
+                  : `None of your ${list.rules.toLocaleString()} rules matches a message right now.`}
+              </p>
+              <button type="button" className="btn btn-secondary mt-4" onClick={onEditRules}>
+                Edit rules
+              </button>
+            </>
+          )}
+        </div>
       ) : null}
 
       {list && list.total > list.messages.length ? (

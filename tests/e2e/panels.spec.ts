@@ -74,6 +74,39 @@ for (const width of WIDTHS) {
       await panels.close(panels.server);
       await expect(panels.serverButton).toBeFocused();
     });
+
+    test('Proposed with no rules says so and offers to create one; with rules that match nothing, a plain sentence; no button that marks nothing', async ({ page, state, logInAs, snap }) => {
+      const panels = new PanelsPage(page);
+      await logInAs(USERS.reader);
+      const setRules = async (rules: unknown[]) => expect((await page.request.put(`${state.appUrl}/api/rules`, { data: { rules } })).ok()).toBe(true);
+      // Rules live per account for the life of the app process: this read-only account starts from none.
+      await setRules([]);
+      const markButton = panels.proposed.getByRole('button', { name: /^Mark \d+ proposed$/ });
+
+      await panels.openProposed();
+      const empty = panels.proposed.getByTestId('no-proposals');
+      await expect(empty).toContainText('You have no rules yet.');
+      await expect(markButton).toHaveCount(0);
+      expect(await axeViolations(page, '[data-testid="proposed-panel"]')).toEqual([]);
+      await snap(`proposed-no-rules-${width.label}`);
+      await empty.getByRole('button', { name: 'Create a rule' }).click();
+      await expect(panels.rules).toBeVisible();
+      await expect(panels.proposed).toBeHidden();
+      await panels.close(panels.rules);
+
+      // One rule that matches none of this account's mail.
+      await setRules([{ name: 'Never sent', match: { header: { name: 'X-Never-Sent', contains: 'nothing' } }, action: 'delete' }]);
+      await panels.openProposed();
+      await expect(empty).toHaveText(/^Your rule matches no message right now\.\s*Edit rules$/);
+      await expect(markButton).toHaveCount(0);
+      await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await axeViolations(page, '[data-testid="proposed-panel"]')).toEqual([]);
+      await snap(`proposed-none-matching-${width.label}-dark`);
+      await empty.getByRole('button', { name: 'Edit rules' }).click();
+      await expect(panels.ruleItems).toHaveCount(1);
+      await panels.close(panels.rules);
+      await setRules([]);
+    });
   });
 }
 
