@@ -54,7 +54,7 @@ export function AppHeader({ session, count, size, refreshing, onRefresh, onShort
               </button>
             ))
           : null}
-        <button type="button" className="btn btn-ghost hidden sm:inline-flex" onClick={onShortcuts} aria-keyshortcuts="?">
+        <button type="button" className="btn btn-ghost hidden sm:inline-flex" onClick={onShortcuts} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">
           <Icon name="keyboard" />
           <span className="sr-only">Keyboard shortcuts</span>
         </button>

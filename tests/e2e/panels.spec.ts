@@ -75,6 +75,18 @@ for (const width of WIDTHS) {
       await expect(panels.serverButton).toBeFocused();
     });
 
+    test('every header button has a name; on a desktop, the icon-only ones name themselves on hover too', async ({ page, logInAs }) => {
+      await logInAs(USERS.reader);
+      const buttons = page.getByRole('navigation', { name: 'Account' }).getByRole('button');
+      await expect(buttons.filter({ visible: true })).toHaveCount(width.label === 'desktop' ? 6 : 5);
+      for (const button of await buttons.filter({ visible: true }).all()) {
+        await expect(button).toHaveAccessibleName(/\S/);
+        // A pointer can hover: a button showing no words says what it is in a tooltip.
+        if (width.label === 'desktop' && (await button.innerText()).trim() === '') await expect(button).toHaveAttribute('title', /\S/);
+      }
+      if (width.label === 'desktop') await expect(page.getByRole('button', { name: 'Keyboard shortcuts' })).toHaveAttribute('title', 'Keyboard shortcuts (?)');
+    });
+
     test('Proposed with no rules says so and offers to create one; with rules that match nothing, a plain sentence; no button that marks nothing', async ({ page, state, logInAs, snap }) => {
       const panels = new PanelsPage(page);
       await logInAs(USERS.reader);
