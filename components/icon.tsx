@@ -16,6 +16,7 @@ const PATHS = {
   image: 'M4 5h16v14H4zM4 16l5-5 4 4 3-3 4 4M15 9h.01',
   warning: 'M12 3 2 20h20L12 3zM12 10v4M12 17h.01',
   mail: 'M3 6h18v12H3zM3 7l9 6 9-6',
+  'mail-open': 'M3 10l9-6 9 6v10H3zM3 10l9 6 9-6',
   lock: 'M6 11h12v9H6zM9 11V8a3 3 0 0 1 6 0v3',
   inbox: 'M3 13h5l1 3h6l1-3h5M5 5h14l2 8v6H3v-6z',
   reply: 'M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z',

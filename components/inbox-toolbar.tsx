@@ -1,8 +1,8 @@
 'use client';
 
 import type { Ref } from 'react';
-import { formatSize } from './format-size';
 import { Icon } from './icon';
+import { listSummary, selectAllLabel } from './list-wording';
 
 export const SIZE_CHOICES: Array<{ label: string; bytes: number | null }> = [
   { label: 'Any size', bytes: null },
@@ -87,42 +87,55 @@ export function InboxToolbar(props: InboxToolbarProps) {
           </select>
         </div>
       </div>
-      <div className="flex min-h-9 flex-wrap items-center gap-2 text-sm">
-        <p className="mr-auto text-slate-700 tabular-nums dark:text-slate-300" role="status" data-testid="list-summary">
-          {total === null
-            ? 'Loading…'
-            : props.filtered
-              ? `${total.toLocaleString()} matching · ${formatSize(props.totalSize)}`
-              : `${total.toLocaleString()} message${total === 1 ? '' : 's'}, newest first`}
-          {selectedCount > 0 ? ` · ${selectedCount.toLocaleString()} selected` : ''}
+      {/*
+        One line of fixed height whatever is selected, so ticking a box never moves the list: with a
+        selection the secondary actions are icons (named for assistive technology, titled for the
+        pointer), and "Delete" shows its word where the column has room for it.
+      */}
+      <div className="@container flex h-9 min-w-0 items-center gap-1.5 text-sm" data-testid="list-actions">
+        <p className="mr-auto min-w-0 truncate text-slate-700 tabular-nums dark:text-slate-300" role="status" data-testid="list-summary">
+          {total === null ? 'Loading…' : selectedCount > 0 ? `${selectedCount.toLocaleString()} selected` : listSummary(total, props.filtered, props.totalSize)}
         </p>
         {total !== null && total > 0 && !allSelected ? (
-          <button type="button" className="btn btn-ghost" onClick={props.onSelectAll} disabled={props.selectingAll}>
-            {props.selectingAll
-              ? 'Selecting…'
-              : props.filtered
-                ? `Select all ${total.toLocaleString()} matching`
-                : `Select all ${total.toLocaleString()}`}
+          <button type="button" className="btn btn-ghost shrink-0 px-2" onClick={props.onSelectAll} disabled={props.selectingAll}>
+            {props.selectingAll ? (
+              'Selecting…'
+            ) : selectedCount > 0 ? (
+              // Short beside the selection's actions (some selected and not all: two or more, so "Select all …");
+              // the full name still says how many.
+              <span>
+                Select all<span className="sr-only">{selectAllLabel(total, props.filtered).slice('Select all'.length)}</span>
+              </span>
+            ) : (
+              selectAllLabel(total, props.filtered)
+            )}
           </button>
         ) : null}
         {selectedCount > 0 ? (
           <>
-            <button type="button" className="btn btn-ghost" onClick={props.onClearSelection}>
-              Clear selection
+            <button type="button" className="btn btn-ghost shrink-0 px-2" onClick={props.onClearSelection} aria-label="Clear selection" title="Clear selection">
+              <Icon name="close" />
             </button>
             {props.onMarkSelected ? (
               <>
-                <button type="button" className="btn btn-secondary" onClick={() => props.onMarkSelected?.(true)}>
-                  Mark read
+                <button type="button" className="btn btn-secondary shrink-0 px-2" onClick={() => props.onMarkSelected?.(true)} aria-label="Mark read" title="Mark read">
+                  <Icon name="mail-open" />
                 </button>
-                <button type="button" className="btn btn-secondary" onClick={() => props.onMarkSelected?.(false)}>
-                  Mark unread
+                <button type="button" className="btn btn-secondary shrink-0 px-2" onClick={() => props.onMarkSelected?.(false)} aria-label="Mark unread" title="Mark unread">
+                  <Icon name="mail" />
                 </button>
               </>
             ) : null}
-            <button type="button" className="btn btn-danger" onClick={props.onDeleteSelected} aria-keyshortcuts="#">
+            <button
+              type="button"
+              className="btn btn-danger shrink-0 px-2 @min-[26rem]:px-3"
+              onClick={props.onDeleteSelected}
+              aria-keyshortcuts="#"
+              title={`Delete ${selectedCount.toLocaleString()} selected`}
+            >
               <Icon name="trash" />
-              Delete {selectedCount.toLocaleString()} selected
+              <span className="sr-only @min-[26rem]:not-sr-only">Delete</span>
+              <span className="sr-only"> {selectedCount.toLocaleString()} selected</span>
             </button>
           </>
         ) : null}

@@ -18,7 +18,7 @@ import { LogoutDialog } from './logout-dialog';
 import { MessageList, type MessageListHandle } from './message-list';
 import { PanePlaceholder } from './pane-placeholder';
 import { PeekPane } from './peek-pane';
-import { PENDING_BAR_SPACE, PendingBar } from './pending-bar';
+import { MarksAnnouncer, PENDING_BAR_SPACE, PendingBar } from './pending-bar';
 import { ReadView } from './read-view';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { SourceView } from './source-view';
@@ -86,9 +86,10 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const refreshing = refreshGeneration === generation && pages.loading;
   const listSettled = pages.settled && typed.applied;
 
+  // Positions mean other messages once a new listing is in (not when one is asked for: a refresh that fails changes nothing).
   useEffect(() => {
     dispatch({ type: 'list-reset' });
-  }, [filter, generation]);
+  }, [pages.listing]);
   useEffect(() => {
     dispatch({ type: 'set-selection', ids: [] });
   }, [filter]);
@@ -416,9 +417,23 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
               selection.clear();
             }}
           />
+          {pages.refreshError ? (
+            <div className="border-b border-slate-200 p-3 dark:border-slate-800">
+              <ErrorBanner
+                error={pages.refreshError}
+                context="Refreshing the inbox failed."
+                onRetry={() => reload(true)}
+                onDismiss={pages.dismissRefreshError}
+              />
+            </div>
+          ) : null}
           {pages.error ? (
-            <div className="p-3">
-              <ErrorBanner error={pages.error} context="The inbox could not be loaded." onRetry={pages.retry} />
+            <div className="border-b border-slate-200 p-3 dark:border-slate-800">
+              <ErrorBanner
+                error={pages.error}
+                context={pages.total === null ? 'The inbox could not be loaded.' : 'More messages could not be loaded.'}
+                onRetry={pages.retry}
+              />
             </div>
           ) : null}
           {pages.total === null ? (
@@ -462,10 +477,16 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         </section>
       </main>
 
+      <MarksAnnouncer count={pending.size} />
+      {/*
+        Notices float where they cover least: over the reading pane's foot from tablet width, above
+        the pending bar on a phone; never over a dialog (the text stays for screen readers).
+      */}
       <p
         role="status"
         aria-live="polite"
-        className={`pointer-events-none fixed left-1/2 z-30 -translate-x-1/2 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'}`}
+        data-testid="toast"
+        className={`pointer-events-none fixed left-1/2 z-10 -translate-x-1/2 md:right-6 md:left-auto md:translate-x-0 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'} ${state.shortcutsOpen || state.logoutOpen || panels.panel !== null ? 'sr-only' : ''}`}
       >
         {notice ? (
           <span className="block rounded-full bg-slate-900 px-4 py-2 text-sm text-white shadow-lg dark:bg-slate-100 dark:text-slate-900">

@@ -47,7 +47,7 @@ export function MessageRow(props: MessageRowProps) {
       data-pending={isPending ? 'true' : undefined}
       data-unread={unread ? 'true' : undefined}
       data-new={message.isNew ? 'true' : undefined}
-      className={`relative flex h-full items-center gap-3 border-b border-slate-200 pr-3 pl-3 dark:border-slate-800 ${tone}`}
+      className={`relative flex h-full items-center gap-1.5 border-b border-slate-200 pr-1.5 pl-3 dark:border-slate-800 ${tone}`}
     >
       {isCursor ? <span aria-hidden="true" className="absolute inset-y-0 left-0 w-1 bg-sky-600 dark:bg-sky-400" /> : null}
       <input
@@ -76,7 +76,8 @@ export function MessageRow(props: MessageRowProps) {
           props.onOpen(index);
         }}
         onFocus={() => props.onFocusRow(index)}
-        className="flex h-full min-w-0 flex-1 items-center gap-3 text-left no-underline outline-none focus-visible:ring-2 focus-visible:ring-sky-600 focus-visible:ring-inset"
+        // Padding inside the link keeps its focus ring clear of the dot and the size.
+        className="flex h-full min-w-0 flex-1 items-center gap-3 px-1.5 text-left no-underline outline-none focus-visible:ring-2 focus-visible:ring-sky-600 focus-visible:ring-inset"
       >
         {/* A column for the dot on every row, so text lines up whether read or not. */}
         <span className="-mr-1 flex w-2 shrink-0 items-center">
@@ -128,7 +129,7 @@ export function MessageRow(props: MessageRowProps) {
         <button
           type="button"
           tabIndex={isCursor ? 0 : -1}
-          className="btn btn-secondary shrink-0 px-2 py-1 text-xs"
+          className="btn btn-secondary mr-1.5 shrink-0 px-2 py-1 text-xs"
           onClick={() => props.onKeep(message.id)}
           aria-label={`Keep “${subject}”`}
           title="Take the deletion mark off"

@@ -17,6 +17,15 @@ interface PendingBarProps {
 /** Room kept below the inbox while the bar shows (Tailwind class): one line from 640 px wide, three short ones below. */
 export const PENDING_BAR_SPACE = 'pb-28 sm:pb-14';
 
+/** Says the count of marks to screen readers as it changes; always on the page, so the change is heard. */
+export function MarksAnnouncer({ count }: { count: number }) {
+  return (
+    <p role="status" className="sr-only" data-testid="marks-announcer">
+      {count > 0 ? `${count.toLocaleString()} message${count === 1 ? '' : 's'} marked for deletion.` : ''}
+    </p>
+  );
+}
+
 export function PendingBar({ count, busy, onUndo, onApply }: PendingBarProps) {
   if (count === 0) return null;
   return (
@@ -25,13 +34,12 @@ export function PendingBar({ count, busy, onUndo, onApply }: PendingBarProps) {
       aria-label="Pending deletions"
       className="fixed inset-x-0 bottom-0 z-20 flex min-h-14 flex-wrap items-center gap-2 border-t border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-950 shadow-[0_-2px_8px_rgba(0,0,0,0.08)] sm:px-4 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
     >
-      <p className="flex min-w-0 basis-full items-center gap-2 sm:flex-1 sm:basis-auto" role="status" data-testid="pending-count">
+      {/* Not a live region itself: it comes and goes, so the inbox keeps one that is always there (MarksAnnouncer). */}
+      <p className="flex min-w-0 basis-full items-center gap-2 sm:flex-1 sm:basis-auto" data-testid="pending-count">
         <Icon name="trash" className="h-4 w-4 shrink-0" />
         <span>
-          <strong>{count.toLocaleString()}</strong> message{count === 1 ? '' : 's'} marked for deletion
-          {/* The same point, shorter where the bar is narrow. */}
-          <span className="sm:hidden"> (deleted when you apply or log out).</span>
-          <span className="hidden sm:inline">. Nothing is deleted until you apply or log out.</span>
+          <strong>{count.toLocaleString()}</strong> message{count === 1 ? '' : 's'} marked for deletion.
+          {/* The same words everywhere; where the bar is narrow the line wraps. */} Nothing is deleted until you apply or log out.
         </span>
       </p>
       <span className="ml-auto sm:hidden" />

@@ -28,8 +28,8 @@ export function useMarks({ state, dispatch, forget, reload }: UseMarksOptions) {
       dispatch({ type: 'error', error: null });
       try {
         const deleted = await deleteMessage(id);
+        // No toast: the pending bar shows the count (and the inbox says it to screen readers).
         dispatch({ type: 'pending-add', ids: [deleted] });
-        dispatch({ type: 'notice', text: '1 message marked for deletion.' });
         return true;
       } catch (cause) {
         fail(cause, 'Marking the message for deletion failed.', () => void deleteOne(id));
@@ -52,7 +52,6 @@ export function useMarks({ state, dispatch, forget, reload }: UseMarksOptions) {
       const deleted = await deleteMessages(ids);
       dispatch({ type: 'pending-add', ids: deleted });
       dispatch({ type: 'set-selection', ids: [] });
-      dispatch({ type: 'notice', text: `${plural(deleted.length, 'message')} marked for deletion.` });
     } catch (cause) {
       fail(cause, 'Marking the messages for deletion failed.', () => void deleteSelected());
     } finally {

@@ -16,7 +16,14 @@ export interface MessagePagesState {
   count: number | null;
   pages: ReadonlyMap<number, MessageSummary[]>;
   error: ApiError | null;
+  /**
+   * A refresh failed: the rows already shown stay (they are still the server's listing, which a
+   * refresh that did not get through left as it was), and the error says only that.
+   */
+  refreshError: ApiError | null;
   loading: boolean;
+  /** Bumped each time a fresh listing's first page lands: row positions now mean other messages. */
+  listing: number;
   /** The filter and generation these pages belong to: until they are the current ones, the list is stale. */
   filter: MessageFilter | null;
   generation: number | null;
@@ -31,7 +38,18 @@ interface UseMessagePagesOptions {
   onPage: (page: MessagePage, unfiltered: boolean) => void;
 }
 
-const EMPTY: MessagePagesState = { total: null, size: 0, count: null, pages: new Map(), error: null, loading: true, filter: null, generation: null };
+const EMPTY: MessagePagesState = {
+  total: null,
+  size: 0,
+  count: null,
+  pages: new Map(),
+  error: null,
+  refreshError: null,
+  loading: true,
+  listing: 0,
+  filter: null,
+  generation: null,
+};
 
 /**
  * A sparse cache of inbox pages. Rows are fetched a page at a time, only for the part of the
@@ -53,7 +71,7 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
   const stateRef = useRef(state);
   stateRef.current = state;
 
-  const fetchPage = useCallback((pageIndex: number, myToken: number, refresh: boolean) => {
+  const fetchPage = useCallback(function fetchPage(pageIndex: number, myToken: number, refresh: boolean): void {
     if (inFlight.current.has(pageIndex)) return;
     inFlight.current.add(pageIndex);
     const currentFilter = filterRef.current;
@@ -62,9 +80,13 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
       .then((page) => {
         if (token.current !== myToken) return;
         inFlight.current.delete(pageIndex);
+        const before = stateRef.current;
+        const fresh = before.generation !== currentGeneration || before.filter !== currentFilter;
         onPageRef.current(page, !currentFilter.q.trim() && !currentFilter.minSize);
         setState((previous) => {
-          const pages = new Map(previous.pages);
+          // Rows kept on screen during a refresh belong to the listing before it: the first page of a new one replaces them.
+          const same = previous.generation === currentGeneration && previous.filter === currentFilter;
+          const pages = same ? new Map(previous.pages) : new Map<number, MessageSummary[]>();
           pages.set(pageIndex, page.messages);
           return {
             total: page.total,
@@ -72,17 +94,33 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
             count: page.count,
             pages,
             error: null,
+            refreshError: null,
             loading: false,
+            listing: same ? previous.listing : previous.listing + 1,
             filter: currentFilter,
             generation: currentGeneration,
           };
         });
+        // A refresh kept the list where it was scrolled: the other rows on screen come from the new listing too.
+        if (fresh && before.total !== null) {
+          const { start, end } = wanted.current;
+          const last = Math.min(end, page.total - 1);
+          for (let other = Math.floor(Math.max(0, start) / PAGE_SIZE); other * PAGE_SIZE <= last; other += 1) {
+            if (other !== pageIndex) fetchPage(other, myToken, false);
+          }
+        }
       })
       .catch((cause: unknown) => {
         if (token.current !== myToken) return;
         inFlight.current.delete(pageIndex);
         const error = asApiError(cause);
-        setState((previous) => ({ ...previous, error, loading: false }));
+        setState((previous) => {
+          // A refresh that failed leaves the list as it was, now counted as this generation's (nothing new came).
+          if (refresh && previous.total !== null && previous.filter === currentFilter) {
+            return { ...previous, refreshError: error, loading: false, generation: currentGeneration };
+          }
+          return { ...previous, error, loading: false };
+        });
       });
   }, []);
 
@@ -91,9 +129,16 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     token.current += 1;
     inFlight.current.clear();
     const myToken = token.current;
-    setState((previous) => ({ ...EMPTY, pages: new Map(), count: previous.count }));
-    wanted.current = { start: 0, end: PAGE_SIZE - 1 };
-    fetchPage(0, myToken, refreshRef.current === generation);
+    const refresh = refreshRef.current === generation;
+    const previous = stateRef.current;
+    if (refresh && previous.total !== null && previous.error === null && previous.filter === filter) {
+      // A refresh keeps the rows on screen until the new listing is in (or the refresh fails).
+      setState((current) => ({ ...current, loading: true, refreshError: null }));
+    } else {
+      setState((current) => ({ ...EMPTY, pages: new Map(), count: current.count, listing: current.listing }));
+      wanted.current = { start: 0, end: PAGE_SIZE - 1 };
+    }
+    fetchPage(0, myToken, refresh);
   }, [filter, generation, fetchPage]);
 
   /** Make sure rows start..end (inclusive) are loaded or loading. */
@@ -101,7 +146,8 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     (start: number, end: number) => {
       wanted.current = { start, end };
       const current = stateRef.current;
-      if (current.total === null || current.error) return;
+      // While a refresh is out, rows of the old listing are not mixed with the new one's.
+      if (current.total === null || current.error || current.generation !== generationRef.current) return;
       const last = Math.min(end, current.total - 1);
       for (let page = Math.floor(Math.max(0, start) / PAGE_SIZE); page * PAGE_SIZE <= last; page += 1) {
         if (!current.pages.has(page)) fetchPage(page, token.current, false);
@@ -170,5 +216,8 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     });
   }, []);
 
-  return { ...state, settled, rowAt, indexOf, ensureRange, retry, forget };
+  /** The person has read that the refresh failed. */
+  const dismissRefreshError = useCallback(() => setState((previous) => ({ ...previous, refreshError: null })), []);
+
+  return { ...state, settled, rowAt, indexOf, ensureRange, retry, forget, dismissRefreshError };
 }

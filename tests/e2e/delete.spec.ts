@@ -6,6 +6,34 @@ import { sampleAttachments } from '../support/maildrop';
 test.describe.configure({ mode: 'serial' });
 
 test.describe('deleting', () => {
+  test('ticking boxes moves nothing; marking them shows no toast over the rows, the pending bar says it', async ({ page, logInAs, inbox }) => {
+    await logInAs(USERS.undoer);
+    const top = await inbox.listTop();
+    const lineHeight = (await inbox.listActions.boundingBox())!.height;
+    const [first, second] = [sampleMessage('plain'), sampleMessage('attachments')];
+    await inbox.rowCheckbox(first.subject).check();
+    await expect(inbox.listSummary).toHaveText('1 selected');
+    expect(await inbox.listTop()).toBe(top);
+    await inbox.rowCheckbox(second.subject).check();
+    await expect(inbox.listSummary).toHaveText('2 selected');
+    // Every action of the selection is on the one line, which kept its height.
+    for (const name of [`Select all ${SAMPLE.length}`, 'Clear selection', 'Mark read', 'Mark unread', 'Delete 2 selected']) {
+      await expect(inbox.listActions.getByRole('button', { name, exact: true })).toBeVisible();
+    }
+    expect((await inbox.listActions.boundingBox())!.height).toBe(lineHeight);
+    expect(await inbox.listTop()).toBe(top);
+
+    await page.getByRole('button', { name: 'Delete 2 selected' }).click();
+    await expect(inbox.pendingBar).toContainText('2 messages marked for deletion. Nothing is deleted until you apply or log out.');
+    await expect(inbox.marksAnnouncer).toHaveText('2 messages marked for deletion.');
+    await expect(inbox.toast).toHaveText('');
+    expect(await inbox.listTop()).toBe(top);
+
+    await inbox.undoButton.click();
+    await expect(inbox.toast).toHaveText('Undone: 2 messages will be kept.');
+    await expect(inbox.marksAnnouncer).toHaveText('');
+  });
+
   test('a single delete stays pending, struck through, until undone', async ({ harness, logInAs, inbox, pane, snap }) => {
     await logInAs(USERS.undoer);
     const message = sampleMessage('plain');

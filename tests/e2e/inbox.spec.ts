@@ -32,6 +32,21 @@ test.describe('the inbox', () => {
     await snap('inbox');
   });
 
+  test("a row's focus ring sits inside it, clear of the unread dot and the size", async ({ page, logInAs, inbox }) => {
+    await logInAs(USERS.reader);
+    const message = sampleMessage('plain');
+    const link = inbox.rowButton(message.subject);
+    await link.focus();
+    await expect(link).toBeFocused();
+    const ring = 2;
+    const area = (await link.boundingBox())!;
+    const size = (await inbox.row(message.subject).getByText(shownSize(message), { exact: true }).boundingBox())!;
+    // The first thing in the link is the column of the unread dot (read or not, it keeps its place).
+    const dot = (await link.locator(':scope > span').first().boundingBox())!;
+    expect(size.x + size.width).toBeLessThanOrEqual(area.x + area.width - ring);
+    expect(dot.x).toBeGreaterThanOrEqual(area.x + ring);
+  });
+
   test('filters by sender, by subject and by size', async ({ logInAs, inbox }) => {
     await logInAs(USERS.reader);
     await inbox.filterBy('grace');
@@ -102,7 +117,7 @@ test.describe('the inbox', () => {
     await snap('inbox-10000-filtered');
   });
 
-  test('a failed load shows a readable banner with a retry', async ({ page, logInAs, inbox }) => {
+  test('a failed refresh keeps the list as it was, says so, and Retry refreshes', async ({ page, logInAs, inbox, pane }) => {
     let failures = 0;
     await page.route('**/api/messages?*', async (route) => {
       if (failures === 0 && route.request().url().includes('refresh=1')) {
@@ -117,12 +132,28 @@ test.describe('the inbox', () => {
       await route.continue();
     });
     await logInAs(USERS.reader);
+    const [first, second] = [...SAMPLE].sort((a, b) => b.date.getTime() - a.date.getTime());
+    await inbox.open(first!.subject);
+    await inbox.rowCheckbox(second!.subject).check();
+    await expect(inbox.listSummary).toContainText('1 selected');
+
     await inbox.refreshButton.click();
-    const banner = page.getByRole('alert').filter({ hasText: 'The inbox could not be loaded.' });
+    const banner = page.getByRole('alert').filter({ hasText: 'Refreshing the inbox failed.' });
     await expect(banner).toContainText('The mail server did not answer in time. Try again.');
+    // Nothing that was on screen is lost: rows, selection, the open message; nothing says "Loading…".
+    await expect(inbox.rows).toHaveCount(SAMPLE.length);
+    await expect(inbox.rowCheckbox(second!.subject)).toBeChecked();
+    await expect(inbox.listSummary).toContainText(`${SAMPLE.length} messages`);
+    await expect(inbox.listSummary).toContainText('1 selected');
+    await expect(pane.heading()).toHaveText(first!.subject);
+    await expect(page.getByRole('alert').filter({ hasText: 'The inbox could not be loaded.' })).toHaveCount(0);
+    await inbox.waitForSettled();
+
     await banner.getByRole('button', { name: 'Retry' }).click();
     await expect(banner).toHaveCount(0);
+    await inbox.waitForSettled();
     await expect(inbox.rows).toHaveCount(SAMPLE.length);
+    expect(failures).toBe(1);
   });
 
   test('an expired session goes back to the login form with a word of explanation', async ({ page, context, logInAs, inbox, loginPage }) => {

@@ -65,3 +65,28 @@ test('at phone width a marked row keeps its sender as wide as any row, and the m
   await inbox.undoButton.click();
   await expect(inbox.pendingBar).toHaveCount(0);
 });
+
+test('at phone width ticking a box moves nothing, and marking puts no toast over the rows', async ({ page, logInAs, inbox }) => {
+  await logInAs(USERS.phone);
+  const top = await inbox.listTop();
+  const lineHeight = (await inbox.listActions.boundingBox())!.height;
+  const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  for (const [index, name] of ['plain', 'attachments', 'html'].entries()) {
+    await inbox.rowCheckbox(sampleMessage(name).subject).check();
+    await expect(inbox.listSummary).toHaveText(`${index + 1} selected`);
+  }
+  for (const name of ['Clear selection', 'Mark read', 'Mark unread', 'Delete 3 selected']) {
+    await expect(inbox.listActions.getByRole('button', { name, exact: true })).toBeVisible();
+  }
+  await expect(inbox.listActions.getByRole('button', { name: /^Select all \d+$/ })).toBeVisible();
+  expect((await inbox.listActions.boundingBox())!.height).toBe(lineHeight);
+  expect(await inbox.listTop()).toBe(top);
+  expect(await noSideways()).toBe(true);
+
+  await page.getByRole('button', { name: 'Delete 3 selected' }).click();
+  await expect(inbox.pendingBar).toContainText('3 messages marked for deletion. Nothing is deleted until you apply or log out.');
+  await expect(inbox.marksAnnouncer).toHaveText('3 messages marked for deletion.');
+  await expect(inbox.toast).toHaveText('');
+  await inbox.undoButton.click();
+  await expect(inbox.pendingBar).toHaveCount(0);
+});

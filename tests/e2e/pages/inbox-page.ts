@@ -4,6 +4,12 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export class InboxPage {
   readonly stats: Locator;
   readonly listSummary: Locator;
+  /** The line under the filter: the summary, select all, and what can be done with a selection. */
+  readonly listActions: Locator;
+  /** The passing notice at the foot of the window ("Undone: …"). */
+  readonly toast: Locator;
+  /** Says the count of deletion marks to screen readers (the pending bar shows it). */
+  readonly marksAnnouncer: Locator;
   readonly rows: Locator;
   readonly filter: Locator;
   readonly minSize: Locator;
@@ -20,6 +26,9 @@ export class InboxPage {
   constructor(readonly page: Page) {
     this.stats = page.getByTestId('maildrop-stats');
     this.listSummary = page.getByTestId('list-summary');
+    this.listActions = page.getByTestId('list-actions');
+    this.toast = page.getByTestId('toast');
+    this.marksAnnouncer = page.getByTestId('marks-announcer');
     this.rows = page.getByTestId('message-row');
     this.filter = page.getByLabel('Filter by sender or subject');
     this.minSize = page.getByLabel('Larger than');
@@ -86,6 +95,13 @@ export class InboxPage {
    * page is in. Right after a change the list still shows the previous rows for a moment, and
    * anything counted then is stale.
    */
+  /** Where the first row starts, from the top of the window: it must not move when the toolbar changes. */
+  async listTop(): Promise<number> {
+    const box = await this.rows.first().boundingBox();
+    expect(box, 'the first row is on screen').not.toBeNull();
+    return box!.y;
+  }
+
   async waitForSettled(): Promise<void> {
     await expect(this.listColumn).toHaveAttribute('data-state', 'settled');
   }
