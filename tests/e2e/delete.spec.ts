@@ -12,10 +12,10 @@ test.describe('deleting', () => {
     const lineHeight = (await inbox.listActions.boundingBox())!.height;
     const [first, second] = [sampleMessage('plain'), sampleMessage('attachments')];
     await inbox.rowCheckbox(first.subject).check();
-    await expect(inbox.listSummary).toHaveText('1 selected');
+    await expect(inbox.listSummary).toContainText('1 selected');
     expect(await inbox.listTop()).toBe(top);
     await inbox.rowCheckbox(second.subject).check();
-    await expect(inbox.listSummary).toHaveText('2 selected');
+    await expect(inbox.listSummary).toContainText('2 selected');
     // Every action of the selection is on the one line, which kept its height.
     for (const name of [`Select all ${SAMPLE.length}`, 'Clear selection', 'Mark read', 'Mark unread', 'Delete 2 selected']) {
       await expect(inbox.listActions.getByRole('button', { name, exact: true })).toBeVisible();

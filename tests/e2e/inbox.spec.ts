@@ -138,13 +138,14 @@ test.describe('the inbox', () => {
     await expect(inbox.listSummary).toContainText('1 selected');
 
     await inbox.refreshButton.click();
-    const banner = page.getByRole('alert').filter({ hasText: 'Refreshing the inbox failed.' });
-    await expect(banner).toContainText('The mail server did not answer in time. Try again.');
+    await expect(page.getByRole('alert').filter({ hasText: 'The mail server did not answer in time. Try again.' })).toBeVisible();
     // Nothing that was on screen is lost: rows, selection, the open message; nothing says "Loading…".
     await expect(inbox.rows).toHaveCount(SAMPLE.length);
     await expect(inbox.rowCheckbox(second!.subject)).toBeChecked();
     await expect(inbox.listSummary).toHaveText('1 selected');
     await expect(pane.heading()).toHaveText(first!.subject);
+    const banner = page.getByRole('alert').filter({ hasText: 'Refreshing the inbox failed.' });
+    await expect(banner).toContainText('The mail server did not answer in time. Try again.');
     await expect(page.getByRole('alert').filter({ hasText: 'The inbox could not be loaded.' })).toHaveCount(0);
     await inbox.waitForSettled();
     await inbox.rowCheckbox(second!.subject).uncheck();
@@ -155,6 +156,36 @@ test.describe('the inbox', () => {
     await inbox.waitForSettled();
     await expect(inbox.rows).toHaveCount(SAMPLE.length);
     expect(failures).toBe(1);
+  });
+
+  test('a further page that fails to load leaves the rows shown and says which part failed', async ({ page, logInAs, inbox }) => {
+    let failures = 0;
+    await page.route('**/api/messages?*', async (route) => {
+      if (failures === 0 && new URL(route.request().url()).searchParams.get('offset') === '100') {
+        failures += 1;
+        await route.fulfill({
+          status: 504,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
+        });
+        return;
+      }
+      await route.continue();
+    });
+    await logInAs(USERS.many);
+    await expect(inbox.rows.first()).toContainText('(#10000)');
+    // Just before the end of the first page: its last rows on screen, the next page's wanted.
+    const rowHeight = (await inbox.rows.first().boundingBox())!.height;
+    await page.getByTestId('message-scroller').evaluate((element, top) => {
+      element.scrollTop = top;
+    }, 95 * rowHeight);
+    const banner = page.getByRole('alert').filter({ hasText: 'More messages could not be loaded.' });
+    await expect(banner).toContainText('The mail server did not answer in time. Try again.');
+    await expect(inbox.row('(#9901)')).toBeVisible();
+    await expect(inbox.listSummary).toContainText('10,000 messages');
+    await banner.getByRole('button', { name: 'Retry' }).click();
+    await expect(banner).toHaveCount(0);
+    await expect(inbox.row('(#9900)')).toBeVisible();
   });
 
   test('an expired session goes back to the login form with a word of explanation', async ({ page, context, logInAs, inbox, loginPage }) => {

@@ -73,7 +73,7 @@ test('at phone width ticking a box moves nothing, and marking puts no toast over
   const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
   for (const [index, name] of ['plain', 'attachments', 'html'].entries()) {
     await inbox.rowCheckbox(sampleMessage(name).subject).check();
-    await expect(inbox.listSummary).toHaveText(`${index + 1} selected`);
+    await expect(inbox.listSummary).toContainText(`${index + 1} selected`);
   }
   for (const name of ['Clear selection', 'Mark read', 'Mark unread', 'Delete 3 selected']) {
     await expect(inbox.listActions.getByRole('button', { name, exact: true })).toBeVisible();
