@@ -262,7 +262,12 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const focusListWhenSettled = useFocusListWhenSettled({
     settled: listSettled,
     total,
-    focusRow: () => list.current?.reveal(latest.current.cursor, true),
+    // The first row of the new list: the position before it meant another message, and the reset to 0 is
+    // dispatched in this same commit (it is seen only from the next render).
+    focusRow: () => {
+      dispatch({ type: 'cursor', index: 0 });
+      list.current?.reveal(0, true);
+    },
   });
   useInboxShortcuts(
     {
