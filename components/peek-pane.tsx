@@ -12,7 +12,7 @@ import { LinkifiedText } from './linkified-text';
 import { MarkedNotice } from './marked-notice';
 import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
-import { PeekParts, wholeTextShown } from './peek-parts';
+import { PeekParts } from './peek-parts';
 import { sourceCost } from './source-view';
 
 const LINE_CHOICES = [10, 20, 50, 100, 200, 500, 1000] as const;
@@ -109,8 +109,9 @@ interface PeekBodyProps {
 
 /** The download button and the first lines, or their skeleton while they come. */
 function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry }: PeekBodyProps) {
-  // More lines would show more text: not when the lines ended inside the attachments, after the whole text.
-  const moreText = current !== null && current.truncated && !wholeTextShown(previewParts(current));
+  // More lines would show more text: not when the text ended inside the lines read (the rest is other parts).
+  const moreText = current !== null && current.truncated && !current.textComplete;
+  const mostLines = lines >= LINE_CHOICES[LINE_CHOICES.length - 1]!;
   const large = sizeClass(message.size) !== 'small';
   return (
     <>
@@ -155,11 +156,13 @@ function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry
               </pre>
               {moreText ? (
                 <p className="mt-3 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="peek-more">
-                  Showing the first {lines} lines. For more, change “Lines to show” above.
+                  {mostLines
+                    ? `Showing the first ${lines} lines. The rest comes with the whole message.`
+                    : `Showing the first ${lines} lines. For more, change “Lines to show” above.`}
                 </p>
               ) : current.truncated ? (
                 <p className="mt-3 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="peek-more">
-                  That is all of the text; the rest is attachments.
+                  That is all of the text.
                 </p>
               ) : null}
             </>

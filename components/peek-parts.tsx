@@ -12,15 +12,6 @@ function isAttachment(part: PreviewPart): boolean {
 }
 
 /**
- * True when every text part (not an attachment) ended inside the lines fetched: more lines would
- * only bring attachments. False when unknown (a server that sends no parts).
- */
-export function wholeTextShown(parts: PreviewPart[]): boolean {
-  const texts = parts.filter((part) => !part.contentType.toLowerCase().startsWith('multipart/') && !isAttachment(part));
-  return texts.length > 0 && texts.every((part) => part.complete);
-}
-
-/**
  * What makes the message big, from the peek alone: every part seen in the lines fetched, attachments
  * by name, with their sizes (estimated from where each part starts and the message's size from LIST).
  */

@@ -66,6 +66,12 @@ export const messagePreviewSchema = z.object({
   headerList: z.array(headerFieldSchema),
   text: z.string(),
   truncated: z.boolean(),
+  /**
+   * The text shown ended inside the lines read (the plain text part, or the message's other text parts when
+   * it has none): more lines would bring no more of it. Judged on those lines alone, not on the further ones
+   * read to find the attachments (`parts`).
+   */
+  textComplete: z.boolean(),
   /** Leaf parts (not the multipart containers), in message order. */
   parts: z.array(previewPartSchema),
 });

@@ -16,7 +16,7 @@ import type { FullMessage as FullMessageBody, MessagePage as MessagePageBody, Me
 import type { Rule } from '../contract/rules';
 import { extraHeaderNames, proposalFor } from '../rules/evaluate';
 import { headerValues } from '../rules/header-values';
-import { scanPreviewParts } from './preview-parts';
+import { scanPreviewParts, textPartsComplete } from './preview-parts';
 
 /** What the inbox list shows of one message (lib/contract/messages.ts). */
 export type MessageSummary = MessageSummaryBody;
@@ -351,13 +351,15 @@ const MAX_PREVIEW_BYTES = 1024 * 1024;
  * connection is then closed (the next use reconnects): never a full download.
  */
 export async function previewMessage(session: MailSession, id: string, lines: number): Promise<Preview> {
-  const { entry, bytes, complete, parts } = await session.withMessage(id, async (client, entry) => {
+  const { entry, bytes, complete, parts, textComplete } = await session.withMessage(id, async (client, entry) => {
     const useTop = !client.lacksTop;
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     const first = await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
+    const shown = scanPreviewParts(first.bytes, entry.size, first.complete && first.bytes.length >= entry.size).parts;
     // Without TOP the parts are what the lines read show: more would mean reading a RETR further.
-    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : scanPreviewParts(first.bytes, entry.size, first.complete && first.bytes.length >= entry.size).parts;
-    return { entry, ...first, parts };
+    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : shown;
+    // Whether the text is whole is a matter of the lines shown, not of the further ones read for the attachments.
+    return { entry, ...first, parts, textComplete: textPartsComplete(shown) };
   });
   // The same guarded parser as a full read: a peek at a message too complex to read whole shows the text before the bound.
   const parsed = await parseMessageStream(Readable.from([bytes]), { skipTextToHtml: true });
@@ -369,7 +371,7 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
   }
   const text = (parsed.text ?? '').trimEnd();
   const truncated = !complete || bytes.length < entry.size || parsed.shape.tooComplex;
-  return { id, size: entry.size, headers, headerList, text, truncated, parts };
+  return { id, size: entry.size, headers, headerList, text, truncated, textComplete: textComplete && !parsed.shape.tooComplex, parts };
 }
 
 /** Bounds of the search for the first attachment's headers beyond the lines asked for. */

@@ -229,6 +229,17 @@ function fileName(raw: string | undefined): string | null {
 }
 
 /** The decoded size of a whole body in a known transfer encoding. */
+/**
+ * Whether the text a peek shows is whole in `parts` (a scan of the lines it shows): every text/plain part
+ * complete, or, with none, every other part that is not an attachment. False when there is no such part.
+ */
+export function textPartsComplete(parts: readonly PreviewPart[]): boolean {
+  const texts = parts.filter((part) => !part.contentType.toLowerCase().startsWith('multipart/') && part.filename === null && (part.disposition ?? '').toLowerCase() !== 'attachment');
+  const plain = texts.filter((part) => part.contentType.toLowerCase() === 'text/plain');
+  const shown = plain.length > 0 ? plain : texts;
+  return shown.length > 0 && shown.every((part) => part.complete);
+}
+
 export function decodedSize(body: Buffer, encoding: string): number {
   if (encoding === 'base64') {
     let symbols = 0;

@@ -124,6 +124,8 @@ describe('peek parts', () => {
     assert.equal(zip.complete, false);
     assert.ok(Math.abs(zip.estimatedSize - ZIP.length) / ZIP.length < 0.02, `estimated ${zip.estimatedSize} for ${ZIP.length}`);
     assert.equal(preview.parts[0]!.complete, true);
+    // The further lines read to name the zip ended the text part; the 20 shown did not: the text is not whole.
+    assert.equal(preview.textComplete, false);
     const commands = await clientCommands(client);
     assert.ok(!commands.some((line) => /^RETR/i.test(line)), commands.join('\n'));
     // `TOP 1 0` is the listing's header fetch; the peek's rounds follow.

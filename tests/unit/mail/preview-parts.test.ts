@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { MIME_BOUNDS } from '../../../lib/mail/mime-guard';
-import { decodedSize, scanPreviewParts } from '../../../lib/mail/preview-parts';
+import { decodedSize, scanPreviewParts, textPartsComplete } from '../../../lib/mail/preview-parts';
 import { wideMessage } from '../../support/hostile-mail';
 
 const CRLF = '\r\n';
@@ -195,4 +195,21 @@ test(`bounds: a message wider than ${MIME_BOUNDS.maxParts} parts stops the scan 
   const scan = scanPreviewParts(message, message.length, true);
   assert.ok(scan.parts.length < MIME_BOUNDS.maxParts, `${scan.parts.length} parts`);
   assert.equal(scan.wantsMore, false);
+});
+
+test('the text shown is whole when its plain part ended in the lines read; an HTML alternative or an attachment after it does not count', () => {
+  const zip = base64Lines(Buffer.alloc(3000, 1));
+  const textThenZip = (text: string) =>
+    mixed([`Content-Type: text/plain${CRLF}${CRLF}${text}`, `Content-Type: application/zip; name="a.zip"${CRLF}Content-Transfer-Encoding: base64${CRLF}Content-Disposition: attachment; filename="a.zip"${CRLF}${CRLF}${zip}`]);
+  const whole = textThenZip('One line.');
+  // Cut inside the zip: the text part ended before it.
+  assert.equal(textPartsComplete(scanPreviewParts(whole.subarray(0, whole.length - 2000), 10_000, false).parts), true);
+  // Cut inside the text part: not whole, whatever comes after.
+  const long = textThenZip(Array.from({ length: 200 }, (_, i) => `Line ${i}`).join(CRLF));
+  assert.equal(textPartsComplete(scanPreviewParts(long.subarray(0, 400), 10_000, false).parts), false);
+  // multipart/alternative: the plain part is what is shown; the HTML part after it, cut short, does not count.
+  const alternative = mixed([`Content-Type: text/plain${CRLF}${CRLF}Short.`, `Content-Type: text/html${CRLF}${CRLF}<p>${'x'.repeat(3000)}</p>`], 'alt');
+  assert.equal(textPartsComplete(scanPreviewParts(alternative.subarray(0, 300), 10_000, false).parts), true);
+  // No part at all is not "whole".
+  assert.equal(textPartsComplete([]), false);
 });
