@@ -259,16 +259,20 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   }, [finishLogout]);
 
   // --- keyboard -----------------------------------------------------------------------------
-  const focusListWhenSettled = useFocusListWhenSettled({
+  const listFocus = useFocusListWhenSettled({
     settled: listSettled,
+    failed: pages.error !== null,
+    listing: pages.listing,
     total,
-    // The first row of the new list: the position before it meant another message, and the reset to 0 is
-    // dispatched in this same commit (it is seen only from the next render).
-    focusRow: () => {
-      dispatch({ type: 'cursor', index: 0 });
-      list.current?.reveal(0, true);
+    // A new listing: its first row (the position before meant another message, and the reset to 0 is dispatched
+    // in this same commit, seen only from the next render). The same listing: the row the person was on.
+    focusRow: (fresh) => {
+      const index = fresh ? 0 : latest.current.cursor;
+      dispatch({ type: 'cursor', index });
+      list.current?.reveal(index, true);
     },
   });
+  const focusListWhenSettled = listFocus.request;
   useInboxShortcuts(
     {
       next: () => pane.moveCursor(1),
@@ -401,7 +405,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             filterRef={filterInput}
             query={typed.query}
             minSize={typed.minSize}
-            onQuery={typed.setQuery}
+            onQuery={(query) => {
+              // Typing again overtakes an Enter whose list has not come yet: focus stays in the box.
+              listFocus.cancel();
+              typed.setQuery(query);
+            }}
             onMinSize={typed.setMinSize}
             onFilterFocus={warmForFilter}
             onLeaveFilter={() => {

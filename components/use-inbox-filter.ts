@@ -57,16 +57,27 @@ export function useInboxFilter(initial: MessageFilter) {
  * Keyboard focus back to the list once it shows what the filter asked for (after Enter or Esc in the filter box, or
  * Esc in the list): waiting for the settled list, so the row focused is not replaced a moment later by the new
  * listing. With nothing matching there is no row to go to, and focus stays where it is (the filter box).
+ * A request the listing failed, or that the person overtook (typing in the box again), is dropped: focus
+ * never jumps later, mid-typing. `focusRow(fresh)`: `fresh` when a new listing came in since the request.
  */
-export function useFocusListWhenSettled({ settled, total, focusRow }: { settled: boolean; total: number; focusRow: () => void }) {
-  const [wanted, setWanted] = useState(false);
+export function useFocusListWhenSettled({ settled, failed, listing, total, focusRow }: { settled: boolean; failed: boolean; listing: number; total: number; focusRow: (fresh: boolean) => void }) {
+  const [wanted, setWanted] = useState<{ listing: number } | null>(null);
   const focusLatest = useRef(focusRow);
   focusLatest.current = focusRow;
+  const listingNow = useRef(listing);
+  listingNow.current = listing;
   useEffect(() => {
-    if (!wanted || !settled) return;
+    if (!wanted) return;
+    if (failed) {
+      setWanted(null);
+      return;
+    }
+    if (!settled) return;
     // Also renders the list once more, which is when it moves focus to the row asked for.
-    setWanted(false);
-    if (total > 0) focusLatest.current();
-  }, [wanted, settled, total]);
-  return useCallback(() => setWanted(true), []);
+    setWanted(null);
+    if (total > 0) focusLatest.current(listing !== wanted.listing);
+  }, [wanted, settled, failed, listing, total]);
+  const request = useCallback(() => setWanted({ listing: listingNow.current }), []);
+  const cancel = useCallback(() => setWanted(null), []);
+  return { request, cancel };
 }

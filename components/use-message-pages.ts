@@ -94,7 +94,8 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
             count: page.count,
             pages,
             error: null,
-            refreshError: null,
+            // A further page of the kept listing says nothing of the refresh that failed.
+            refreshError: same ? previous.refreshError : null,
             loading: false,
             listing: same ? previous.listing : previous.listing + 1,
             filter: currentFilter,
@@ -114,6 +115,8 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
         if (token.current !== myToken) return;
         inFlight.current.delete(pageIndex);
         const error = asApiError(cause);
+        const kept = stateRef.current;
+        const keep = refresh && kept.total !== null && kept.filter === currentFilter;
         setState((previous) => {
           // A refresh that failed leaves the list as it was, now counted as this generation's (nothing new came).
           if (refresh && previous.total !== null && previous.filter === currentFilter) {
@@ -121,6 +124,14 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
           }
           return { ...previous, error, loading: false };
         });
+        if (keep && kept.total !== null) {
+          // Rows scrolled to while the refresh was out were not fetched (no mixing of listings): they come from the kept one now.
+          const { start, end } = wanted.current;
+          const last = Math.min(end, kept.total - 1);
+          for (let other = Math.floor(Math.max(0, start) / PAGE_SIZE); other * PAGE_SIZE <= last; other += 1) {
+            if (!kept.pages.has(other)) fetchPage(other, myToken, false);
+          }
+        }
       });
   }, []);
 

@@ -96,7 +96,9 @@ test('the filter from the keyboard: Enter goes to the first match with its focus
   await page.keyboard.press('Escape');
   await expect(inbox.filter).toHaveValue('');
   await expect(inbox.rows).toHaveCount(all);
-  await expect.poll(focusedRow).not.toBeNull();
+  // The cleared list's first row, not the position the filtered list had (its second row).
+  const firstRow = (await inbox.rows.first().textContent()) ?? '';
+  await expect.poll(focusedRow).toEqual({ text: firstRow, ring: true });
 
   // An open message takes Esc first; the filter goes with the next Esc.
   await page.keyboard.press('/');
@@ -124,4 +126,14 @@ test('the filter from the keyboard: Enter goes to the first match with its focus
   await expect(inbox.filter).toHaveValue('');
   await expect(inbox.rows).toHaveCount(all);
   await expect.poll(focusedRow).toEqual({ text: expect.stringContaining(await inbox.rows.first().textContent() ?? ''), ring: true });
+
+  // The filter unchanged: Enter goes back to the row the person was on, not to the top.
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  const third = (await inbox.rows.nth(2).textContent()) ?? '';
+  await expect.poll(focusedRow).toEqual({ text: third, ring: true });
+  await page.keyboard.press('/');
+  await expect(inbox.filter).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect.poll(focusedRow).toEqual({ text: third, ring: true });
 });
