@@ -435,8 +435,15 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
               <ErrorBanner
                 error={pages.refreshError}
                 context="Refreshing the inbox failed."
-                onRetry={() => reload(true)}
-                onDismiss={pages.dismissRefreshError}
+                // Either button takes the banner away: keyboard focus goes back to the list, not to the page.
+                onRetry={() => {
+                  reload(true);
+                  list.current?.reveal(latest.current.cursor, true);
+                }}
+                onDismiss={() => {
+                  pages.dismissRefreshError();
+                  list.current?.reveal(latest.current.cursor, true);
+                }}
               />
             </div>
           ) : null}

@@ -156,6 +156,8 @@ test.describe('the inbox', () => {
     await inbox.waitForSettled();
     await expect(inbox.rows).toHaveCount(SAMPLE.length);
     expect(failures).toBe(1);
+    // The button went with its banner: keyboard focus is back on a row of the list, not lost on the page.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-testid="message-row"]') !== null)).toBe(true);
   });
 
   test('a further page that fails to load leaves the rows shown and says which part failed', async ({ page, logInAs, inbox }) => {
