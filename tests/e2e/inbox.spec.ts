@@ -1,8 +1,29 @@
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { formatSize } from '../../components/format-size';
 import { expect, test } from './fixtures';
 import { SAMPLE, listedSize, sampleMessage, shownSize } from './support/sample';
 import { USERS } from './support/users';
+
+/**
+ * The first inbox page request `matches` picks answers 504 (the mail server timed out); every other goes
+ * through. Returns how many were failed so far.
+ */
+async function failOnce(page: Page, matches: (url: URL) => boolean): Promise<() => number> {
+  let failures = 0;
+  await page.route('**/api/messages?*', async (route) => {
+    if (failures === 0 && matches(new URL(route.request().url()))) {
+      failures += 1;
+      await route.fulfill({
+        status: 504,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
+      });
+      return;
+    }
+    await route.continue();
+  });
+  return () => failures;
+}
 
 /** Some rows, and only the window around what is on screen (never the whole maildrop): a state, awaited. */
 async function expectWindowedRows(rows: Locator): Promise<void> {
@@ -118,19 +139,7 @@ test.describe('the inbox', () => {
   });
 
   test('a failed refresh keeps the list as it was, says so, and Retry refreshes', async ({ page, logInAs, inbox, pane }) => {
-    let failures = 0;
-    await page.route('**/api/messages?*', async (route) => {
-      if (failures === 0 && route.request().url().includes('refresh=1')) {
-        failures += 1;
-        await route.fulfill({
-          status: 504,
-          contentType: 'application/json',
-          body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
-        });
-        return;
-      }
-      await route.continue();
-    });
+    const failures = await failOnce(page, (url) => url.searchParams.get('refresh') === '1');
     await logInAs(USERS.reader);
     const [first, second] = [...SAMPLE].sort((a, b) => b.date.getTime() - a.date.getTime());
     await inbox.open(first!.subject);
@@ -155,25 +164,13 @@ test.describe('the inbox', () => {
     await expect(banner).toHaveCount(0);
     await inbox.waitForSettled();
     await expect(inbox.rows).toHaveCount(SAMPLE.length);
-    expect(failures).toBe(1);
+    expect(failures()).toBe(1);
     // The button went with its banner: keyboard focus is back on a row of the list, not lost on the page.
     await expect.poll(() => page.evaluate(() => document.activeElement?.closest('[data-testid="message-row"]') !== null)).toBe(true);
   });
 
   test('a further page that fails to load leaves the rows shown and says which part failed', async ({ page, logInAs, inbox }) => {
-    let failures = 0;
-    await page.route('**/api/messages?*', async (route) => {
-      if (failures === 0 && new URL(route.request().url()).searchParams.get('offset') === '100') {
-        failures += 1;
-        await route.fulfill({
-          status: 504,
-          contentType: 'application/json',
-          body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
-        });
-        return;
-      }
-      await route.continue();
-    });
+    await failOnce(page, (url) => url.searchParams.get('offset') === '100');
     await logInAs(USERS.many);
     await expect(inbox.rows.first()).toContainText('(#10000)');
     // Just before the end of the first page: its last rows on screen, the next page's wanted.
