@@ -7,6 +7,14 @@ import { asApiError } from './inbox-helpers';
 /** Rows fetched per request; the API allows up to 200. */
 export const PAGE_SIZE = 100;
 
+/** The pages holding rows start..end (inclusive) of a list of `total` rows. */
+function pagesOf({ start, end }: { start: number; end: number }, total: number): number[] {
+  const pages: number[] = [];
+  const last = Math.min(end, total - 1);
+  for (let page = Math.floor(Math.max(0, start) / PAGE_SIZE); page * PAGE_SIZE <= last; page += 1) pages.push(page);
+  return pages;
+}
+
 export interface MessagePagesState {
   /** Matching messages, null until the first page arrives. */
   total: number | null;
@@ -104,33 +112,22 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
         });
         // A refresh kept the list where it was scrolled: the other rows on screen come from the new listing too.
         if (fresh && before.total !== null) {
-          const { start, end } = wanted.current;
-          const last = Math.min(end, page.total - 1);
-          for (let other = Math.floor(Math.max(0, start) / PAGE_SIZE); other * PAGE_SIZE <= last; other += 1) {
-            if (other !== pageIndex) fetchPage(other, myToken, false);
-          }
+          for (const other of pagesOf(wanted.current, page.total)) if (other !== pageIndex) fetchPage(other, myToken, false);
         }
       })
       .catch((cause: unknown) => {
         if (token.current !== myToken) return;
         inFlight.current.delete(pageIndex);
         const error = asApiError(cause);
+        // A refresh that failed leaves the list as it was, now counted as this generation's (nothing new came).
         const kept = stateRef.current;
-        const keep = refresh && kept.total !== null && kept.filter === currentFilter;
-        setState((previous) => {
-          // A refresh that failed leaves the list as it was, now counted as this generation's (nothing new came).
-          if (refresh && previous.total !== null && previous.filter === currentFilter) {
-            return { ...previous, refreshError: error, loading: false, generation: currentGeneration };
-          }
-          return { ...previous, error, loading: false };
-        });
-        if (keep && kept.total !== null) {
+        const keeps = (shown: MessagePagesState) => refresh && shown.total !== null && shown.filter === currentFilter;
+        setState((previous) =>
+          keeps(previous) ? { ...previous, refreshError: error, loading: false, generation: currentGeneration } : { ...previous, error, loading: false },
+        );
+        if (keeps(kept) && kept.total !== null) {
           // Rows scrolled to while the refresh was out were not fetched (no mixing of listings): they come from the kept one now.
-          const { start, end } = wanted.current;
-          const last = Math.min(end, kept.total - 1);
-          for (let other = Math.floor(Math.max(0, start) / PAGE_SIZE); other * PAGE_SIZE <= last; other += 1) {
-            if (!kept.pages.has(other)) fetchPage(other, myToken, false);
-          }
+          for (const other of pagesOf(wanted.current, kept.total)) if (!kept.pages.has(other)) fetchPage(other, myToken, false);
         }
       });
   }, []);
@@ -159,10 +156,7 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
       const current = stateRef.current;
       // While a refresh is out, rows of the old listing are not mixed with the new one's.
       if (current.total === null || current.error || current.generation !== generationRef.current) return;
-      const last = Math.min(end, current.total - 1);
-      for (let page = Math.floor(Math.max(0, start) / PAGE_SIZE); page * PAGE_SIZE <= last; page += 1) {
-        if (!current.pages.has(page)) fetchPage(page, token.current, false);
-      }
+      for (const page of pagesOf({ start, end }, current.total)) if (!current.pages.has(page)) fetchPage(page, token.current, false);
     },
     [fetchPage],
   );
