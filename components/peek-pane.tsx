@@ -109,9 +109,15 @@ interface PeekBodyProps {
 
 /** The download button and the first lines, or their skeleton while they come. */
 function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry }: PeekBodyProps) {
-  // More lines would show more text: not when the text ended inside the lines read (the rest is other parts).
-  const moreText = current !== null && current.truncated && !current.textComplete;
-  const mostLines = lines >= LINE_CHOICES[LINE_CHOICES.length - 1]!;
+  // Below a cut-short peek: whether more lines would show more text (not when the text ended inside the lines read).
+  const note =
+    current === null || !current.truncated
+      ? null
+      : current.textComplete
+        ? 'That is all of the text.'
+        : lines >= LINE_CHOICES[LINE_CHOICES.length - 1]!
+          ? `Showing the first ${lines} lines. The rest comes with the whole message.`
+          : `Showing the first ${lines} lines. For more, change “Lines to show” above.`;
   const large = sizeClass(message.size) !== 'small';
   return (
     <>
@@ -154,15 +160,9 @@ function PeekBody({ message, current, error, lines, onLines, onDownload, onRetry
               <pre className="font-sans text-sm leading-relaxed break-words whitespace-pre-wrap" data-testid="peek-text">
                 {current.text ? <LinkifiedText text={current.text} /> : <span className="text-slate-600 dark:text-slate-400">(no text in the first lines)</span>}
               </pre>
-              {moreText ? (
+              {note ? (
                 <p className="mt-3 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="peek-more">
-                  {mostLines
-                    ? `Showing the first ${lines} lines. The rest comes with the whole message.`
-                    : `Showing the first ${lines} lines. For more, change “Lines to show” above.`}
-                </p>
-              ) : current.truncated ? (
-                <p className="mt-3 border-t border-dashed border-slate-300 pt-3 text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400" data-testid="peek-more">
-                  That is all of the text.
+                  {note}
                 </p>
               ) : null}
             </>

@@ -16,7 +16,7 @@ import type { FullMessage as FullMessageBody, MessagePage as MessagePageBody, Me
 import type { Rule } from '../contract/rules';
 import { extraHeaderNames, proposalFor } from '../rules/evaluate';
 import { headerValues } from '../rules/header-values';
-import { scanPreviewParts, textPartsComplete } from './preview-parts';
+import { scanPreviewParts, textPartsComplete, type PartScan } from './preview-parts';
 
 /** What the inbox list shows of one message (lib/contract/messages.ts). */
 export type MessageSummary = MessageSummaryBody;
@@ -355,11 +355,11 @@ export async function previewMessage(session: MailSession, id: string, lines: nu
     const useTop = !client.lacksTop;
     const stream = useTop ? await client.top(entry.number, lines) : await client.retr(entry.number);
     const first = await readBounded(stream, MAX_PREVIEW_BYTES, useTop ? undefined : lines, () => client.close());
-    const shown = scanPreviewParts(first.bytes, entry.size, first.complete && first.bytes.length >= entry.size).parts;
+    const shown = scanPreviewParts(first.bytes, entry.size, first.complete && first.bytes.length >= entry.size);
     // Without TOP the parts are what the lines read show: more would mean reading a RETR further.
-    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first) : shown;
+    const parts = useTop ? await partsWithMoreLines(client, entry, lines, first, shown) : shown.parts;
     // Whether the text is whole is a matter of the lines shown, not of the further ones read for the attachments.
-    return { entry, ...first, parts, textComplete: textPartsComplete(shown) };
+    return { entry, ...first, parts, textComplete: textPartsComplete(shown.parts) };
   });
   // The same guarded parser as a full read: a peek at a message too complex to read whole shows the text before the bound.
   const parsed = await parseMessageStream(Readable.from([bytes]), { skipTextToHtml: true });
@@ -390,10 +390,11 @@ async function partsWithMoreLines(
   entry: MaildropEntry,
   lines: number,
   first: { bytes: Buffer; complete: boolean },
+  firstScan: PartScan,
 ): Promise<PreviewPart[]> {
   const whole = (read: { bytes: Buffer; complete: boolean }) => read.complete && read.bytes.length >= entry.size;
   let read = first;
-  let scan = scanPreviewParts(read.bytes, entry.size, whole(read));
+  let scan = firstScan;
   let fetched = lines;
   for (let round = 0; round < PART_SCAN.maxRounds && scan.wantsMore && read.complete; round++) {
     const bodyBytes = Math.max(1, read.bytes.length - Math.max(0, headerEnd(read.bytes)));

@@ -228,18 +228,18 @@ function fileName(raw: string | undefined): string | null {
   return visible === '' ? null : visible;
 }
 
-/** The decoded size of a whole body in a known transfer encoding. */
 /**
  * Whether the text a peek shows is whole in `parts` (a scan of the lines it shows): every text/plain part
- * complete, or, with none, every other part that is not an attachment. False when there is no such part.
+ * complete, or, with none, every other text part that is not an attachment. False when there is no such part.
  */
 export function textPartsComplete(parts: readonly PreviewPart[]): boolean {
-  const texts = parts.filter((part) => !part.contentType.toLowerCase().startsWith('multipart/') && part.filename === null && (part.disposition ?? '').toLowerCase() !== 'attachment');
-  const plain = texts.filter((part) => part.contentType.toLowerCase() === 'text/plain');
+  const texts = parts.filter((part) => !part.contentType.startsWith('multipart/') && !isAttachmentLike(part));
+  const plain = texts.filter((part) => part.contentType === 'text/plain');
   const shown = plain.length > 0 ? plain : texts;
   return shown.length > 0 && shown.every((part) => part.complete);
 }
 
+/** The decoded size of a whole body in a known transfer encoding. */
 export function decodedSize(body: Buffer, encoding: string): number {
   if (encoding === 'base64') {
     let symbols = 0;
