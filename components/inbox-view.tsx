@@ -273,6 +273,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     },
   });
   const focusListWhenSettled = listFocus.request;
+  /** Does `action`, then gives keyboard focus to the row the person was on (the control pressed goes away). */
+  const backToList = (action: () => void) => {
+    action();
+    list.current?.reveal(latest.current.cursor, true);
+  };
   useInboxShortcuts(
     {
       next: () => pane.moveCursor(1),
@@ -436,14 +441,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
                 error={pages.refreshError}
                 context="Refreshing the inbox failed."
                 // Either button takes the banner away: keyboard focus goes back to the list, not to the page.
-                onRetry={() => {
-                  reload(true);
-                  list.current?.reveal(latest.current.cursor, true);
-                }}
-                onDismiss={() => {
-                  pages.dismissRefreshError();
-                  list.current?.reveal(latest.current.cursor, true);
-                }}
+                onRetry={() => backToList(() => reload(true))}
+                onDismiss={() => backToList(pages.dismissRefreshError)}
               />
             </div>
           ) : null}

@@ -34,7 +34,8 @@ function plural(count: number, word: string): string {
  */
 export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEditRules }: ProposedPanelProps) {
   // With the number of rules, so an empty list can say whether there are no rules or none of them matches.
-  const [list, setList] = useState<{ total: number; messages: ProposedMessage[]; rules: number } | null>(null);
+  // (null: the rules could not be read, which costs only those words, not the proposals).
+  const [list, setList] = useState<{ total: number; messages: ProposedMessage[]; rules: number | null } | null>(null);
   // Each failure with its own retry: loading the list again, or marking the same ticks again.
   const [error, setError] = useState<{ error: ApiError; context: string; retry: () => void } | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -54,8 +55,9 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
     setList(null);
     setError(null);
     setStatus('');
-    Promise.all([listProposed(MAX_PROPOSED, controller.signal), getRules(controller.signal)])
-      .then(([proposed, rules]) => setList({ ...proposed, rules: rules.length }))
+    const rules = getRules(controller.signal).then((list) => list.length, () => null);
+    Promise.all([listProposed(MAX_PROPOSED, controller.signal), rules])
+      .then(([proposed, count]) => setList({ ...proposed, rules: count }))
       .catch((cause: unknown) => {
         if (controller.signal.aborted) return;
         setError({
@@ -144,9 +146,11 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
           ) : (
             <>
               <p>
-                {list.rules === 1
-                  ? 'Your rule matches no message right now.'
-                  : `None of your ${list.rules.toLocaleString()} rules matches a message right now.`}
+                {list.rules === null
+                  ? 'No rule proposes anything right now.'
+                  : list.rules === 1
+                    ? 'Your rule matches no message right now.'
+                    : `None of your ${list.rules.toLocaleString()} rules matches a message right now.`}
               </p>
               <button type="button" className="btn btn-secondary mt-4" onClick={onEditRules}>
                 Edit rules
