@@ -273,6 +273,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     },
   });
   const focusListWhenSettled = listFocus.request;
+  /** Esc, in the filter box or in the list with nothing open: the words and the size both go, and the list takes focus. */
+  const clearFilter = () => {
+    typed.clear();
+    focusListWhenSettled();
+  };
   /** Does `action`, then gives keyboard focus to the row the person was on (the control pressed goes away). */
   const backToList = (action: () => void) => {
     action();
@@ -296,11 +301,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       close: () => {
         if (open?.mode === 'source') dispatch({ type: 'mode', mode: open.previous });
         else if (open) pane.close();
-        else if (filtered || typed.query !== '' || typed.minSize !== null) {
-          // Esc in the list with nothing open: the filter goes, as the shortcuts help says.
-          typed.clear();
-          focusListWhenSettled();
-        }
+        else if (filtered || typed.query !== '' || typed.minSize !== null) clearFilter();
       },
     },
     true,
@@ -418,10 +419,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onMinSize={typed.setMinSize}
             onFilterFocus={warmForFilter}
             onLeaveFilter={() => {
-              // Enter or Esc: the filter (Esc has just emptied it) applies now, and the first row it shows takes focus.
+              // Enter: the filter applies now, and the first row it shows takes focus.
               typed.applyNow();
               focusListWhenSettled();
             }}
+            onClearFilter={clearFilter}
             total={pages.total}
             totalSize={pages.size}
             filtered={filtered}
