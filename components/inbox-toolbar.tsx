@@ -19,7 +19,10 @@ interface InboxToolbarProps {
   minSize: number | null;
   onQuery: (query: string) => void;
   onMinSize: (bytes: number | null) => void;
+  /** Enter in the filter box: what is typed applies now, and the list takes focus. */
   onLeaveFilter: () => void;
+  /** Esc in the filter box: the same as Esc in the list (the whole filter goes). */
+  onClearFilter: () => void;
   /** The person went to the filter box: a good moment to load every header in the background. */
   onFilterFocus?: () => void;
   /** Matching messages and their total size; null while loading. */
@@ -60,8 +63,8 @@ export function InboxToolbar(props: InboxToolbarProps) {
             onKeyDown={(event) => {
               if (event.key === 'Escape' || (event.key === 'Enter' && !event.nativeEvent.isComposing)) {
                 event.preventDefault();
-                if (event.key === 'Escape' && props.query) props.onQuery('');
-                props.onLeaveFilter();
+                if (event.key === 'Escape') props.onClearFilter();
+                else props.onLeaveFilter();
               }
             }}
             aria-keyshortcuts="/"

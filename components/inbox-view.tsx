@@ -18,7 +18,7 @@ import { LogoutDialog } from './logout-dialog';
 import { MessageList, type MessageListHandle } from './message-list';
 import { PanePlaceholder } from './pane-placeholder';
 import { PeekPane } from './peek-pane';
-import { MarksAnnouncer, PENDING_BAR_SPACE, PendingBar } from './pending-bar';
+import { footSpace, MarksAnnouncer, PendingBar } from './pending-bar';
 import { ReadView } from './read-view';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { SourceView } from './source-view';
@@ -273,6 +273,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
     },
   });
   const focusListWhenSettled = listFocus.request;
+  /** Esc, in the filter box or in the list with nothing open: the words and the size both go, and the list takes focus. */
+  const clearFilter = () => {
+    typed.clear();
+    focusListWhenSettled();
+  };
   /** Does `action`, then gives keyboard focus to the row the person was on (the control pressed goes away). */
   const backToList = (action: () => void) => {
     action();
@@ -296,11 +301,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       close: () => {
         if (open?.mode === 'source') dispatch({ type: 'mode', mode: open.previous });
         else if (open) pane.close();
-        else if (filtered || typed.query !== '' || typed.minSize !== null) {
-          // Esc in the list with nothing open: the filter goes, as the shortcuts help says.
-          typed.clear();
-          focusListWhenSettled();
-        }
+        else if (filtered || typed.query !== '' || typed.minSize !== null) clearFilter();
       },
     },
     true,
@@ -394,7 +395,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         </div>
       ) : null}
 
-      <main className={`flex min-h-0 flex-1 ${pending.size > 0 ? PENDING_BAR_SPACE : ''}`}>
+      <main className={`flex min-h-0 flex-1 ${footSpace({ bar: pending.size > 0, notice: notice !== '' })}`}>
         <section
           aria-labelledby="inbox-heading"
           // Busy while the filter typed is not yet the one applied, or its first page is not in:
@@ -418,10 +419,11 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
             onMinSize={typed.setMinSize}
             onFilterFocus={warmForFilter}
             onLeaveFilter={() => {
-              // Enter or Esc: the filter (Esc has just emptied it) applies now, and the first row it shows takes focus.
+              // Enter: the filter applies now, and the first row it shows takes focus.
               typed.applyNow();
               focusListWhenSettled();
             }}
+            onClearFilter={clearFilter}
             total={pages.total}
             totalSize={pages.size}
             filtered={filtered}
@@ -499,13 +501,18 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
       <MarksAnnouncer count={pending.size} />
       {/*
         Notices float where they cover least: over the reading pane's foot from tablet width, above
-        the pending bar on a phone; never over a dialog (the text stays for screen readers).
+        the pending bar on a phone, where the list keeps room for them (footSpace); never over a dialog
+        (the text stays for screen readers). As wide as the window allows, so most are one line.
       */}
       <p
         role="status"
         aria-live="polite"
         data-testid="toast"
-        className={`pointer-events-none fixed left-1/2 z-10 -translate-x-1/2 md:right-6 md:left-auto md:translate-x-0 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'} ${state.shortcutsOpen || state.logoutOpen || panels.panel !== null ? 'sr-only' : ''}`}
+        className={
+          state.shortcutsOpen || state.logoutOpen || panels.panel !== null
+            ? 'sr-only'
+            : `pointer-events-none fixed left-1/2 z-10 w-max max-w-[calc(100vw-2rem)] -translate-x-1/2 text-center md:right-6 md:left-auto md:translate-x-0 ${pending.size > 0 ? 'bottom-32 sm:bottom-18' : 'bottom-4'}`
+        }
       >
         {notice ? (
           <span className="block rounded-full bg-slate-900 px-4 py-2 text-sm text-white shadow-lg dark:bg-slate-100 dark:text-slate-900">

@@ -11,11 +11,19 @@ interface PendingBarProps {
 
 /**
  * Marks are only marks until applied: say so, and offer both ways out. The bar floats at the
- * bottom of the window, over space the inbox keeps free for it (PENDING_BAR_SPACE), so marking a
+ * bottom of the window, over space the inbox keeps free for it (footSpace), so marking a
  * message never moves the rows under the pointer.
  */
-/** Room kept below the inbox while the bar shows (Tailwind class): one line from 640 px wide, three short ones below. */
-export const PENDING_BAR_SPACE = 'pb-28 sm:pb-14';
+/**
+ * Room kept below the inbox (Tailwind classes) for what floats over its foot, so the list's last row can
+ * be scrolled above it: the bar (one line from 640 px wide, three short ones below), and a passing notice
+ * (one line, see the toast in inbox-view) where it floats over the list, below 768 px: above the bar, or
+ * alone at the foot. From 768 px the notice floats over the reading pane and needs no room.
+ */
+export function footSpace({ bar, notice }: { bar: boolean; notice: boolean }): string {
+  if (bar) return notice ? 'pb-44 sm:pb-28 md:pb-14' : 'pb-28 sm:pb-14';
+  return notice ? 'pb-16 md:pb-0' : '';
+}
 
 /** Says the count of marks to screen readers as it changes; always on the page, so the change is heard. */
 export function MarksAnnouncer({ count }: { count: number }) {

@@ -15,6 +15,7 @@ import { MessageActions } from './message-actions';
 import { MessageHeaderPanel } from './message-header-panel';
 import { ReadableText } from './readable-text';
 import { replyLink } from './reply-link';
+import { sourceCost } from './source-view';
 
 interface ReadViewProps {
   summary: MessageSummary;
@@ -76,6 +77,8 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
   const showHtml = current?.html && tab === 'html';
   // The source view and the download always work for a message too complex to show (the banner offers no Retry: it would be as complex again).
   const tooComplex = error?.code === 'MESSAGE_TOO_COMPLEX';
+  // The source view loads the message again (up to its first 1 MB): the same cost as from the peek, said the same way.
+  const cost = sourceCost(summary.size);
 
   return (
     <article aria-labelledby="read-heading" className="flex flex-col gap-4" data-testid="read-view">
@@ -84,6 +87,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
         onClose={onClose}
         onDelete={onDelete}
         onSource={onSource}
+        sourceCost={cost}
         isPending={isPending}
         seen={current ? seen : undefined}
         onMarkSeen={onMarkSeen}
@@ -121,6 +125,7 @@ export function ReadView({ summary, isPending, onDelete, onSource, onClose, onKe
             <button type="button" className="btn btn-primary" onClick={onSource}>
               <Icon name="code" />
               View the source
+              {cost ? <span> ({cost})</span> : null}
             </button>
           ) : null}
           <a href={rawUrl(summary.id)} download className={`btn ${tooComplex ? 'btn-secondary' : 'btn-primary'}`}>

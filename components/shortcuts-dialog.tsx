@@ -12,7 +12,7 @@ const SHORTCUTS: Array<[string[], string]> = [
   [['u'], 'Undo every deletion mark'],
   [['r'], 'Refresh: look for new mail'],
   [['/'], 'Filter by sender or subject (Enter goes to the messages found, keeping the filter)'],
-  [['Esc'], 'Close the message; with none open, clear the filter and go back to the list'],
+  [['Esc'], 'Close the message; with none open, or in the filter box, clear the filter (words and size) and go back to the list'],
   [['?'], 'Show these shortcuts'],
 ];
 

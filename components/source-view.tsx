@@ -11,8 +11,9 @@ import { Icon } from './icon';
 const SHOWN_BYTES = 1024 * 1024;
 
 /**
- * What "View source" downloads, for its button, when that is more than the peek's few lines: the
- * same "large" as the inbox's size cue and the peek's notice. Null for a small message.
+ * What "View source" downloads, for its button in the peek and in the full read (the source view
+ * asks the server again either way), when that is more than the peek's few lines: the same "large"
+ * as the inbox's size cue and the peek's notice. Null for a small message.
  */
 export function sourceCost(size: number): string | null {
   if (sizeClass(size) === 'small') return null;

@@ -139,3 +139,38 @@ test('the filter from the keyboard: Enter goes to the first match with its focus
   await page.keyboard.press('Enter');
   await expect.poll(focusedRow).toEqual({ text: third, ring: true });
 });
+
+test('Esc clears the whole filter, words and size, the same from the filter box as from the list', async ({ page, logInAs, inbox }) => {
+  await logInAs(USERS.demo);
+  const everything = (await inbox.listSummary.textContent()) ?? '';
+  expect(everything).toMatch(/messages, newest first$/);
+  const focusedRow = () => page.evaluate(() => document.activeElement?.closest('[data-testid="message-row"]')?.textContent ?? null);
+
+  // From the box: words and a size, then Esc.
+  await inbox.minSize.selectOption({ label: '1 MB' });
+  await page.keyboard.press('/');
+  await page.keyboard.type('holiday');
+  await expect(inbox.listSummary).toHaveText(/^1 matching/);
+  await page.keyboard.press('Escape');
+  await expect(inbox.filter).toHaveValue('');
+  await expect(inbox.minSize).toHaveValue('');
+  await inbox.waitForSettled();
+  await expect(inbox.listSummary).toHaveText(everything);
+  await expect.poll(focusedRow).toContain(await inbox.rows.first().textContent() ?? '');
+
+  // From the list: the same.
+  await inbox.minSize.selectOption({ label: '1 MB' });
+  await expect(inbox.listSummary).toContainText('matching');
+  await inbox.rows.first().locator('[data-row-index]').focus();
+  await page.keyboard.press('Escape');
+  await expect(inbox.filter).toHaveValue('');
+  await expect(inbox.minSize).toHaveValue('');
+  await inbox.waitForSettled();
+  await expect(inbox.listSummary).toHaveText(everything);
+
+  // The shortcuts help says so.
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' }).getByRole('row', { name: /Esc/ })).toContainText(
+    'in the filter box, clear the filter (words and size)',
+  );
+});

@@ -36,3 +36,20 @@ test.describe('a plain-text message', () => {
     await expect(link).toHaveAttribute('rel', /noreferrer/);
   });
 });
+
+test('in the full read of a large message, View source says what it downloads, as from the peek', async ({ logInAs, inbox, pane }) => {
+  await logInAs(USERS.demo);
+  await inbox.filterBy('Holiday photos');
+  await inbox.open('Holiday photos');
+  await expect(pane.read).toBeVisible();
+  // 7.8 MB: the source view loads its first 1 MB, and the button says so before it is pressed.
+  await expect(pane.viewSource).toHaveAccessibleName('View source (first 1 MB)');
+  await expect(pane.viewSource).toHaveText('View source (first 1 MB)');
+
+  // A small message costs nothing worth saying: the same words as the peek's.
+  await pane.closeButton.click();
+  await inbox.filterBy('Kick-off agenda');
+  await inbox.open('Kick-off agenda');
+  await pane.waitForRead();
+  await expect(pane.viewSource).toHaveAccessibleName('View source');
+});
