@@ -187,6 +187,52 @@ test.describe('the inbox', () => {
     await expect(inbox.row('(#9900)')).toBeVisible();
   });
 
+  test('a refresh after a further page failed keeps what is on screen while it loads; the banner goes when it is in', async ({ page, logInAs, inbox, pane }) => {
+    await failOnce(page, (url) => url.searchParams.get('offset') === '100');
+    // The refresh is held until the list has been looked at while it loads: a state, not a time.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let refreshAsked = false;
+    await page.route('**/api/messages?*', async (route) => {
+      if (new URL(route.request().url()).searchParams.get('refresh') === '1') {
+        refreshAsked = true;
+        await held;
+      }
+      await route.fallback();
+    });
+    await logInAs(USERS.many);
+    await expect(inbox.rows.first()).toContainText('(#10000)');
+    const rowHeight = (await inbox.rows.first().boundingBox())!.height;
+    await page.getByTestId('message-scroller').evaluate((element, top) => {
+      element.scrollTop = top;
+    }, 95 * rowHeight);
+    const banner = page.getByRole('alert').filter({ hasText: 'More messages could not be loaded.' });
+    await expect(banner).toBeVisible();
+    await inbox.open('(#9905)');
+    await inbox.rowCheckbox('(#9903)').check();
+    await expect(inbox.listSummary).toHaveText('1 selected');
+
+    await inbox.refreshButton.click();
+    await expect.poll(() => refreshAsked).toBe(true);
+    // While the refresh is out: the same rows, selection and open message; no skeleton, no "Loading…".
+    await expect(inbox.listColumn).toHaveAttribute('data-state', 'loading');
+    await expect(inbox.row('(#9901)')).toBeVisible();
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    await expect(inbox.listSummary).toHaveText('1 selected');
+    await expect(pane.heading()).toContainText('(#9905)');
+    await expect(page.getByText('Loading the inbox…')).toHaveCount(0);
+
+    release();
+    await expect(banner).toHaveCount(0);
+    await inbox.waitForSettled();
+    await expect(inbox.row('(#9900)')).toBeVisible();
+    // As after any refresh, the selection and the open message are still the same messages.
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    await expect(pane.heading()).toContainText('(#9905)');
+    await inbox.rowCheckbox('(#9903)').uncheck();
+    await expect(inbox.listSummary).toContainText('10,000 messages');
+  });
+
   test('an expired session goes back to the login form with a word of explanation', async ({ page, context, logInAs, inbox, loginPage }) => {
     await logInAs(USERS.reader);
     await context.clearCookies();
