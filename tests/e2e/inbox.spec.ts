@@ -1,6 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { formatSize } from '../../components/format-size';
 import { expect, test } from './fixtures';
+import { recordAnnouncements } from './support/announcements';
 import { SAMPLE, listedSize, sampleMessage, shownSize } from './support/sample';
 import { USERS } from './support/users';
 
@@ -231,6 +232,37 @@ test.describe('the inbox', () => {
     await expect(pane.heading()).toContainText('(#9905)');
     await inbox.rowCheckbox('(#9903)').uncheck();
     await expect(inbox.listSummary).toContainText('10,000 messages');
+  });
+
+  test('Keep is said once, by its toast; marking, by the marks region', async ({ page, logInAs, inbox }) => {
+    const announcements = await recordAnnouncements(page);
+    await logInAs(USERS.undoer);
+    const [first, second] = [sampleMessage('plain'), sampleMessage('attachments')];
+    await inbox.rowCheckbox(first.subject).check();
+    await inbox.rowCheckbox(second.subject).check();
+    await expect(inbox.listSummary).toHaveText('2 selected');
+
+    let before = (await announcements()).length;
+    await page.getByRole('button', { name: 'Delete 2 selected' }).click();
+    await expect(inbox.pendingBar).toContainText('2 messages marked for deletion.');
+    await expect(inbox.listSummary).not.toHaveText('2 selected');
+    // The list's summary says the selection went; the marks are said once.
+    expect((await announcements()).slice(before).filter((text) => /marked|kept/.test(text))).toEqual(['2 messages marked for deletion.']);
+
+    before = (await announcements()).length;
+    await inbox.row(first.subject).getByRole('button', { name: `Keep “${first.subject}”` }).click();
+    await expect(inbox.pendingBar).toContainText('1 message marked for deletion.');
+    await expect(inbox.toast).toHaveText('Undone: 1 message will be kept.');
+    expect((await announcements()).slice(before)).toEqual(['Undone: 1 message will be kept.']);
+
+    // Undo for the last one, which leaves nothing of this test marked: said once too. Its toast has the same words
+    // as Keep's; while that one is still up they are not heard again, and the marks region says it instead.
+    before = (await announcements()).length;
+    await inbox.undoButton.click();
+    await expect(inbox.pendingBar).toHaveCount(0);
+    const said = (await announcements()).slice(before);
+    expect(said).toHaveLength(1);
+    expect(['Undone: 1 message will be kept.', 'No messages marked for deletion.']).toContain(said[0]);
   });
 
   test('an expired session goes back to the login form with a word of explanation', async ({ page, context, logInAs, inbox, loginPage }) => {
