@@ -1,6 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { formatSize } from '../../components/format-size';
 import { expect, test } from './fixtures';
+import type { InboxPage } from './pages/inbox-page';
 import { recordAnnouncements } from './support/announcements';
 import { SAMPLE, listedSize, sampleMessage, shownSize } from './support/sample';
 import { USERS } from './support/users';
@@ -24,6 +25,43 @@ async function failOnce(page: Page, matches: (url: URL) => boolean): Promise<() 
     await route.continue();
   });
   return () => failures;
+}
+
+/**
+ * Logs in to the 10,000-message account, scrolls to where the second page is wanted and lets it fail, opens
+ * (#9905) and selects (#9903), then presses Refresh, whose request is held until `release` (a state, not a time).
+ * `asked` lists the inbox page requests made so far ("offset=N" and "&refresh=1" when it is one).
+ */
+async function furtherPageFailedThenRefresh(
+  page: Page,
+  logInAs: (user: typeof USERS.many) => Promise<void>,
+  inbox: InboxPage,
+): Promise<{ banner: Locator; release: () => void; asked: () => string[] }> {
+  await failOnce(page, (url) => url.searchParams.get('offset') === '100');
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const asked: string[] = [];
+  await page.route('**/api/messages?*', async (route) => {
+    const url = new URL(route.request().url());
+    const refresh = url.searchParams.get('refresh') === '1';
+    asked.push(`offset=${url.searchParams.get('offset')}${refresh ? '&refresh=1' : ''}`);
+    if (refresh) await held;
+    await route.fallback();
+  });
+  await logInAs(USERS.many);
+  await expect(inbox.rows.first()).toContainText('(#10000)');
+  const rowHeight = (await inbox.rows.first().boundingBox())!.height;
+  await page.getByTestId('message-scroller').evaluate((element, top) => {
+    element.scrollTop = top;
+  }, 95 * rowHeight);
+  const banner = page.getByRole('alert').filter({ hasText: 'More messages could not be loaded.' });
+  await expect(banner).toBeVisible();
+  await inbox.open('(#9905)');
+  await inbox.rowCheckbox('(#9903)').check();
+  await expect(inbox.listSummary).toHaveText('1 selected');
+  await inbox.refreshButton.click();
+  await expect.poll(() => asked.includes('offset=0&refresh=1')).toBe(true);
+  return { banner, release, asked: () => [...asked] };
 }
 
 /** Some rows, and only the window around what is on screen (never the whole maildrop): a state, awaited. */
@@ -189,32 +227,7 @@ test.describe('the inbox', () => {
   });
 
   test('a refresh after a further page failed keeps what is on screen while it loads; the banner goes when it is in', async ({ page, logInAs, inbox, pane }) => {
-    await failOnce(page, (url) => url.searchParams.get('offset') === '100');
-    // The refresh is held until the list has been looked at while it loads: a state, not a time.
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let refreshAsked = false;
-    await page.route('**/api/messages?*', async (route) => {
-      if (new URL(route.request().url()).searchParams.get('refresh') === '1') {
-        refreshAsked = true;
-        await held;
-      }
-      await route.fallback();
-    });
-    await logInAs(USERS.many);
-    await expect(inbox.rows.first()).toContainText('(#10000)');
-    const rowHeight = (await inbox.rows.first().boundingBox())!.height;
-    await page.getByTestId('message-scroller').evaluate((element, top) => {
-      element.scrollTop = top;
-    }, 95 * rowHeight);
-    const banner = page.getByRole('alert').filter({ hasText: 'More messages could not be loaded.' });
-    await expect(banner).toBeVisible();
-    await inbox.open('(#9905)');
-    await inbox.rowCheckbox('(#9903)').check();
-    await expect(inbox.listSummary).toHaveText('1 selected');
-
-    await inbox.refreshButton.click();
-    await expect.poll(() => refreshAsked).toBe(true);
+    const { banner, release } = await furtherPageFailedThenRefresh(page, logInAs, inbox);
     // While the refresh is out: the same rows, selection and open message; no skeleton, no "Loading…".
     await expect(inbox.listColumn).toHaveAttribute('data-state', 'loading');
     await expect(inbox.row('(#9901)')).toBeVisible();
@@ -222,6 +235,7 @@ test.describe('the inbox', () => {
     await expect(inbox.listSummary).toHaveText('1 selected');
     await expect(pane.heading()).toContainText('(#9905)');
     await expect(page.getByText('Loading the inbox…')).toHaveCount(0);
+    await expect(banner).toBeVisible();
 
     release();
     await expect(banner).toHaveCount(0);
@@ -232,6 +246,21 @@ test.describe('the inbox', () => {
     await expect(pane.heading()).toContainText('(#9905)');
     await inbox.rowCheckbox('(#9903)').uncheck();
     await expect(inbox.listSummary).toContainText('10,000 messages');
+  });
+
+  test('Retry on the further page while a refresh is out asks nothing of the old listing: the refresh brings those rows', async ({ page, logInAs, inbox }) => {
+    const { banner, release, asked } = await furtherPageFailedThenRefresh(page, logInAs, inbox);
+    await banner.getByRole('button', { name: 'Retry' }).click();
+    await expect(banner).toHaveCount(0);
+    await expect(inbox.listColumn).toHaveAttribute('data-state', 'loading');
+    await expect(inbox.row('(#9901)')).toBeVisible();
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    const whileHeld = asked();
+    release();
+    await inbox.waitForSettled();
+    await expect(inbox.row('(#9900)')).toBeVisible();
+    // Only the refresh was asked for while it was out (the failed page before it; the new listing's after it).
+    expect(whileHeld.slice(whileHeld.indexOf('offset=0&refresh=1'))).toEqual(['offset=0&refresh=1']);
   });
 
   test('Keep is said once, by its toast; marking, by the marks region', async ({ page, logInAs, inbox }) => {
