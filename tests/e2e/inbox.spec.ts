@@ -30,12 +30,13 @@ async function failOnce(page: Page, matches: (url: URL) => boolean): Promise<() 
 /**
  * Logs in to the 10,000-message account, scrolls to where the second page is wanted and lets it fail, opens
  * (#9905) and selects (#9903), then presses Refresh, whose request is held until `release` (a state, not a time).
- * `asked` lists the inbox page requests made so far ("offset=N" and "&refresh=1" when it is one).
+ * With `failRefresh` the refresh is let go at once, and fails. `asked` lists the inbox page requests made so far ("offset=N" and "&refresh=1" when it is one).
  */
 async function furtherPageFailedThenRefresh(
   page: Page,
   logInAs: (user: typeof USERS.many) => Promise<void>,
   inbox: InboxPage,
+  { failRefresh = false } = {},
 ): Promise<{ banner: Locator; release: () => void; asked: () => string[] }> {
   await failOnce(page, (url) => url.searchParams.get('offset') === '100');
   let release: () => void = () => {};
@@ -46,6 +47,14 @@ async function furtherPageFailedThenRefresh(
     const refresh = url.searchParams.get('refresh') === '1';
     asked.push(`offset=${url.searchParams.get('offset')}${refresh ? '&refresh=1' : ''}`);
     if (refresh) await held;
+    if (refresh && failRefresh) {
+      await route.fulfill({
+        status: 504,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
+      });
+      return;
+    }
     await route.fallback();
   });
   await logInAs(USERS.many);
@@ -61,6 +70,7 @@ async function furtherPageFailedThenRefresh(
   await expect(inbox.listSummary).toHaveText('1 selected');
   await inbox.refreshButton.click();
   await expect.poll(() => asked.includes('offset=0&refresh=1')).toBe(true);
+  if (failRefresh) release();
   return { banner, release, asked: () => [...asked] };
 }
 
@@ -261,6 +271,16 @@ test.describe('the inbox', () => {
     await expect(inbox.row('(#9900)')).toBeVisible();
     // Only the refresh was asked for while it was out (the failed page before it; the new listing's after it).
     expect(whileHeld.slice(whileHeld.indexOf('offset=0&refresh=1'))).toEqual(['offset=0&refresh=1']);
+  });
+
+  test('a refresh that fails after a further page failed: one banner, the refresh\'s, and the missing rows come from the list kept', async ({ page, logInAs, inbox }) => {
+    const { banner, asked } = await furtherPageFailedThenRefresh(page, logInAs, inbox, { failRefresh: true });
+    const refreshBanner = page.getByRole('alert').filter({ hasText: 'Refreshing the inbox failed.' });
+    await expect(refreshBanner).toContainText('The mail server did not answer in time. Try again.');
+    await expect(banner).toHaveCount(0);
+    await expect(inbox.row('(#9900)')).toBeVisible();
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    expect(asked().filter((request) => request === 'offset=100')).toHaveLength(2);
   });
 
   test('Keep is said once, by its toast; marking, by the marks region', async ({ page, logInAs, inbox }) => {
