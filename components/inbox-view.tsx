@@ -18,7 +18,7 @@ import { LogoutDialog } from './logout-dialog';
 import { MessageList, type MessageListHandle } from './message-list';
 import { PanePlaceholder } from './pane-placeholder';
 import { PeekPane } from './peek-pane';
-import { footSpace, MarksAnnouncer, PendingBar } from './pending-bar';
+import { footSpace, MarksAnnouncer, PendingBar, useMarksSaid } from './pending-bar';
 import { ReadView } from './read-view';
 import { ShortcutsDialog } from './shortcuts-dialog';
 import { SourceView } from './source-view';
@@ -104,6 +104,8 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
   const panels = useInboxPanels();
   const readState = useReadState({ state: latest, dispatch });
   const expire = expireDays(session);
+  // One voice per change of the marks: this live region, or the toast or panel that says it.
+  const marksSaid = useMarksSaid(pending.size, notice, panels.panel !== null);
 
   /** One click: a small message is read in full, a larger one peeked at (and any message while EXPIRE asks first). */
   const modeFor = useCallback(
@@ -498,7 +500,7 @@ export function InboxView({ session, onLoggedOut }: InboxViewProps) {
         </section>
       </main>
 
-      <MarksAnnouncer count={pending.size} />
+      <MarksAnnouncer text={marksSaid} />
       {/*
         Notices float where they cover least: over the reading pane's foot from tablet width, above
         the pending bar on a phone, where the list keeps room for them (footSpace); never over a dialog

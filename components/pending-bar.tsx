@@ -1,5 +1,6 @@
 'use client';
 
+import { useState } from 'react';
 import { Icon } from './icon';
 
 interface PendingBarProps {
@@ -25,11 +26,43 @@ export function footSpace({ bar, notice }: { bar: boolean; notice: boolean }): s
   return notice ? 'pb-16 md:pb-0' : '';
 }
 
-/** Says the count of marks to screen readers as it changes; always on the page, so the change is heard. */
-export function MarksAnnouncer({ count }: { count: number }) {
+function marksText(count: number): string {
+  return count > 0 ? `${count.toLocaleString()} message${count === 1 ? '' : 's'} marked for deletion.` : 'No messages marked for deletion.';
+}
+
+interface MarksSaid {
+  count: number;
+  notice: string;
+  text: string;
+}
+
+/**
+ * What the marks live region says, so that each change of the count is heard once. The region says
+ * the new count, unless another live region says the change in the same update: a new toast (Keep,
+ * Undo, Apply) or a panel (the Proposed panel's own notice; while a panel is open the rest of the
+ * page is inert anyway). Then the region empties, which says nothing. A toast that repeats its text
+ * is not heard again, so then the region speaks.
+ */
+export function nextMarksSaid(said: MarksSaid, count: number, notice: string, panelOpen: boolean): MarksSaid {
+  if (said.count === count) return said.notice === notice ? said : { ...said, notice };
+  const spokenElsewhere = panelOpen || (notice !== '' && notice !== said.notice);
+  return { count, notice, text: spokenElsewhere ? '' : marksText(count) };
+}
+
+/** The marks live region's words for this render (see nextMarksSaid). */
+export function useMarksSaid(count: number, notice: string, panelOpen: boolean): string {
+  // At first nothing has changed: the count already marked is on the page from the start, not news.
+  const [said, setSaid] = useState<MarksSaid>(() => ({ count, notice, text: count > 0 ? marksText(count) : '' }));
+  const next = nextMarksSaid(said, count, notice, panelOpen);
+  if (next !== said) setSaid(next);
+  return next.text;
+}
+
+/** Says changes of the count of marks to screen readers; always on the page, so the change is heard. */
+export function MarksAnnouncer({ text }: { text: string }) {
   return (
     <p role="status" className="sr-only" data-testid="marks-announcer">
-      {count > 0 ? `${count.toLocaleString()} message${count === 1 ? '' : 's'} marked for deletion.` : ''}
+      {text}
     </p>
   );
 }

@@ -83,6 +83,8 @@ export function ProposedPanel({ open, onClose, pending, onMarked, onPeek, onEdit
     if (ticked.length === 0 || marking) return;
     setMarking(true);
     setError(null);
+    // Emptied first, so that the same words after a second press are heard again (this notice is the only one that says it).
+    setStatus('');
     try {
       const marked = await deleteMessages(ticked.map((message) => message.id));
       onMarked(marked);

@@ -122,8 +122,11 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
         // A refresh that failed leaves the list as it was, now counted as this generation's (nothing new came).
         const kept = stateRef.current;
         const keeps = (shown: MessagePagesState) => refresh && shown.total !== null && shown.filter === currentFilter;
+        // A further page that had failed before is asked for again just below: its banner gives way to this one.
         setState((previous) =>
-          keeps(previous) ? { ...previous, refreshError: error, loading: false, generation: currentGeneration } : { ...previous, error, loading: false },
+          keeps(previous)
+            ? { ...previous, error: null, refreshError: error, loading: false, generation: currentGeneration }
+            : { ...previous, error, loading: false },
         );
         if (keeps(kept) && kept.total !== null) {
           // Rows scrolled to while the refresh was out were not fetched (no mixing of listings): they come from the kept one now.
@@ -139,8 +142,9 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
     const myToken = token.current;
     const refresh = refreshRef.current === generation;
     const previous = stateRef.current;
-    if (refresh && previous.total !== null && previous.error === null && previous.filter === filter) {
-      // A refresh keeps the rows on screen until the new listing is in (or the refresh fails).
+    if (refresh && previous.total !== null && previous.filter === filter) {
+      // A refresh keeps the rows on screen until the new listing is in (or the refresh fails), also when a
+      // further page had failed: its banner stays until the new listing, which brings those rows, is in.
       setState((current) => ({ ...current, loading: true, refreshError: null }));
     } else {
       setState((current) => ({ ...EMPTY, pages: new Map(), count: current.count, listing: current.listing }));
@@ -164,7 +168,9 @@ export function useMessagePages({ filter, generation, refreshGeneration, onPage 
   /** After an error: try the rows on screen again. */
   const retry = useCallback(() => {
     const current = stateRef.current;
-    setState((previous) => ({ ...previous, error: null, loading: previous.total === null }));
+    setState((previous) => ({ ...previous, error: null, loading: previous.loading || previous.total === null }));
+    // While a refresh is out, its listing brings the rows on screen: none is asked of the old one (no mixing of listings).
+    if (current.total !== null && current.generation !== generationRef.current) return;
     if (current.total === null) {
       fetchPage(0, token.current, false);
       return;

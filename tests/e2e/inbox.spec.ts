@@ -1,6 +1,8 @@
 import type { Locator, Page } from '@playwright/test';
 import { formatSize } from '../../components/format-size';
 import { expect, test } from './fixtures';
+import type { InboxPage } from './pages/inbox-page';
+import { recordAnnouncements } from './support/announcements';
 import { SAMPLE, listedSize, sampleMessage, shownSize } from './support/sample';
 import { USERS } from './support/users';
 
@@ -23,6 +25,53 @@ async function failOnce(page: Page, matches: (url: URL) => boolean): Promise<() 
     await route.continue();
   });
   return () => failures;
+}
+
+/**
+ * Logs in to the 10,000-message account, scrolls to where the second page is wanted and lets it fail, opens
+ * (#9905) and selects (#9903), then presses Refresh, whose request is held until `release` (a state, not a time).
+ * With `failRefresh` the refresh is let go at once, and fails. `asked` lists the inbox page requests made so far ("offset=N" and "&refresh=1" when it is one).
+ */
+async function furtherPageFailedThenRefresh(
+  page: Page,
+  logInAs: (user: typeof USERS.many) => Promise<void>,
+  inbox: InboxPage,
+  { failRefresh = false } = {},
+): Promise<{ banner: Locator; release: () => void; asked: () => string[] }> {
+  await failOnce(page, (url) => url.searchParams.get('offset') === '100');
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const asked: string[] = [];
+  await page.route('**/api/messages?*', async (route) => {
+    const url = new URL(route.request().url());
+    const refresh = url.searchParams.get('refresh') === '1';
+    asked.push(`offset=${url.searchParams.get('offset')}${refresh ? '&refresh=1' : ''}`);
+    if (refresh) await held;
+    if (refresh && failRefresh) {
+      await route.fulfill({
+        status: 504,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
+      });
+      return;
+    }
+    await route.fallback();
+  });
+  await logInAs(USERS.many);
+  await expect(inbox.rows.first()).toContainText('(#10000)');
+  const rowHeight = (await inbox.rows.first().boundingBox())!.height;
+  await page.getByTestId('message-scroller').evaluate((element, top) => {
+    element.scrollTop = top;
+  }, 95 * rowHeight);
+  const banner = page.getByRole('alert').filter({ hasText: 'More messages could not be loaded.' });
+  await expect(banner).toBeVisible();
+  await inbox.open('(#9905)');
+  await inbox.rowCheckbox('(#9903)').check();
+  await expect(inbox.listSummary).toHaveText('1 selected');
+  await inbox.refreshButton.click();
+  await expect.poll(() => asked.includes('offset=0&refresh=1')).toBe(true);
+  if (failRefresh) release();
+  return { banner, release, asked: () => [...asked] };
 }
 
 /** Some rows, and only the window around what is on screen (never the whole maildrop): a state, awaited. */
@@ -185,6 +234,84 @@ test.describe('the inbox', () => {
     await banner.getByRole('button', { name: 'Retry' }).click();
     await expect(banner).toHaveCount(0);
     await expect(inbox.row('(#9900)')).toBeVisible();
+  });
+
+  test('a refresh after a further page failed keeps what is on screen while it loads; the banner goes when it is in', async ({ page, logInAs, inbox, pane }) => {
+    const { banner, release } = await furtherPageFailedThenRefresh(page, logInAs, inbox);
+    // While the refresh is out: the same rows, selection and open message; no skeleton, no "Loading…".
+    await expect(inbox.listColumn).toHaveAttribute('data-state', 'loading');
+    await expect(inbox.row('(#9901)')).toBeVisible();
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    await expect(inbox.listSummary).toHaveText('1 selected');
+    await expect(pane.heading()).toContainText('(#9905)');
+    await expect(page.getByText('Loading the inbox…')).toHaveCount(0);
+    await expect(banner).toBeVisible();
+
+    release();
+    await expect(banner).toHaveCount(0);
+    await inbox.waitForSettled();
+    await expect(inbox.row('(#9900)')).toBeVisible();
+    // As after any refresh, the selection and the open message are still the same messages.
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    await expect(pane.heading()).toContainText('(#9905)');
+    await inbox.rowCheckbox('(#9903)').uncheck();
+    await expect(inbox.listSummary).toContainText('10,000 messages');
+  });
+
+  test('Retry on the further page while a refresh is out asks nothing of the old listing: the refresh brings those rows', async ({ page, logInAs, inbox }) => {
+    const { banner, release, asked } = await furtherPageFailedThenRefresh(page, logInAs, inbox);
+    await banner.getByRole('button', { name: 'Retry' }).click();
+    await expect(banner).toHaveCount(0);
+    await expect(inbox.listColumn).toHaveAttribute('data-state', 'loading');
+    await expect(inbox.row('(#9901)')).toBeVisible();
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    const whileHeld = asked();
+    release();
+    await inbox.waitForSettled();
+    await expect(inbox.row('(#9900)')).toBeVisible();
+    // Only the refresh was asked for while it was out (the failed page before it; the new listing's after it).
+    expect(whileHeld.slice(whileHeld.indexOf('offset=0&refresh=1'))).toEqual(['offset=0&refresh=1']);
+  });
+
+  test('a refresh that fails after a further page failed: one banner, the refresh\'s, and the missing rows come from the list kept', async ({ page, logInAs, inbox }) => {
+    const { banner, asked } = await furtherPageFailedThenRefresh(page, logInAs, inbox, { failRefresh: true });
+    const refreshBanner = page.getByRole('alert').filter({ hasText: 'Refreshing the inbox failed.' });
+    await expect(refreshBanner).toContainText('The mail server did not answer in time. Try again.');
+    await expect(banner).toHaveCount(0);
+    await expect(inbox.row('(#9900)')).toBeVisible();
+    await expect(inbox.rowCheckbox('(#9903)')).toBeChecked();
+    expect(asked().filter((request) => request === 'offset=100')).toHaveLength(2);
+  });
+
+  test('Keep is said once, by its toast; marking, by the marks region', async ({ page, logInAs, inbox }) => {
+    const announcements = await recordAnnouncements(page);
+    await logInAs(USERS.undoer);
+    const [first, second] = [sampleMessage('plain'), sampleMessage('attachments')];
+    await inbox.rowCheckbox(first.subject).check();
+    await inbox.rowCheckbox(second.subject).check();
+    await expect(inbox.listSummary).toHaveText('2 selected');
+
+    let before = (await announcements()).length;
+    await page.getByRole('button', { name: 'Delete 2 selected' }).click();
+    await expect(inbox.pendingBar).toContainText('2 messages marked for deletion.');
+    await expect(inbox.listSummary).not.toHaveText('2 selected');
+    // The list's summary says the selection went; the marks are said once.
+    expect((await announcements()).slice(before).filter((text) => /marked|kept/.test(text))).toEqual(['2 messages marked for deletion.']);
+
+    before = (await announcements()).length;
+    await inbox.row(first.subject).getByRole('button', { name: `Keep “${first.subject}”` }).click();
+    await expect(inbox.pendingBar).toContainText('1 message marked for deletion.');
+    await expect(inbox.toast).toHaveText('Undone: 1 message will be kept.');
+    expect((await announcements()).slice(before)).toEqual(['Undone: 1 message will be kept.']);
+
+    // Undo for the last one, which leaves nothing of this test marked: said once too. Its toast has the same words
+    // as Keep's; while that one is still up they are not heard again, and the marks region says it instead.
+    before = (await announcements()).length;
+    await inbox.undoButton.click();
+    await expect(inbox.pendingBar).toHaveCount(0);
+    const said = (await announcements()).slice(before);
+    expect(said).toHaveLength(1);
+    expect(['Undone: 1 message will be kept.', 'No messages marked for deletion.']).toContain(said[0]);
   });
 
   test('an expired session goes back to the login form with a word of explanation', async ({ page, context, logInAs, inbox, loginPage }) => {
