@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import type { RequestHead } from './request-head';
+import { throttleKey } from '../security/throttle-key';
 
 /**
  * Headers that only the app's own HTTP server (scripts/serve.mjs) writes: it
@@ -66,7 +67,7 @@ let warnedNoPeer = false;
  * peer, which the client cannot choose (X-Forwarded-For is the client's own
  * writing then, and is ignored). Behind `trustedHops` proxies, each of which
  * appends the address it received from, the real client is the entry that
- * many places from the right of X-Forwarded-For followed by the peer.
+ * many places from the right of X-Forwarded-For followed by the peer; an IPv6 one as its /64 (throttleKey).
  */
 export function clientAddress(request: RequestHead, trustedHops = 0): string {
   const forwarded = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -81,7 +82,8 @@ export function clientAddress(request: RequestHead, trustedHops = 0): string {
     peer = forwarded.pop() ?? 'unknown';
   }
   const chain = [...forwarded, peer];
-  return chain[Math.max(0, chain.length - 1 - trustedHops)] ?? peer;
+  // An IPv6 client counts as its /64 (it can choose any address in it).
+  return throttleKey(chain[Math.max(0, chain.length - 1 - trustedHops)] ?? peer);
 }
 
 export function isHttps(request: RequestHead, trustedHops = 0): boolean {

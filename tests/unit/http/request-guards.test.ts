@@ -62,6 +62,14 @@ describe('clientAddress', () => {
     // More hops than entries: the leftmost there is (never out of range).
     assert.equal(clientAddress(request(headers), 9), 'forged');
   });
+
+  test('an IPv6 client is its /64: another address in it is no new client', () => {
+    const a = clientAddress(request({ 'x-postern-peer': '2001:db8:5:6::1' }), 0);
+    const b = clientAddress(request({ 'x-postern-peer': '2001:db8:5:6:a:b:c:d' }), 0);
+    assert.equal(a, '2001:db8:5:6::/64');
+    assert.equal(b, a);
+    assert.notEqual(clientAddress(request({ 'x-postern-peer': '2001:db8:5:7::1' }), 0), a);
+  });
 });
 
 describe('readJson and readBounded', () => {
