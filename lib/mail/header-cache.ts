@@ -3,10 +3,13 @@ import { fetchHeaderSections } from './header-fetch';
 import { capSummary, summaryOrEmpty, type HeaderSummary } from './header-summary';
 
 /**
- * Bytes of summaries one session keeps. Capped summaries (SUMMARY_CAPS) of
- * ordinary mail cost ~0.5–1 KB each, so this holds every header of a
- * maildrop of ~80,000 messages; a hostile one (every field at its cap) holds
- * ~1,500. Beyond it the least recently used go first (a page fetches them again).
+ * Bytes of summaries one session keeps (as summaryCost estimates them, a
+ * little above the heap they take). Capped summaries (SUMMARY_CAPS) of
+ * ordinary mail cost ~0.7 KB each, so this holds every header of a maildrop
+ * of ~90,000 messages; the audit's hostile maildrop (4,000 subjects of
+ * 200 KiB, long names, 200 recipients) costs ~5 KB a message (17 MB of heap in
+ * all), one with every field at its cap ~25 KB. Beyond the budget the least
+ * recently used go first (a page fetches them again).
  */
 export const DEFAULT_HEADER_CACHE_BYTES = 64 * 1024 * 1024;
 
