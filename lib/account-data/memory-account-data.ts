@@ -38,7 +38,7 @@ function stringCost(value: string): number {
  * Per-account data in this process's memory: it lasts for the life of the
  * process (a restart forgets read state and rules) and is not shared between
  * instances; the Redis store (issue 10) is the shared, lasting one. Bounded:
- * an LRU of accounts, each with an LRU of read ids.
+ * an LRU of accounts, each with an LRU of read ids, all within `maxBytes`.
  */
 export class MemoryAccountData implements AccountData {
   private readonly accounts = new Map<string, AccountEntry>();
