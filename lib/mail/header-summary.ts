@@ -55,11 +55,32 @@ export const EMPTY_SUMMARY: HeaderSummary = Object.freeze({
   messageId: null,
 });
 
-/** `summarizeHeaders`, or the empty summary for a section mailsplit would refuse (beyond its size bound). */
+/**
+ * How much of each field a summary keeps: what a list row shows and a filter
+ * searches, no more. A summary lives in the session's header cache for every
+ * message of the maildrop, and a sender can write a Subject of 200 KiB: uncapped,
+ * 4,000 such messages held ~0.9 GB per session. The full read (RETR) still
+ * shows every header whole. Lengths in UTF-16 code units; a cut value ends with
+ * CUT_MARK (docs/API.md, "Header summaries").
+ */
+export const SUMMARY_CAPS = Object.freeze({
+  subject: 1000,
+  name: 200,
+  /** RFC 5321 allows 254; beyond a little more it is not an address anyone can use. */
+  address: 320,
+  contentType: 200,
+  messageId: 1000,
+  /** Addresses kept of To, and of Cc. */
+  addresses: 20,
+});
+
+export const CUT_MARK = '\u2026';
+
+/** `summarizeHeaders` capped (SUMMARY_CAPS), or the empty summary for a section mailsplit would refuse (beyond its size bound). */
 export function summaryOrEmpty(section: Buffer | undefined): HeaderSummary {
   if (!section) return EMPTY_SUMMARY;
   try {
-    return summarizeHeaders(section);
+    return capSummary(summarizeHeaders(section));
   } catch {
     // Silent on purpose: mailsplit refuses a section beyond its bound, and such a row shows as empty
     // (the message itself still reads); a sender can cause this at will, so it is not worth a log line.
@@ -67,8 +88,59 @@ export function summaryOrEmpty(section: Buffer | undefined): HeaderSummary {
   }
 }
 
+/** The summary with every field within SUMMARY_CAPS: the same object when nothing is over. */
+export function capSummary(summary: HeaderSummary): HeaderSummary {
+  const { from, to, cc, subject, contentType, messageId } = summary;
+  const within =
+    subject.length <= SUMMARY_CAPS.subject &&
+    contentType.length <= SUMMARY_CAPS.contentType &&
+    (messageId === null || messageId.length <= SUMMARY_CAPS.messageId) &&
+    (from === null || addressWithin(from)) &&
+    addressesWithin(to) &&
+    addressesWithin(cc);
+  if (within) return summary;
+  return {
+    ...summary,
+    from: from === null ? null : capAddress(from),
+    to: capAddresses(to),
+    cc: capAddresses(cc),
+    subject: capText(subject, SUMMARY_CAPS.subject),
+    contentType: capText(contentType, SUMMARY_CAPS.contentType),
+    messageId: messageId === null ? null : capText(messageId, SUMMARY_CAPS.messageId),
+  };
+}
+
+function addressWithin({ name, address }: MailAddress): boolean {
+  return name.length <= SUMMARY_CAPS.name && address.length <= SUMMARY_CAPS.address;
+}
+
+function addressesWithin(list: readonly MailAddress[]): boolean {
+  return list.length <= SUMMARY_CAPS.addresses && list.every(addressWithin);
+}
+
+function capAddress({ name, address }: MailAddress): MailAddress {
+  return { name: capText(name, SUMMARY_CAPS.name), address: capText(address, SUMMARY_CAPS.address) };
+}
+
+function capAddresses(list: readonly MailAddress[]): MailAddress[] {
+  return list.slice(0, SUMMARY_CAPS.addresses).map(capAddress);
+}
+
 /**
- * Parses a bounded header section into what an inbox row shows.
+ * `value` when it has at most `max` code units; else its first `max` (never half
+ * a surrogate pair) and CUT_MARK, as a string of its own: a slice would keep
+ * the whole long value alive for as long as the summary lives.
+ */
+export function capText(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let end = max;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return Buffer.from(value.slice(0, end) + CUT_MARK, 'utf16le').toString('utf16le');
+}
+
+/**
+ * Parses a bounded header section into what an inbox row shows (uncapped: see capSummary).
  *
  * This is the result simpleParser gives for the same bytes — the same block
  * boundary, folding, 8-bit handling, RFC 2047 decoding (libmime) and address
@@ -406,6 +478,11 @@ function isAsciiSpace(code: number): boolean {
  */
 const addressCache = new Map<string, MailAddress[]>();
 const ADDRESS_CACHE_ENTRIES = 2048;
+/**
+ * Longer values are parsed each time, not kept: the cache is keyed by the raw value, and 2,048 keys of a
+ * sender's 256 KiB To header (with their parsed lists) would hold half a gigabyte for the whole process.
+ */
+const ADDRESS_CACHE_KEY_CHARS = 1000;
 
 function addressList(values: string[] | undefined): MailAddress[] {
   if (values === undefined || values.length === 0) return [];
@@ -413,7 +490,7 @@ function addressList(values: string[] | undefined): MailAddress[] {
   let parsed = key === undefined ? undefined : addressCache.get(key);
   if (parsed === undefined) {
     parsed = flattenAddresses(parseAddressHeader(values)).map(visibleAddress);
-    if (key !== undefined) {
+    if (key !== undefined && key.length <= ADDRESS_CACHE_KEY_CHARS) {
       if (addressCache.size >= ADDRESS_CACHE_ENTRIES) addressCache.clear();
       addressCache.set(key, parsed);
     }

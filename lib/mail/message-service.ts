@@ -329,9 +329,20 @@ function prefetchAfter(session: MailSession, query: ListQuery, selected: readonl
   );
 }
 
-/** Marks messages read or unread for this account (they need not be in the current snapshot). */
-export async function markSeen(session: MailSession, ids: readonly string[], seen: boolean): Promise<void> {
-  await accountData().setSeen(sessionAccount(session), ids, seen);
+/**
+ * Marks messages read or unread for this account; only ids the current
+ * snapshot holds (waiting for the full listing if one is not among the
+ * newest known yet). Any other id is ignored: read state outlives the session,
+ * and ids nobody has would only fill the account's store. Returns the ids marked.
+ */
+export async function markSeen(session: MailSession, ids: readonly string[], seen: boolean): Promise<string[]> {
+  if (!ids.every((id) => session.entryNow(id))) {
+    // A failed listing is the list's to report; here only the ids known without it count.
+    await session.whenListed().catch(() => undefined);
+  }
+  const known = [...new Set(ids.filter((id) => session.entryNow(id)))];
+  if (known.length > 0) await accountData().setSeen(sessionAccount(session), known, seen);
+  return known;
 }
 
 /** Every id matching a filter, for "select all matching". */

@@ -25,8 +25,14 @@ export interface Pop3Limits {
   maxListingBytes: number;
   /** A whole RETR/TOP body. */
   maxMessageBytes: number;
-  /** Headers kept from `TOP n 0`; the rest is read and discarded. */
+  /** Headers kept from `TOP n 0`; the rest is read and discarded. Per message: see maxHeaderBatchBytes for many. */
   maxHeaderBytes: number;
+  /**
+   * Header sections held at once by one caller fetching many (the header cache's pipelined `TOP n 0`
+   * batches), counting each as its LIST size up to maxHeaderBytes: a filter over 4,000 messages with
+   * 200 KiB headers would otherwise hold ~1 GB of sections before summarizing any.
+   */
+  maxHeaderBatchBytes: number;
   /** Most commands written ahead of their replies when PIPELINING is on. */
   maxPipelineDepth: number;
   /** A message number, count or size above this is treated as nonsense. */
@@ -44,6 +50,7 @@ export const DEFAULT_LIMITS: Readonly<Pop3Limits> = Object.freeze({
   maxListingBytes: 64 * 1024 * 1024,
   maxMessageBytes: 1024 * 1024 * 1024,
   maxHeaderBytes: 256 * 1024,
+  maxHeaderBatchBytes: 16 * 1024 * 1024,
   maxPipelineDepth: 512,
   maxReasonableCount: Number.MAX_SAFE_INTEGER,
 });
