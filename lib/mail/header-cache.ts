@@ -84,7 +84,8 @@ export class HeaderCache implements Iterable<[string, HeaderSummary]> {
    * `limits.maxHeaderBatchBytes` of sections (counted as LIST sizes up to maxHeaderBytes) before they are summarized.
    */
   async ensure(client: Pop3Client, entries: readonly { id: string; number: number; size?: number }[]): Promise<void> {
-    const missing = entries.filter((entry) => !this.summaries.has(entry.id));
+    // The ones kept are wanted now: used most recently, so that fetching the rest drops others first.
+    const missing = entries.filter((entry) => this.get(entry.id) === undefined);
     const { maxHeaderBytes, maxHeaderBatchBytes } = client.limits;
     for (let start = 0; start < missing.length; ) {
       let end = start;

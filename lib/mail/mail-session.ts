@@ -43,6 +43,8 @@ export interface SessionDeps {
   onTranscript?: (entry: TranscriptEntry) => void;
   /** Where the session's plain data is kept beyond this object (lib/session-store); none: this object only. */
   persistence?: SessionPersistence;
+  /** The header cache's budget in bytes (DEFAULT_HEADER_CACHE_BYTES unless a test needs a small one). */
+  headerCacheBytes?: number;
 }
 
 /**
@@ -141,7 +143,7 @@ export class MailSession {
     this.pending = new Marks(restored.marks, persistence ? (ids) => persistence.marksChanged(token, ids) : undefined);
     this.marksToLoad = restored.loadMarks;
     const learned = persistence?.headersLearned?.bind(persistence);
-    this.summaries = new HeaderCache(restored.summaries, learned && ((fresh) => learned(token, fresh)));
+    this.summaries = new HeaderCache(restored.summaries, learned && ((fresh) => learned(token, fresh)), deps.headerCacheBytes);
   }
 
   private assertLive(): void {

@@ -176,8 +176,18 @@ function isFiltered(query: Omit<ListQuery, 'offset' | 'limit'>): boolean {
 }
 
 /**
+ * Messages a filter looks at per round: their headers are fetched, then matched, before the next round's.
+ * The header cache is bounded in bytes (it drops the least recently used), so a maildrop larger than it
+ * would lose early summaries before the match. A round of 2,000 ordinary summaries (~0.5 KB each) is a
+ * small part of the budget, and rounds of 512 pipelined commands or more keep the pipeline full. (A
+ * hostile server whose every header field reaches its cap can still make a round outgrow the budget:
+ * its filter then misses some of its messages, and the process's memory stays bounded.)
+ */
+const FILTER_ROUND = 2_000;
+
+/**
  * Newest first, filtered. Filtering by text or by rules needs every header,
- * fetched once (pipelined `TOP n 0`) and cached; rules never cause a RETR.
+ * fetched (pipelined `TOP n 0`), cached and matched a round at a time; rules never cause a RETR.
  */
 async function selectEntries(
   session: MailSession,
@@ -186,12 +196,17 @@ async function selectEntries(
   context: ListContext,
 ): Promise<MaildropEntry[]> {
   const newestFirst = [...session.snapshot].reverse();
-  if (query.q) await ensureSummaries(session, client, newestFirst);
-  if (query.proposed && context.rules.length > 0 && !client.lacksTop) {
-    await ensureSummaries(session, client, newestFirst);
-    await ensureExtraHeaders(session, client, newestFirst, context.extraNames);
+  if (!isFiltered(query)) return newestFirst;
+  const byRules = query.proposed === true && context.rules.length > 0 && !client.lacksTop;
+  const full = { offset: 0, limit: 0, ...query };
+  const selected: MaildropEntry[] = [];
+  for (let start = 0; start < newestFirst.length; start += FILTER_ROUND) {
+    const round = newestFirst.slice(start, start + FILTER_ROUND);
+    if (query.q || byRules) await ensureSummaries(session, client, round);
+    if (byRules) await ensureExtraHeaders(session, client, round, context.extraNames);
+    for (const entry of round) if (matches(session, entry, full, context)) selected.push(entry);
   }
-  return isFiltered(query) ? newestFirst.filter((entry) => matches(session, entry, { offset: 0, limit: 0, ...query }, context)) : newestFirst;
+  return selected;
 }
 
 /** Ids that arrived with the last refresh, per session (isNew). */
