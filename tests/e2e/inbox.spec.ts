@@ -1,10 +1,19 @@
-import type { Locator, Page } from '@playwright/test';
+import type { Locator, Page, Route } from '@playwright/test';
 import { formatSize } from '../../components/format-size';
 import { expect, test } from './fixtures';
 import type { InboxPage } from './pages/inbox-page';
 import { recordAnnouncements } from './support/announcements';
 import { SAMPLE, listedSize, sampleMessage, shownSize } from './support/sample';
 import { USERS } from './support/users';
+
+/** Answers a request as the app does when the mail server timed out (504 TIMEOUT). */
+function fulfillTimeout(route: Route): Promise<void> {
+  return route.fulfill({
+    status: 504,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
+  });
+}
 
 /**
  * The first inbox page request `matches` picks answers 504 (the mail server timed out); every other goes
@@ -15,11 +24,7 @@ async function failOnce(page: Page, matches: (url: URL) => boolean): Promise<() 
   await page.route('**/api/messages?*', async (route) => {
     if (failures === 0 && matches(new URL(route.request().url()))) {
       failures += 1;
-      await route.fulfill({
-        status: 504,
-        contentType: 'application/json',
-        body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
-      });
+      await fulfillTimeout(route);
       return;
     }
     await route.continue();
@@ -48,11 +53,7 @@ async function furtherPageFailedThenRefresh(
     asked.push(`offset=${url.searchParams.get('offset')}${refresh ? '&refresh=1' : ''}`);
     if (refresh) await held;
     if (refresh && failRefresh) {
-      await route.fulfill({
-        status: 504,
-        contentType: 'application/json',
-        body: JSON.stringify({ error: { code: 'TIMEOUT', message: 'The mail server did not answer in time.' } }),
-      });
+      await fulfillTimeout(route);
       return;
     }
     await route.fallback();
