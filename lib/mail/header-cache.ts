@@ -87,13 +87,12 @@ export class HeaderCache implements Iterable<[string, HeaderSummary]> {
     // The ones kept are wanted now: used most recently, so that fetching the rest drops others first.
     const missing = entries.filter((entry) => this.get(entry.id) === undefined);
     const { maxHeaderBytes, maxHeaderBatchBytes } = client.limits;
+    const held = (entry: { size?: number }) => Math.min(entry.size ?? maxHeaderBytes, maxHeaderBytes);
     for (let start = 0; start < missing.length; ) {
-      let end = start;
-      let bytes = 0;
-      do {
-        bytes += Math.min(missing[end]!.size ?? maxHeaderBytes, maxHeaderBytes);
-        end++;
-      } while (end < missing.length && bytes + Math.min(missing[end]!.size ?? maxHeaderBytes, maxHeaderBytes) <= maxHeaderBatchBytes);
+      // At least one entry a batch, however large.
+      let end = start + 1;
+      let bytes = held(missing[start]!);
+      while (end < missing.length && bytes + held(missing[end]!) <= maxHeaderBatchBytes) bytes += held(missing[end++]!);
       const batch = missing.slice(start, end);
       const sections = await fetchHeaderSections(client, batch);
       for (const entry of batch) this.set(entry.id, summaryOrEmpty(sections.get(entry.number)));
